@@ -1,0 +1,30 @@
+"""Conversation memory: one async store interface, a file backend and (later) an S3 backend."""
+
+from __future__ import annotations
+
+from memory.base import ConversationStore, Versioned
+from memory.errors import (
+    ConflictError,
+    InvalidSessionId,
+    SessionNotFound,
+    StoreError,
+    StoreUnavailable,
+)
+from memory.keys import new_session_id, validate_session_id
+from memory.model import Conversation, ConversationSummary, Message, Usage
+
+__all__ = [
+    "ConflictError",
+    "Conversation",
+    "ConversationStore",
+    "ConversationSummary",
+    "InvalidSessionId",
+    "Message",
+    "SessionNotFound",
+    "StoreError",
+    "StoreUnavailable",
+    "Usage",
+    "Versioned",
+    "new_session_id",
+    "validate_session_id",
+]

@@ -1,0 +1,30 @@
+"""Session ids: issued by the server, validated before they become a file name or object key."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from memory.errors import InvalidSessionId
+
+#: 24 random bytes -> 32 URL-safe base64 characters (192 bits).
+SESSION_ID_BYTES = 24
+SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{32}$"
+_SESSION_ID = re.compile(SESSION_ID_PATTERN)
+
+
+def new_session_id() -> str:
+    """A fresh, unguessable session id."""
+    return secrets.token_urlsafe(SESSION_ID_BYTES)
+
+
+def is_session_id(value: str) -> bool:
+    """Whether `value` has the shape of an id the server issues."""
+    return isinstance(value, str) and _SESSION_ID.fullmatch(value) is not None
+
+
+def validate_session_id(session_id: str) -> str:
+    """Return the id unchanged if it has the shape the server issues, else raise InvalidSessionId."""
+    if not is_session_id(session_id):
+        raise InvalidSessionId("session_id is malformed: expected the 32-character id the server issued")
+    return session_id

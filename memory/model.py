@@ -1,0 +1,68 @@
+"""What a store keeps: conversations of whole turns, with timestamps and token usage."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+import msgspec
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware (every stored timestamp is UTC)."""
+    return datetime.now(UTC)
+
+
+class Usage(msgspec.Struct, frozen=True, kw_only=True):
+    """Tokens one model call consumed, as the provider reported (or estimated) them."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Message(msgspec.Struct, frozen=True, kw_only=True):
+    """One side of a turn. `usage` is set on assistant messages only."""
+
+    role: Literal["user", "assistant"]
+    content: str
+    timestamp: datetime
+    usage: Usage | None = None
+
+
+class Conversation(msgspec.Struct, frozen=True, kw_only=True):
+    """The stored document of one session; new fields must get defaults (schema evolution)."""
+
+    session_id: str
+    started_at: datetime
+    updated_at: datetime
+    messages: tuple[Message, ...] = ()
+
+    @property
+    def turns(self) -> int:
+        """Whole turns stored (a turn is one user message and its reply)."""
+        return sum(1 for m in self.messages if m.role == "user")
+
+    def with_messages(self, messages: tuple[Message, ...], now: datetime) -> Conversation:
+        """A copy with `messages` appended and `updated_at` moved to `now`."""
+        return msgspec.structs.replace(self, messages=self.messages + messages, updated_at=now)
+
+
+class ConversationSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """One line of an owner's listing."""
+
+    session_id: str
+    started_at: datetime
+    updated_at: datetime
+    turns: int
+    first_question: str
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> ConversationSummary:
+        first = next((m.content for m in conversation.messages if m.role == "user"), "")
+        return cls(
+            session_id=conversation.session_id,
+            started_at=conversation.started_at,
+            updated_at=conversation.updated_at,
+            turns=conversation.turns,
+            first_question=first,
+        )

@@ -1,0 +1,1 @@
+"""Built-in persona source types, written exactly like third-party plugins."""

@@ -1,0 +1,103 @@
+"""The app factory: the only place the service is wired together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from importlib.metadata import PackageNotFoundError, version
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+
+from memory import ConversationStore, StoreError
+from memory.file import FileStore
+from persona_sources import PersonaError, load_persona
+from service.controllers import CONTROLLERS
+from service.engine import ChatEngine
+from service.errors import TwinError, handle_app_error, handle_internal
+from service.providers import ProviderError, build_provider
+from service.settings import Settings, SettingsError, get_settings
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the twin: persona composed once, provider and store created once, routes wired."""
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    engine = build_engine(settings)
+    return Litestar(
+        route_handlers=list(CONTROLLERS),
+        dependencies=_dependencies(engine),
+        exception_handlers={
+            TwinError: handle_app_error,
+            StoreError: handle_app_error,
+            ProviderError: handle_app_error,
+            PersonaError: handle_app_error,
+            500: handle_internal,
+        },
+        cors_config=_cors(settings),
+        openapi_config=_openapi(),
+        on_shutdown=[_closer(engine)],
+        debug=False,
+    )
+
+
+def build_engine(settings: Settings) -> ChatEngine:
+    """The chat engine with its persona, provider and store: what the API, CLI and Lambda share."""
+    persona = load_persona(settings.persona_dir)
+    return ChatEngine(settings, persona, build_provider(settings, persona), build_store(settings))
+
+
+def build_store(settings: Settings) -> ConversationStore:
+    """The conversation store the settings choose."""
+    if settings.use_s3:
+        raise SettingsError("USE_S3=true: the S3 memory backend is not available in this build")
+    return FileStore(settings.memory_dir)
+
+
+def _dependencies(engine: ChatEngine) -> dict[str, Provide]:
+    def provide_engine() -> ChatEngine:
+        return engine
+
+    def provide_store() -> ConversationStore:
+        return engine.store
+
+    return {
+        "engine": Provide(provide_engine, sync_to_thread=False),
+        "store": Provide(provide_store, sync_to_thread=False),
+    }
+
+
+def _cors(settings: Settings) -> CORSConfig | None:
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+        allow_headers=["Content-Type"],
+        max_age=600,
+    )
+
+
+def _openapi() -> OpenAPIConfig:
+    try:
+        app_version = version("twin")
+    except PackageNotFoundError:
+        app_version = "0.0.0"
+    return OpenAPIConfig(
+        title="twin",
+        version=app_version,
+        description="An AI digital twin that talks with visitors about its owner's career.",
+        path="/schema",
+        render_plugins=[SwaggerRenderPlugin()],
+    )
+
+
+def _closer(engine: ChatEngine) -> Callable[[], Awaitable[None]]:
+    async def close() -> None:
+        await engine.provider.close()
+        await engine.store.close()
+
+    return close

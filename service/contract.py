@@ -1,0 +1,114 @@
+"""The HTTP contract: every request and response body, with named constraints. OpenAPI comes from here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from memory.keys import SESSION_ID_PATTERN
+
+#: Hard ceiling for any message; the configurable limit (TWIN_MAX_MESSAGE_CHARS) is checked by the engine.
+MESSAGE_HARD_LIMIT = 100_000
+
+MessageText = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=MESSAGE_HARD_LIMIT,
+        pattern=r"\S",
+        description="What the visitor says; must contain a non-blank character.",
+    ),
+]
+SessionId = Annotated[
+    str,
+    Meta(pattern=SESSION_ID_PATTERN, description="An id the server issued (32 URL-safe characters)."),
+]
+
+
+class Request(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Base of request bodies: immutable, keyword-only, unknown fields rejected with a 400."""
+
+
+class Response(msgspec.Struct, kw_only=True):
+    """Base of response bodies."""
+
+
+class ChatRequest(Request, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    message: MessageText
+    session_id: SessionId | None = None
+
+
+class ChatResponse(Response, kw_only=True):
+    response: str
+    session_id: str
+
+
+class RootInfo(Response, kw_only=True):
+    message: str = "AI Digital Twin API"
+    memory_enabled: bool = True
+    storage: Literal["local", "s3"]
+
+
+class Health(Response, kw_only=True):
+    status: Literal["healthy"] = "healthy"
+    storage: Literal["local", "s3"]
+    provider: str
+    model: str
+    offline: bool
+    persona: str
+    persona_hash: str
+
+
+class ConversationMessage(Response, kw_only=True):
+    role: Literal["user", "assistant"]
+    content: str
+    timestamp: datetime
+
+
+class ConversationView(Response, kw_only=True):
+    session_id: str
+    messages: list[ConversationMessage]
+
+
+class PersonaCard(Response, kw_only=True):
+    """What a front end shows about the owner; nothing private."""
+
+    name: str
+    full_name: str
+    headline: str
+    greeting: str
+    suggested_questions: list[str]
+    avatar_url: str | None = None
+    offline: bool
+    max_message_chars: int
+
+
+class ErrorBody(Response, kw_only=True):
+    """Every error response, in Litestar's own shape."""
+
+    status_code: int
+    detail: str
+    extra: dict[str, object] | list[object] | None = None
+
+
+# Server-sent events of POST /chat/stream, in order: `session`, `delta`*, then `done` or `error`.
+class SessionEvent(Response, kw_only=True):
+    session_id: str
+
+
+class DeltaEvent(Response, kw_only=True):
+    text: str
+
+
+class DoneEvent(Response, kw_only=True):
+    session_id: str
+    response: str
+
+
+class ErrorEvent(Response, kw_only=True):
+    error: str
+    detail: str
+    retry_after: float | None = None

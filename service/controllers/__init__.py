@@ -1,0 +1,12 @@
+"""HTTP controllers: thin handlers that decode, call the engine or store, and encode."""
+
+from __future__ import annotations
+
+from service.controllers.chat import ChatController
+from service.controllers.conversation import ConversationController
+from service.controllers.meta import MetaController
+from service.controllers.persona import PersonaController
+
+CONTROLLERS = (MetaController, ChatController, ConversationController, PersonaController)
+
+__all__ = ["CONTROLLERS"]

@@ -1,0 +1,63 @@
+"""POST /chat and POST /chat/stream."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import msgspec
+from litestar import Controller, post
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from memory import StoreError
+from service.contract import ChatRequest, ChatResponse, DeltaEvent, DoneEvent, ErrorEvent, SessionEvent
+from service.engine import ChatEngine, Turn
+from service.errors import classify, public_message, retry_after
+from service.providers import ProviderError
+
+log = logging.getLogger("twin.chat")
+_encode = msgspec.json.Encoder().encode
+
+
+class ChatController(Controller):
+    path = "/chat"
+    tags = ["chat"]
+
+    @post("/", status_code=200, summary="Send a message and get the whole reply")
+    async def chat(self, data: ChatRequest, engine: ChatEngine) -> ChatResponse:
+        turn = await engine.reply(data.message, data.session_id)
+        return ChatResponse(response=turn.reply, session_id=turn.session_id)
+
+    @post(
+        "/stream",
+        status_code=200,
+        summary="Send a message and stream the reply as server-sent events",
+        description=(
+            "Events in order: `session` {session_id}, `delta` {text} for each piece, then `done` "
+            "{session_id, response} or `error` {error, detail, retry_after}."
+        ),
+    )
+    async def chat_stream(self, data: ChatRequest, engine: ChatEngine) -> ServerSentEvent:
+        turn = await engine.begin(data.message, data.session_id)
+        return ServerSentEvent(
+            _events(turn), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        )
+
+
+def _event(name: str, body: msgspec.Struct) -> ServerSentEventMessage:
+    return ServerSentEventMessage(event=name, data=_encode(body).decode())
+
+
+async def _events(turn: Turn) -> AsyncIterator[ServerSentEventMessage]:
+    yield _event("session", SessionEvent(session_id=turn.session_id))
+    try:
+        async for text in turn.deltas():
+            yield _event("delta", DeltaEvent(text=text))
+    except (ProviderError, StoreError) as exc:
+        _, kind = classify(exc)
+        log.warning("stream failed: %s (%s)", kind, type(exc).__name__)
+        yield _event(
+            "error", ErrorEvent(error=kind, detail=public_message(exc), retry_after=retry_after(exc))
+        )
+        return
+    yield _event("done", DoneEvent(session_id=turn.session_id, response=turn.reply))

@@ -1,0 +1,24 @@
+"""GET /conversation/{session_id}."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+
+from memory import ConversationStore, SessionNotFound
+from service.contract import ConversationMessage, ConversationView
+
+
+class ConversationController(Controller):
+    path = "/conversation"
+    tags = ["conversation"]
+
+    @get("/{session_id:str}", summary="A conversation's messages")
+    async def get_conversation(self, session_id: str, store: ConversationStore) -> ConversationView:
+        found = await store.load(session_id)
+        if found is None:
+            raise SessionNotFound("session not found")
+        messages = [
+            ConversationMessage(role=m.role, content=m.content, timestamp=m.timestamp)
+            for m in found.conversation.messages
+        ]
+        return ConversationView(session_id=session_id, messages=messages)

@@ -1,0 +1,121 @@
+"""The chat engine: the one place a turn happens (history window, provider call, what gets stored)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+
+from memory import ConversationStore, Message, SessionNotFound, Usage, new_session_id, validate_session_id
+from persona_sources import Persona
+from service.errors import MessageTooLong
+from service.providers import ChatTurn, Provider, ProviderRequest
+from service.settings import Settings
+from service.tokens import estimate_tokens
+
+log = logging.getLogger("twin.engine")
+
+
+def history_window(messages: Sequence[Message], budget: int) -> tuple[ChatTurn, ...]:
+    """The most recent whole turns whose estimated tokens fit `budget`, oldest first."""
+    kept: list[ChatTurn] = []
+    used = 0
+    for message in reversed(messages):
+        cost = estimate_tokens(message.content) + 4
+        if used + cost > budget:
+            break
+        kept.append(ChatTurn(message.role, message.content))
+        used += cost
+    kept.reverse()
+    while kept and kept[0].role != "user":
+        kept.pop(0)
+    return tuple(kept)
+
+
+class Turn:
+    """One visitor message being answered. Iterate `deltas()`; the turn is stored when they end.
+
+    Nothing is stored if the provider fails or the consumer stops early: a turn is whole or absent.
+    """
+
+    def __init__(self, engine: ChatEngine, session_id: str, is_new: bool, request: ProviderRequest) -> None:
+        self.session_id = session_id
+        self.is_new = is_new
+        self.reply = ""
+        self.usage = Usage()
+        self._engine = engine
+        self._request = request
+        self._received_at = datetime.now(UTC)
+
+    async def deltas(self) -> AsyncIterator[str]:
+        """The reply as it is generated; stores the whole turn after the last delta."""
+        started = time.perf_counter()
+        parts: list[str] = []
+        async for item in self._engine.provider.stream(self._request):
+            if isinstance(item, Usage):
+                self.usage = item
+            elif item:
+                parts.append(item)
+                yield item
+        self.reply = "".join(parts)
+        await self._engine.store.append(
+            self.session_id,
+            (
+                Message(role="user", content=self._request.message, timestamp=self._received_at),
+                Message(role="assistant", content=self.reply, timestamp=datetime.now(UTC), usage=self.usage),
+            ),
+            create=self.is_new,
+        )
+        log.info(
+            "turn stored provider=%s tokens_in=%d tokens_out=%d latency_ms=%.0f",
+            self._engine.provider.name,
+            self.usage.prompt_tokens,
+            self.usage.completion_tokens,
+            (time.perf_counter() - started) * 1000,
+        )
+
+
+class ChatEngine:
+    """Owns a turn end to end; the HTTP controllers, the CLI and Lambda all go through it."""
+
+    def __init__(
+        self, settings: Settings, persona: Persona, provider: Provider, store: ConversationStore
+    ) -> None:
+        self.settings = settings
+        self.persona = persona
+        self.provider = provider
+        self.store = store
+
+    async def begin(self, message: str, session_id: str | None, *, stream: bool = True) -> Turn:
+        """Check the message, load the session's history and prepare the provider request.
+
+        Raises: MessageTooLong, InvalidSessionId, SessionNotFound, StoreUnavailable; all before any
+        output, so the HTTP layer can still answer with a plain status code.
+        """
+        limit = self.settings.max_message_chars
+        if len(message) > limit:
+            raise MessageTooLong(limit, len(message))
+        history: tuple[Message, ...] = ()
+        if session_id is None:
+            session_id, is_new = new_session_id(), True
+        else:
+            found = await self.store.load(validate_session_id(session_id))
+            if found is None:
+                raise SessionNotFound("session not found; omit session_id to start a new conversation")
+            history, is_new = found.conversation.messages, False
+        request = ProviderRequest(
+            system=self.persona.system_prompt(datetime.now(UTC).date()),
+            history=history_window(history, self.settings.history_token_budget),
+            message=message,
+            max_tokens=self.settings.max_reply_tokens,
+            stream=stream,
+        )
+        return Turn(self, session_id, is_new, request)
+
+    async def reply(self, message: str, session_id: str | None) -> Turn:
+        """A whole turn without streaming to the caller (the provider's plain wire format)."""
+        turn = await self.begin(message, session_id, stream=False)
+        async for _ in turn.deltas():
+            pass
+        return turn

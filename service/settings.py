@@ -1,0 +1,144 @@
+"""Settings: read once from the environment (and `.env`), typed, frozen, with defaults that run locally."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+ProviderName = Literal["openai", "offline"]
+
+#: Environment variable -> Settings field. The names are a public interface: keep them.
+ENV_VARS: dict[str, str] = {
+    "OPENAI_API_KEY": "openai_api_key",
+    "OPENAI_BASE_URL": "openai_base_url",
+    "TWIN_PROVIDER": "provider",
+    "TWIN_MODEL": "model",
+    "TWIN_LLM_TIMEOUT_SECONDS": "llm_timeout_seconds",
+    "TWIN_LLM_MAX_RETRIES": "llm_max_retries",
+    "TWIN_MAX_REPLY_TOKENS": "max_reply_tokens",
+    "CORS_ORIGINS": "cors_origins",
+    "PERSONA_DIR": "persona_dir",
+    "MEMORY_DIR": "memory_dir",
+    "USE_S3": "use_s3",
+    "S3_BUCKET": "s3_bucket",
+    "S3_PREFIX": "s3_prefix",
+    "TWIN_MAX_MESSAGE_CHARS": "max_message_chars",
+    "TWIN_HISTORY_TOKEN_BUDGET": "history_token_budget",
+    "TWIN_LOG_LEVEL": "log_level",
+}
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Everything configurable. Only `from_env` reads the environment; the app receives this object."""
+
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    #: None picks `openai` when a key or base URL is set, else the embedded `offline` provider.
+    provider: ProviderName | None = None
+    model: str = "gpt-4o-mini"
+    llm_timeout_seconds: float = 30.0
+    llm_max_retries: int = 2
+    max_reply_tokens: int = 600
+    cors_origins: tuple[str, ...] = ()
+    persona_dir: Path = Path("persona")
+    memory_dir: Path = Path("data/conversations")
+    use_s3: bool = False
+    s3_bucket: str | None = None
+    s3_prefix: str = "conversations/"
+    max_message_chars: int = 4000
+    history_token_budget: int = 3000
+    log_level: str = "INFO"
+
+    @property
+    def provider_name(self) -> ProviderName:
+        """The provider in use: explicit, else OpenAI when configured, else offline."""
+        if self.provider:
+            return self.provider
+        return "openai" if (self.openai_api_key or self.openai_base_url) else "offline"
+
+    @property
+    def storage(self) -> Literal["local", "s3"]:
+        return "s3" if self.use_s3 else "local"
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+    ) -> Settings:
+        """Settings from `environ` (default: the process environment) over the `.env` file's values.
+
+        Raises: SettingsError naming the variable whose value is invalid.
+        """
+        values = dict(_read_env_file(env_file)) if env_file else {}
+        values.update(os.environ if environ is None else environ)
+        raw: dict[str, object] = {}
+        for var, field in ENV_VARS.items():
+            value = values.get(var, "").strip()
+            if value:
+                raw[field] = (
+                    [o.strip() for o in value.split(",") if o.strip()] if field == "cors_origins" else value
+                )
+        try:
+            settings = msgspec.convert(raw, cls, strict=False, dec_hook=_decode_path)
+        except msgspec.ValidationError as exc:
+            raise SettingsError(_name_variable(str(exc))) from None
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Reject values that decode but make no sense."""
+        positive = ("llm_timeout_seconds", "max_reply_tokens", "max_message_chars", "history_token_budget")
+        for field in positive:
+            if getattr(self, field) <= 0:
+                raise SettingsError(f"{_var_of(field)} must be positive, got {getattr(self, field)}")
+        if self.llm_max_retries < 0:
+            raise SettingsError(f"TWIN_LLM_MAX_RETRIES must be 0 or more, got {self.llm_max_retries}")
+        if self.use_s3 and not self.s3_bucket:
+            raise SettingsError("USE_S3=true needs S3_BUCKET")
+
+
+class SettingsError(ValueError):
+    """A configuration value is invalid; the message names the environment variable."""
+
+
+def _decode_path(kind: type, value: object) -> object:
+    if kind is Path and isinstance(value, str):
+        return Path(value)
+    raise NotImplementedError
+
+
+def _var_of(field: str) -> str:
+    return next(var for var, name in ENV_VARS.items() if name == field)
+
+
+def _name_variable(message: str) -> str:
+    for var, field in ENV_VARS.items():
+        if f"$.{field}" in message:
+            return f"{var}: {message.split(' - at ')[0]}"
+    return message
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a .env file; comments, blanks and `export ` prefixes allowed."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    values = {}
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings.from_env()
