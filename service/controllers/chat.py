@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 
 import msgspec
 from litestar import Controller, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from memory import StoreError
@@ -24,7 +26,7 @@ class ChatController(Controller):
     tags = ["chat"]
 
     @post("/", status_code=200, summary="Send a message and get the whole reply")
-    async def chat(self, data: ChatRequest, engine: ChatEngine) -> ChatResponse:
+    async def chat(self, data: JSONBody[ChatRequest], engine: NamedDependency[ChatEngine]) -> ChatResponse:
         turn = await engine.reply(data.message, data.session_id)
         return ChatResponse(response=turn.reply, session_id=turn.session_id)
 
@@ -37,7 +39,9 @@ class ChatController(Controller):
             "{session_id, response} or `error` {error, detail, retry_after}."
         ),
     )
-    async def chat_stream(self, data: ChatRequest, engine: ChatEngine) -> ServerSentEvent:
+    async def chat_stream(
+        self, data: JSONBody[ChatRequest], engine: NamedDependency[ChatEngine]
+    ) -> ServerSentEvent:
         turn = await engine.begin(data.message, data.session_id)
         return ServerSentEvent(
             _events(turn), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
 
 from memory import ConversationStore, SessionNotFound
 from service.contract import ConversationMessage, ConversationView
@@ -13,7 +15,9 @@ class ConversationController(Controller):
     tags = ["conversation"]
 
     @get("/{session_id:str}", summary="A conversation's messages")
-    async def get_conversation(self, session_id: str, store: ConversationStore) -> ConversationView:
+    async def get_conversation(
+        self, session_id: FromPath[str], store: NamedDependency[ConversationStore]
+    ) -> ConversationView:
         found = await store.load(session_id)
         if found is None:
             raise SessionNotFound("session not found")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
 
 from service.contract import Health, RootInfo
 from service.engine import ChatEngine
@@ -13,11 +14,11 @@ class MetaController(Controller):
     tags = ["meta"]
 
     @get("/", summary="What this API is")
-    async def root(self, engine: ChatEngine) -> RootInfo:
+    async def root(self, engine: NamedDependency[ChatEngine]) -> RootInfo:
         return RootInfo(storage=engine.store.kind)
 
     @get("/health", summary="Liveness, with the storage and LLM provider in use")
-    async def health(self, engine: ChatEngine) -> Health:
+    async def health(self, engine: NamedDependency[ChatEngine]) -> Health:
         return Health(
             storage=engine.store.kind,
             provider=engine.provider.name,

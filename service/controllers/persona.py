@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
 
 from service.contract import PersonaCard
 from service.engine import ChatEngine
@@ -13,7 +14,7 @@ class PersonaController(Controller):
     tags = ["persona"]
 
     @get("/", summary="The owner's public persona card")
-    async def card(self, engine: ChatEngine) -> PersonaCard:
+    async def card(self, engine: NamedDependency[ChatEngine]) -> PersonaCard:
         persona = engine.persona
         return PersonaCard(
             name=persona.name,

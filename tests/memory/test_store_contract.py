@@ -1,0 +1,117 @@
+"""The store contract, run against every backend by the parametrised `store` fixture."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from memory import (
+    ConflictError,
+    ConversationStore,
+    InvalidSessionId,
+    Message,
+    SessionNotFound,
+    Usage,
+    new_session_id,
+)
+
+
+def turn(n: int) -> tuple[Message, Message]:
+    now = datetime.now(UTC)
+    return (
+        Message(role="user", content=f"question {n}", timestamp=now),
+        Message(role="assistant", content=f"answer {n}", timestamp=now, usage=Usage(prompt_tokens=3)),
+    )
+
+
+async def test_unknown_session_loads_as_none(store: ConversationStore) -> None:
+    assert await store.load(new_session_id()) is None
+
+
+async def test_append_creates_then_extends_a_conversation(store: ConversationStore) -> None:
+    sid = new_session_id()
+    first = await store.append(sid, turn(1), create=True)
+    assert first.turns == 1
+    await store.append(sid, turn(2))
+    loaded = await store.load(sid)
+    assert loaded is not None
+    assert [m.content for m in loaded.conversation.messages] == [
+        "question 1",
+        "answer 1",
+        "question 2",
+        "answer 2",
+    ]
+    assert loaded.conversation.messages[1].usage == Usage(prompt_tokens=3)
+    assert loaded.conversation.started_at <= loaded.conversation.updated_at
+
+
+async def test_append_to_unknown_session_without_create_is_not_found(store: ConversationStore) -> None:
+    with pytest.raises(SessionNotFound):
+        await store.append(new_session_id(), turn(1))
+
+
+async def test_version_changes_on_every_write(store: ConversationStore) -> None:
+    sid = new_session_id()
+    await store.append(sid, turn(1), create=True)
+    v1 = await store.load(sid)
+    await store.append(sid, turn(2))
+    v2 = await store.load(sid)
+    assert v1 is not None and v2 is not None
+    assert v1.version != v2.version
+
+
+async def test_stale_write_is_a_conflict(store: ConversationStore) -> None:
+    sid = new_session_id()
+    await store.append(sid, turn(1), create=True)
+    stale = await store.load(sid)
+    assert stale is not None
+    await store.append(sid, turn(2))
+    with pytest.raises(ConflictError):
+        await store._write(stale.conversation, stale.version)
+    with pytest.raises(ConflictError):
+        await store._write(stale.conversation, None)
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "short", "../../etc/passwd", "a" * 31 + "/", "a" * 33, "x" * 31 + ".", "..%2F" * 7]
+)
+async def test_malformed_ids_are_rejected_before_touching_storage(store: ConversationStore, bad: str) -> None:
+    with pytest.raises(InvalidSessionId):
+        await store.load(bad)
+    with pytest.raises(InvalidSessionId):
+        await store.append(bad, turn(1), create=True)
+    with pytest.raises(InvalidSessionId):
+        await store.delete(bad)
+
+
+async def test_delete_removes_and_reports_whether_it_existed(store: ConversationStore) -> None:
+    sid = new_session_id()
+    await store.append(sid, turn(1), create=True)
+    assert await store.delete(sid) is True
+    assert await store.load(sid) is None
+    assert await store.delete(sid) is False
+
+
+async def test_list_is_newest_first_with_first_question(store: ConversationStore) -> None:
+    older, newer = new_session_id(), new_session_id()
+    await store.append(older, turn(1), create=True)
+    await store.append(newer, turn(7), create=True)
+    summaries = await store.list()
+    assert [s.session_id for s in summaries] == [newer, older]
+    assert summaries[0].first_question == "question 7"
+    assert summaries[0].turns == 1
+
+
+async def test_concurrent_appends_to_one_session_lose_no_turn(store: ConversationStore) -> None:
+    sid = new_session_id()
+    await store.append(sid, turn(0), create=True)
+    await asyncio.gather(*(store.append(sid, turn(n)) for n in range(1, 17)))
+    loaded = await store.load(sid)
+    assert loaded is not None
+    questions = [m.content for m in loaded.conversation.messages if m.role == "user"]
+    assert sorted(questions) == sorted(f"question {n}" for n in range(17))
+    # each turn's two messages stay adjacent: no interleaving of halves
+    pairs = list(zip(loaded.conversation.messages[::2], loaded.conversation.messages[1::2], strict=True))
+    assert all(q.content.split()[1] == a.content.split()[1] for q, a in pairs)
