@@ -27,6 +27,9 @@ ENV_VARS: dict[str, str] = {
     "USE_S3": "use_s3",
     "S3_BUCKET": "s3_bucket",
     "S3_PREFIX": "s3_prefix",
+    "TWIN_S3_TIMEOUT_SECONDS": "s3_timeout_seconds",
+    "TWIN_RETENTION_DAYS": "retention_days",
+    "OPENAI_API_KEY_PARAMETER": "openai_api_key_parameter",
     "TWIN_MAX_MESSAGE_CHARS": "max_message_chars",
     "TWIN_HISTORY_TOKEN_BUDGET": "history_token_budget",
     "TWIN_LOG_LEVEL": "log_level",
@@ -50,6 +53,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     use_s3: bool = False
     s3_bucket: str | None = None
     s3_prefix: str = "conversations/"
+    s3_timeout_seconds: float = 5.0
+    #: Conversations untouched for longer than this are erased by `twin conversations prune`.
+    retention_days: int = 30
+    #: Name of an SSM SecureString parameter holding the OpenAI key (Lambda); read once per container.
+    openai_api_key_parameter: str | None = None
     max_message_chars: int = 4000
     history_token_budget: int = 3000
     log_level: str = "INFO"
@@ -91,7 +99,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
     def validate(self) -> None:
         """Reject values that decode but make no sense."""
-        positive = ("llm_timeout_seconds", "max_reply_tokens", "max_message_chars", "history_token_budget")
+        positive = (
+            "llm_timeout_seconds",
+            "max_reply_tokens",
+            "max_message_chars",
+            "history_token_budget",
+            "s3_timeout_seconds",
+            "retention_days",
+        )
         for field in positive:
             if getattr(self, field) <= 0:
                 raise SettingsError(f"{_var_of(field)} must be positive, got {getattr(self, field)}")
