@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from persona_sources.compose import load_persona
 from persona_sources.errors import PersonaError, PluginError, SourceError
+from persona_sources.hookspecs import hookimpl
 from persona_sources.model import Persona, Section, SourceContext, SourceSpec, SourceType
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "SourceError",
     "SourceSpec",
     "SourceType",
+    "hookimpl",
     "load_persona",
 ]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import msgspec
 
+from persona_sources.compiled import fresh_compiled
 from persona_sources.errors import PersonaError, SourceError
 from persona_sources.manifest import Manifest, read_manifest
 from persona_sources.model import Persona, Section, SourceContext, SourceSpec, SourceType
@@ -36,8 +37,24 @@ digital twin of {name}, built from what {name} wrote.
 Persona sources:"""
 
 
-def load_persona(persona_dir: Path, source_types: Mapping[str, SourceType] | None = None) -> Persona:
-    """Load every source the manifest lists and compose the persona; any failure is loud and named."""
+def load_persona(
+    persona_dir: Path, source_types: Mapping[str, SourceType] | None = None, *, use_compiled: bool = True
+) -> Persona:
+    """The persona: from its compiled form when that is fresh, else composed from the sources.
+
+    A compiled persona (`twin persona build`) spares a cold start all source parsing. When the
+    sources sit beside it and have changed since the build, it is stale: the twin says so in the
+    log and composes from the sources instead. Any failure is loud and names the source.
+    """
+    if use_compiled:
+        compiled = fresh_compiled(persona_dir)
+        if compiled is not None:
+            return compiled
+    return compose_sources(persona_dir, source_types)
+
+
+def compose_sources(persona_dir: Path, source_types: Mapping[str, SourceType] | None = None) -> Persona:
+    """Load every source the manifest lists and compose the persona."""
     types = default_source_types() if source_types is None else source_types
     manifest = read_manifest(persona_dir)
     sections: list[Section] = []
@@ -81,6 +98,8 @@ def compose(sections: list[Section], manifest: Manifest) -> Persona:
         + "\n\n".join(_quote(section) for section in sections)
     )
     return Persona(
+        facts=facts,
+        website=settings.website,
         name=name,
         full_name=full_name,
         headline=headline,
@@ -89,7 +108,7 @@ def compose(sections: list[Section], manifest: Manifest) -> Persona:
         content_hash=hashlib.sha256(msgspec.json.encode([prompt, sections])).hexdigest(),
         greeting=settings.greeting
         or f"Hi, I'm {name}'s digital twin. Ask me about my work, skills and experience.",
-        suggested_questions=tuple(settings.suggested_questions or _suggestions(facts)),
+        suggested_questions=tuple(settings.suggested_questions or suggest_questions(sections, facts)),
         avatar_url=settings.avatar_url or facts.get("avatar_url"),
     )
 
@@ -109,11 +128,25 @@ def _headline(facts: Mapping[str, str]) -> str:
     return role or employer or ""
 
 
-def _suggestions(facts: Mapping[str, str]) -> list[str]:
-    questions = ["What do you work on these days?", "What are your strongest skills?"]
-    if facts.get("current_employer"):
-        questions.insert(0, f"What do you do at {facts['current_employer']}?")
-    if facts.get("education"):
+def suggest_questions(sections: list[Section], facts: Mapping[str, str]) -> list[str]:
+    """Three to five questions a visitor could ask, about what the persona actually covers."""
+    current = facts.get("current_employer")
+    questions = [f"What do you do at {current}?" if current else "What do you work on these days?"]
+    past = next(
+        (
+            s.fields["company"]
+            for s in sections
+            if s.kind == "experience" and s.fields.get("company") not in (None, current)
+        ),
+        None,
+    )
+    if past:
+        questions.append(f"What did you work on at {past}?")
+    skill = next(
+        (s.text.split(":", 1)[-1].split(";")[0].strip(" .") for s in sections if s.kind == "skills"), ""
+    )
+    questions.append(f"How have you used {skill}?" if skill else "What are your strongest skills?")
+    if facts.get("education") or any(s.kind == "education" for s in sections):
         questions.append("Where did you study?")
     questions.append("How can I get in touch with you?")
     return questions[:5]

@@ -22,6 +22,7 @@ class PersonaSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     headline: str | None = None
     greeting: str | None = None
     avatar_url: str | None = None
+    website: str | None = None
     suggested_questions: list[str] | None = None
 
 

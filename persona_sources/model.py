@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +26,39 @@ class SourceSpec(msgspec.Struct, frozen=True, kw_only=True):
 class Section(msgspec.Struct, frozen=True, kw_only=True):
     """A titled piece of persona text that remembers which source it came from.
 
-    `facts` carries public key/value facts (name, current role, ...) for the persona card and
-    consistency checks; private values never get here.
+    `facts` carries public persona-wide facts (full_name, headline, current_role, ...) for the card,
+    the published profile and consistency checks; private values never get here. `kind` says what
+    the section holds (see SECTION_KINDS) and `fields` the structured parts of one entry (company,
+    title, dates...). `created` is when the source itself was produced (e.g. a PDF's creation date),
+    so stale sources can be flagged.
     """
 
     source_id: str
     source_type: str
     title: str
     text: str
+    kind: str = "text"
     facts: dict[str, str] = msgspec.field(default_factory=dict)
+    fields: dict[str, str] = msgspec.field(default_factory=dict)
+    created: datetime | None = None
+
+
+#: Section kinds the built-ins produce; a plugin may use these (so publishing and suggestions
+#: understand its sections) or any other name.
+SECTION_KINDS = (
+    "text",
+    "facts",
+    "profile",
+    "summary",
+    "experience",
+    "education",
+    "skills",
+    "languages",
+    "certifications",
+    "honors",
+    "contact",
+    "qa",
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +121,9 @@ class Persona(msgspec.Struct, frozen=True, kw_only=True):
     greeting: str
     suggested_questions: tuple[str, ...] = ()
     avatar_url: str | None = None
+    website: str | None = None
+    #: Public persona-wide facts merged from every source (the first source to state a fact wins).
+    facts: dict[str, str] = msgspec.field(default_factory=dict)
 
     def system_prompt(self, today: date) -> str:
         """The stable prompt, byte-identical across requests, then what changes per day."""

@@ -33,6 +33,7 @@ def load_facts(ctx: SourceContext) -> list[Section]:
             source_type="facts",
             title=ctx.spec.title or "Facts",
             text="\n".join(lines),
+            kind="facts",
             facts=public,
         )
     ]

@@ -1,22 +1,47 @@
-"""`twin persona ...`: inspect the owner's persona."""
+"""`twin persona ...`: inspect, lint, compile and publish the owner's persona."""
 
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from persona_sources import load_persona
+from persona_sources.check import check_persona
+from persona_sources.compiled import compiled_state, write_compiled
+from persona_sources.compose import compose_sources
+from persona_sources.plugins import default_source_types
+from persona_sources.publish import llms_txt, person_jsonld_text
 from service.settings import Settings
-from service.tokens import estimate_tokens
+from service.tokens import context_window, count_tokens
+
+#: `twin persona check` flags exports older than this unless told otherwise.
+DEFAULT_MAX_AGE_DAYS = 365
 
 
 def add_commands(subparsers: Any) -> None:
-    persona = subparsers.add_parser("persona", help="inspect the persona").add_subparsers(
-        title="persona commands"
-    )
-    show = persona.add_parser("show", help="the composed prompt, its sources and its size")
+    persona = subparsers.add_parser("persona", help="inspect, check, build and publish the persona")
+    commands = persona.add_subparsers(title="persona commands")
+    show = commands.add_parser("show", help="the composed prompt, its sources and its size")
     show.set_defaults(run=_show)
+    sources = commands.add_parser("sources", help="every registered source type and where it comes from")
+    sources.set_defaults(run=_sources)
+    check = commands.add_parser("check", help="lint the persona; exits 1 on errors (for CI)")
+    check.add_argument(
+        "--max-age-days",
+        type=int,
+        default=DEFAULT_MAX_AGE_DAYS,
+        help=f"flag source exports older than this (default {DEFAULT_MAX_AGE_DAYS})",
+    )
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.set_defaults(run=_check)
+    build = commands.add_parser("build", help="write the compiled persona the service loads at start")
+    build.add_argument("-o", "--output", type=Path, help="default: persona.compiled.json in PERSONA_DIR")
+    build.set_defaults(run=_build)
+    publish = commands.add_parser("publish", help="schema.org JSON-LD and llms.txt for your website")
+    publish.add_argument("-o", "--output-dir", type=Path, default=Path("dist/publish"))
+    publish.set_defaults(run=_publish)
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -28,9 +53,61 @@ def _show(args: argparse.Namespace) -> int:
     print(f"persona: {persona.full_name} ({persona.headline}) from {settings.persona_dir}")
     for section in persona.sections:
         print(
-            f"  source {section.source_id!r} ({section.source_type}): {section.title}, "
+            f"  source {section.source_id!r} ({section.source_type}, {section.kind}): {section.title}, "
             f"{len(section.text)} characters"
         )
-    print(f"system prompt: {len(prompt)} characters, about {estimate_tokens(prompt)} tokens (estimated)")
+    count = count_tokens(prompt, settings.model)
+    size = f"{len(prompt)} characters, {count.tokens} tokens for {settings.model}"
+    print(f"system prompt: {size} ({count.method})")
     print(f"content hash: {persona.content_hash}")
+    print(f"compiled persona: {compiled_state(settings.persona_dir)}")
+    return 0
+
+
+def _sources(args: argparse.Namespace) -> int:
+    for name, source_type in sorted(default_source_types().items()):
+        print(f"{name}  [{source_type.origin}]\n    {source_type.help}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    budget = context_window(settings.model) - settings.max_reply_tokens - settings.history_token_budget
+    report = check_persona(
+        settings.persona_dir,
+        count_tokens=lambda text: count_tokens(text, settings.model).tokens,
+        prompt_budget=budget,
+        max_age=timedelta(days=args.max_age_days),
+        now=datetime.now(UTC),
+    )
+    for finding in report.findings:
+        print(f"{finding.level}: {finding.message}")
+    if report.persona is not None:
+        print(
+            f"persona {report.persona.full_name!r}: {len(report.persona.sections)} sections, "
+            f"prompt {report.prompt_tokens} tokens of {budget} for {settings.model}"
+        )
+    failed = report.errors or (args.strict and report.findings)
+    print("persona check failed" if failed else "persona check passed")
+    return 1 if failed else 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    persona = compose_sources(settings.persona_dir)
+    path = write_compiled(persona, settings.persona_dir, args.output)
+    print(f"wrote {path}: {len(persona.sections)} sections, content hash {persona.content_hash[:12]}")
+    return 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    persona = load_persona(settings.persona_dir)
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    jsonld = args.output_dir / "person.jsonld"
+    jsonld.write_text(person_jsonld_text(persona), encoding="utf-8")
+    llms = args.output_dir / "llms.txt"
+    llms.write_text(llms_txt(persona), encoding="utf-8")
+    print(f'wrote {jsonld} (paste into a <script type="application/ld+json"> on your site)')
+    print(f"wrote {llms} (serve it at https://your-site/llms.txt)")
     return 0

@@ -165,6 +165,11 @@ EXPANSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Words so common in questions about a career that they say little about what is asked.
+GENERIC_QUERY_WORDS = frozenset(["experience", "know", "tell", "worked", "done", "kind"])
+GENERIC_WEIGHT = 0.3
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-case word tokens without stop words, lightly stemmed."""
     return [_stem(t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
@@ -186,14 +191,17 @@ class Passage(msgspec.Struct, frozen=True):
     title: str
 
 
+#: Section kinds whose every line is a fact of its own.
+LINE_KINDS = ("facts", "profile")
+
+
 def passages_of(sections: Iterable[Section]) -> list[Passage]:
     """Facts and short lines become one passage each; prose is split into paragraphs."""
     out = []
     for section in sections:
-        if section.source_type == "facts":
-            chunks = section.text.splitlines()
-        else:
-            chunks = re.split(r"\n\s*\n", section.text)
+        chunks = (
+            section.text.splitlines() if section.kind in LINE_KINDS else re.split(r"\n\s*\n", section.text)
+        )
         for chunk in chunks:
             chunk = " ".join(chunk.split())
             if len(tokenize(chunk)) >= 2:
@@ -217,15 +225,16 @@ class BM25Index:
         self.k1, self.b = k1, b
 
     def query_terms(self, query: str) -> dict[str, float]:
-        """The query's terms with weights: its own words 1.0, their everyday-word expansions 0.5."""
+        """The query's terms with weights: its own words 1.0 (generic ones 0.3), expansions half that."""
         terms: dict[str, float] = {}
         for raw in _TOKEN.findall(query.lower()):
             if raw in STOPWORDS and raw not in EXPANSIONS:
                 continue
+            weight = GENERIC_WEIGHT if raw in GENERIC_QUERY_WORDS else 1.0
             if raw not in STOPWORDS:
-                terms[_stem(raw)] = 1.0
+                terms[_stem(raw)] = weight
             for extra in EXPANSIONS.get(raw, ()):
-                terms.setdefault(_stem(extra), 0.5)
+                terms.setdefault(_stem(extra), weight / 2)
         return terms
 
     def search(self, query: str, limit: int = 3) -> list[tuple[float, Passage]]:

@@ -1,0 +1,95 @@
+"""Positioned text lines from a PDF: what a layout-aware parser needs and plain extraction loses."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from io import BytesIO
+from typing import Any
+
+import msgspec
+
+from persona_sources.errors import SourceError
+
+_FOOTER = re.compile(r"^\s*Page \d+ of \d+\s*$")
+
+
+class PdfLine(msgspec.Struct, frozen=True):
+    """One line of text on a page, with its position (points from the bottom left) and font."""
+
+    page: int
+    x: float
+    y: float
+    size: float
+    bold: bool
+    text: str
+
+
+class PdfDocument(msgspec.Struct, frozen=True):
+    """A PDF's lines in drawing order, its page width and its creation date (if it records one)."""
+
+    lines: tuple[PdfLine, ...]
+    page_width: float
+    created: datetime | None = None
+
+
+def read_pdf_lines(data: bytes) -> PdfDocument:
+    """Every text line of the PDF with page footers ("Page N of M") removed.
+
+    Raises: SourceError for what is not a PDF, an encrypted or broken PDF, or one without text.
+    """
+    if not data.lstrip().startswith(b"%PDF"):
+        raise SourceError("not a PDF file")
+    from pypdf import PdfReader  # imported here: a compiled persona never needs pypdf
+    from pypdf.errors import PdfReadError
+
+    lines: list[PdfLine] = []
+    try:
+        reader = PdfReader(BytesIO(data))
+        if reader.is_encrypted:
+            raise SourceError("the PDF is encrypted; export it again without a password")
+        width = float(reader.pages[0].mediabox.width) if reader.pages else 612.0
+        for number, page in enumerate(reader.pages, start=1):
+            lines.extend(_page_lines(page, number))
+        created = _creation_date(reader)
+    except SourceError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise SourceError(f"the PDF cannot be read ({type(exc).__name__}: {exc})") from None
+    lines = [line for line in lines if not _FOOTER.match(line.text)]
+    if not lines:
+        raise SourceError("the PDF has no text (is it a scan or an image-only export?)")
+    return PdfDocument(lines=tuple(lines), page_width=width, created=created)
+
+
+def _page_lines(page: Any, number: int) -> list[PdfLine]:
+    """Text chunks of one page merged into lines: same font size and baseline, left to right."""
+    chunks: list[PdfLine] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        if not text.strip():
+            return
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        scale = abs(tm[3] * cm[3]) or 1.0
+        name = str(font.get("/BaseFont", "")) if font else ""
+        bold = "bold" in name.lower() or "black" in name.lower()
+        chunks.append(PdfLine(number, x, y, round(size * scale, 2), bold, text.replace("\n", " ").strip()))
+
+    page.extract_text(visitor_text=visit)
+    merged: list[PdfLine] = []
+    for chunk in chunks:
+        last = merged[-1] if merged else None
+        if last and abs(last.y - chunk.y) < 0.5 and last.size == chunk.size and chunk.x > last.x:
+            merged[-1] = msgspec.structs.replace(last, text=f"{last.text} {chunk.text}")
+        else:
+            merged.append(chunk)
+    return merged
+
+
+def _creation_date(reader: Any) -> datetime | None:
+    try:
+        created = reader.metadata.creation_date if reader.metadata else None
+    except (ValueError, TypeError):
+        return None
+    return created if isinstance(created, datetime) else None

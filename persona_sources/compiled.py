@@ -1,0 +1,122 @@
+"""The compiled persona: sections, prompt and hash in one JSON file, so a cold start parses nothing.
+
+`twin persona build` writes it beside the sources; the fingerprint of the manifest and the source
+files it was built from tells whether it is still fresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import msgspec
+
+from persona_sources.errors import PersonaError
+from persona_sources.manifest import MANIFEST_NAME, read_manifest
+from persona_sources.model import Persona
+
+COMPILED_NAME = "persona.compiled.json"
+FORMAT = 1
+
+log = logging.getLogger("twin.persona")
+
+
+class CompiledPersona(msgspec.Struct, frozen=True, kw_only=True):
+    """What `twin persona build` writes. New fields get defaults (schema evolution)."""
+
+    format: int = FORMAT
+    built_at: datetime
+    #: sha256 of the manifest and every source file; None when built without sources beside it.
+    fingerprint: str | None
+    persona: Persona
+
+
+_decoder = msgspec.json.Decoder(CompiledPersona)
+
+
+def source_fingerprint(persona_dir: Path) -> str | None:
+    """A hash of the manifest (or recognised layout) and the bytes of each listed source file.
+
+    Returns None when the directory holds no sources (only a compiled persona, as on Lambda).
+    """
+    if not _has_sources(persona_dir):
+        return None
+    digest = hashlib.sha256()
+    manifest = persona_dir / MANIFEST_NAME
+    if manifest.exists():
+        digest.update(manifest.read_bytes())
+    for spec in read_manifest(persona_dir).source_specs():
+        digest.update(f"\0{spec.id}\0{spec.type}\0{spec.path}\0".encode())
+        if spec.path:
+            try:
+                digest.update((persona_dir / spec.path).read_bytes())
+            except OSError:
+                digest.update(b"<unreadable>")
+    return digest.hexdigest()
+
+
+def _has_sources(persona_dir: Path) -> bool:
+    if (persona_dir / MANIFEST_NAME).exists():
+        return True
+    seed = ("summary.txt", "style.txt", "facts.json")
+    return any((persona_dir / name).exists() for name in seed) or any(persona_dir.glob("*.pdf"))
+
+
+def write_compiled(persona: Persona, persona_dir: Path, output: Path | None = None) -> Path:
+    """Write the compiled persona atomically; returns its path (default: beside the sources)."""
+    path = output or persona_dir / COMPILED_NAME
+    compiled = CompiledPersona(
+        built_at=datetime.now(UTC), fingerprint=source_fingerprint(persona_dir), persona=persona
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(msgspec.json.format(msgspec.json.encode(compiled), indent=2))
+    os.replace(tmp, path)
+    return path
+
+
+def read_compiled(path: Path) -> CompiledPersona:
+    """Raises: PersonaError naming the file when it cannot be decoded."""
+    try:
+        compiled = _decoder.decode(path.read_bytes())
+    except (OSError, msgspec.DecodeError) as exc:
+        raise PersonaError(
+            f"compiled persona {path} cannot be read ({exc}); run `twin persona build`"
+        ) from None
+    if compiled.format != FORMAT:
+        raise PersonaError(f"compiled persona {path} has format {compiled.format}; run `twin persona build`")
+    return compiled
+
+
+def _is_fresh(persona_dir: Path, compiled: CompiledPersona) -> bool:
+    current = source_fingerprint(persona_dir)
+    return current is None or current == compiled.fingerprint
+
+
+def compiled_state(persona_dir: Path) -> str:
+    """`fresh`, `stale` or `absent`: whether the compiled persona matches its sources."""
+    path = persona_dir / COMPILED_NAME
+    if not path.exists():
+        return "absent"
+    return "fresh" if _is_fresh(persona_dir, read_compiled(path)) else "stale"
+
+
+def fresh_compiled(persona_dir: Path) -> Persona | None:
+    """The compiled persona when it exists and its sources have not changed since; else None."""
+    path = persona_dir / COMPILED_NAME
+    if not path.exists():
+        return None
+    compiled = read_compiled(path)
+    if _is_fresh(persona_dir, compiled):
+        return compiled.persona
+    log.warning(
+        "compiled persona %s is stale: the sources changed since `twin persona build`; "
+        "composing from the sources (run `twin persona build` to refresh it)",
+        path,
+    )
+    return None

@@ -1,0 +1,99 @@
+"""`twin persona publish`: the same public facts as schema.org JSON-LD and an llms.txt.
+
+Search engines, AI crawlers and the twin then say the same things about the owner. Only public
+sections and facts are used: whatever a source keeps private never reached the persona.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from persona_sources.model import Persona, Section
+
+
+def _items(section: Section) -> list[str]:
+    """The entries of a list section ("Title: a; b; c.")."""
+    body = section.text.split(":", 1)[-1].strip().rstrip(".")
+    return [item.strip() for item in body.split(";") if item.strip()]
+
+
+def _of_kind(persona: Persona, kind: str) -> list[Section]:
+    return [s for s in persona.sections if s.kind == kind]
+
+
+def person_jsonld(persona: Persona) -> dict[str, Any]:
+    """A schema.org `Person` for the owner's pages (`<script type="application/ld+json">`)."""
+    facts = persona.facts
+    person: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Person",
+        "name": persona.full_name,
+    }
+    if persona.headline:
+        person["description"] = persona.headline
+    if persona.website:
+        person["url"] = persona.website
+    if persona.avatar_url:
+        person["image"] = persona.avatar_url
+    if facts.get("current_role"):
+        person["jobTitle"] = facts["current_role"]
+    if facts.get("current_employer"):
+        person["worksFor"] = {"@type": "Organization", "name": facts["current_employer"]}
+    if facts.get("location"):
+        person["address"] = {"@type": "PostalAddress", "addressLocality": facts["location"]}
+    schools = [s.fields["school"] for s in _of_kind(persona, "education") if s.fields.get("school")]
+    if schools:
+        person["alumniOf"] = [{"@type": "EducationalOrganization", "name": name} for name in schools]
+    skills = [item for s in _of_kind(persona, "skills") for item in _items(s)]
+    if skills:
+        person["knowsAbout"] = skills
+    languages = [item.split(" (")[0] for s in _of_kind(persona, "languages") for item in _items(s)]
+    if languages:
+        person["knowsLanguage"] = languages
+    credentials = [item for s in _of_kind(persona, "certifications") for item in _items(s)]
+    if credentials:
+        person["hasCredential"] = [
+            {"@type": "EducationalOccupationalCredential", "name": name} for name in credentials
+        ]
+    links = [facts[key] for key in ("linkedin", "github", "website") if facts.get(key)]
+    if links:
+        person["sameAs"] = [link if "://" in link else f"https://{link}" for link in links]
+    return person
+
+
+def person_jsonld_text(persona: Persona) -> str:
+    """The JSON-LD document, indented, ready to paste into a page."""
+    return msgspec.json.format(msgspec.json.encode(person_jsonld(persona)), indent=2).decode() + "\n"
+
+
+def llms_txt(persona: Persona) -> str:
+    """An llms.txt (llmstxt.org): a title, a one-line summary, then short Markdown sections."""
+    lines = [f"# {persona.full_name}", ""]
+    if persona.headline:
+        lines += [f"> {persona.headline}", ""]
+    summary = next((s.text.split("\n\n")[0] for s in _of_kind(persona, "summary")), "")
+    if summary:
+        lines += [summary, ""]
+    experience = _of_kind(persona, "experience")
+    if experience:
+        lines += ["## Experience", ""]
+        for section in experience:
+            dates = " - ".join(v for v in (section.fields.get("start"), section.fields.get("end")) if v)
+            lines.append(f"- {section.title}" + (f" ({dates})" if dates else ""))
+        lines.append("")
+    education = _of_kind(persona, "education")
+    if education:
+        lines += ["## Education", ""] + [f"- {s.text.rstrip('.')}" for s in education] + [""]
+    for kind, title in (
+        ("skills", "Skills"),
+        ("languages", "Languages"),
+        ("certifications", "Certifications"),
+    ):
+        items = [item for s in _of_kind(persona, kind) for item in _items(s)]
+        if items:
+            lines += [f"## {title}", "", *[f"- {item}" for item in items], ""]
+    if persona.website:
+        lines += ["## Ask my digital twin", "", f"- [Chat with {persona.name}'s twin]({persona.website})", ""]
+    return "\n".join(lines)
