@@ -214,3 +214,13 @@ def test_example_persona_export_is_parsed(tmp_path: Path) -> None:
     persona = load_persona(Path(__file__).resolve().parents[2] / "persona")
     nordlys = [s.fields["title"] for s in persona.sections if s.fields.get("company") == "Nordlys Freight"]
     assert nordlys == ["Senior Platform Engineer", "Software Engineer, Infrastructure"]
+
+
+def test_suggested_questions_are_derived_from_the_profile(tmp_path: Path, pdf: bytes) -> None:
+    questions = load_persona(export(tmp_path, pdf)).suggested_questions
+    assert 3 <= len(questions) <= 5
+    assert questions[:3] == (
+        "What do you do at Quillon Systems?",
+        "What did you work on at Verdana Labs?",
+        "How have you used Distributed Systems?",
+    )

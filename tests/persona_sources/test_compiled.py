@@ -1,0 +1,55 @@
+"""The compiled persona: loaded instead of parsing sources, and never trusted once they change."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from persona_sources import PersonaError, load_persona
+from persona_sources.compiled import COMPILED_NAME, compiled_state, write_compiled
+from persona_sources.compose import compose_sources
+from tests.conftest import EXAMPLE_PERSONA
+
+
+@pytest.fixture
+def persona_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "persona"
+    shutil.copytree(EXAMPLE_PERSONA, target, ignore=shutil.ignore_patterns(COMPILED_NAME))
+    return target
+
+
+def test_a_fresh_compiled_persona_is_loaded_without_any_source_plugin(persona_dir: Path) -> None:
+    built = compose_sources(persona_dir)
+    write_compiled(built, persona_dir)
+    assert compiled_state(persona_dir) == "fresh"
+    # No source types at all: composing from sources would fail, so this proves nothing was parsed.
+    assert load_persona(persona_dir, source_types={}) == built
+
+
+def test_a_stale_compiled_persona_is_reported_and_the_sources_win(
+    persona_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_compiled(compose_sources(persona_dir), persona_dir)
+    (persona_dir / "summary.md").write_text("I now breed alpacas in the Algarve.\n", encoding="utf-8")
+    assert compiled_state(persona_dir) == "stale"
+    with caplog.at_level(logging.WARNING, logger="twin.persona"):
+        persona = load_persona(persona_dir)
+    assert "alpacas" in persona.prompt
+    assert "is stale" in caplog.text
+
+
+def test_a_compiled_persona_alone_is_used_as_is(persona_dir: Path, tmp_path: Path) -> None:
+    """As on Lambda: only the compiled file is shipped, no sources beside it."""
+    built = compose_sources(persona_dir)
+    shipped = tmp_path / "shipped"
+    write_compiled(built, persona_dir, shipped / COMPILED_NAME)
+    assert load_persona(shipped, source_types={}) == built
+
+
+def test_a_corrupt_compiled_persona_is_a_clear_error(persona_dir: Path) -> None:
+    (persona_dir / COMPILED_NAME).write_text("{not json", encoding="utf-8")
+    with pytest.raises(PersonaError, match=r"compiled persona .* cannot be read.*twin persona build"):
+        load_persona(persona_dir)

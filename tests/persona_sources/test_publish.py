@@ -1,0 +1,40 @@
+"""Published JSON-LD and llms.txt say what the twin says, and nothing private."""
+
+from __future__ import annotations
+
+import pytest
+
+from persona_sources import Persona, load_persona
+from persona_sources.publish import llms_txt, person_jsonld, person_jsonld_text
+from tests.conftest import EXAMPLE_PERSONA
+
+
+@pytest.fixture(scope="module")
+def persona() -> Persona:
+    return load_persona(EXAMPLE_PERSONA)
+
+
+def test_jsonld_is_a_schema_org_person_from_the_public_facts(persona: Persona) -> None:
+    person = person_jsonld(persona)
+    assert person["@context"] == "https://schema.org" and person["@type"] == "Person"
+    assert person["jobTitle"] == "Staff Platform Engineer"
+    assert person["worksFor"] == {"@type": "Organization", "name": "Corvina Pay"}
+    assert {"@type": "EducationalOrganization", "name": "KTH Royal Institute of Technology"} in person[
+        "alumniOf"
+    ]
+    assert "Kubernetes" in person["knowsAbout"]
+    assert person["knowsLanguage"][:2] == ["Swedish", "English"]
+    assert person["sameAs"] == ["https://www.linkedin.com/in/freja-holmqvist-example"]
+
+
+def test_llms_txt_has_title_summary_and_sections(persona: Persona) -> None:
+    text = llms_txt(persona)
+    assert text.startswith("# Freja Holmqvist\n\n> Staff Platform Engineer at Corvina Pay")
+    assert "## Experience\n\n- Staff Platform Engineer at Corvina Pay (March 2021 - Present)" in text
+    assert "## Education" in text and "## Languages" in text
+
+
+def test_nothing_private_is_published(persona: Persona) -> None:
+    published = person_jsonld_text(persona) + llms_txt(persona)
+    for private in ("freja.holmqvist@example.com", "+351 900", "Rua Exemplo"):
+        assert private not in published
