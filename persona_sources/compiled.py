@@ -29,7 +29,8 @@ class CompiledPersona(msgspec.Struct, frozen=True, kw_only=True):
     """What `twin persona build` writes. New fields get defaults (schema evolution)."""
 
     format: int = FORMAT
-    built_at: datetime
+    #: None in reproducible builds (the Lambda package), so equal inputs give equal bytes.
+    built_at: datetime | None = None
     #: sha256 of the manifest and every source file; None when built without sources beside it.
     fingerprint: str | None
     persona: Persona
@@ -66,11 +67,18 @@ def _has_sources(persona_dir: Path) -> bool:
     return any((persona_dir / name).exists() for name in seed) or any(persona_dir.glob("*.pdf"))
 
 
-def write_compiled(persona: Persona, persona_dir: Path, output: Path | None = None) -> Path:
-    """Write the compiled persona atomically; returns its path (default: beside the sources)."""
+def write_compiled(
+    persona: Persona, persona_dir: Path, output: Path | None = None, *, reproducible: bool = False
+) -> Path:
+    """Write the compiled persona atomically; returns its path (default: beside the sources).
+
+    `reproducible` leaves out the build time, so the same sources always give the same bytes.
+    """
     path = output or persona_dir / COMPILED_NAME
     compiled = CompiledPersona(
-        built_at=datetime.now(UTC), fingerprint=source_fingerprint(persona_dir), persona=persona
+        built_at=None if reproducible else datetime.now(UTC),
+        fingerprint=source_fingerprint(persona_dir),
+        persona=persona,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

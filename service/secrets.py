@@ -1,0 +1,47 @@
+"""The OpenAI key from AWS SSM Parameter Store, read once per Lambda container."""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+
+from service.settings import Settings
+
+log = logging.getLogger("twin.secrets")
+
+
+def with_openai_key(settings: Settings) -> Settings:
+    """Settings with the key from the SSM parameter named by OPENAI_API_KEY_PARAMETER.
+
+    A key set directly (OPENAI_API_KEY) wins and SSM is not asked. When the parameter cannot be
+    read, the twin stays up on the offline provider and says why in the log (never the key).
+    """
+    name = settings.openai_api_key_parameter
+    if settings.openai_api_key or not name:
+        return settings
+    try:
+        key = read_secure_parameter(name, timeout=settings.s3_timeout_seconds)
+    except Exception as exc:
+        log.error(
+            "cannot read the OpenAI key from SSM parameter %s (%s); answering offline",
+            name,
+            type(exc).__name__,
+        )
+        return msgspec.structs.replace(settings, provider="offline")
+    return msgspec.structs.replace(settings, openai_api_key=key)
+
+
+def read_secure_parameter(name: str, *, timeout: float) -> str:
+    """A SecureString's decrypted value; bounded by a timeout and a few retries."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": 3, "mode": "standard"}
+    )
+    client = boto3.client("ssm", config=config)
+    value = client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    if not isinstance(value, str) or not value:
+        raise ValueError("empty parameter")
+    return value
