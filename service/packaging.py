@@ -111,7 +111,7 @@ def build_package(options: PackageOptions, log: Callable[[str], None] = print) -
     staging.mkdir(parents=True)
     requirements = runtime_requirements(options.bundle_boto3)
     log(f"installing {len(requirements)} dependencies for python3.12 on {PLATFORMS[options.arch]}")
-    _pip_install(requirements, staging, options.arch)
+    pip_install_for_lambda(requirements, staging, options.arch)
     log("adding the project's packages: " + ", ".join(PROJECT_PACKAGES))
     for package in PROJECT_PACKAGES:
         shutil.copytree(
@@ -120,17 +120,18 @@ def build_package(options: PackageOptions, log: Callable[[str], None] = print) -
     log(f"compiling the persona from {options.persona_dir}")
     persona = compose_sources(options.persona_dir)
     write_compiled(persona, options.persona_dir, staging / "persona" / COMPILED_NAME, reproducible=True)
-    _prune(staging)
+    prune(staging)
     python312 = find_python312()
     if python312:
         log("compiling bytecode for python3.12")
-        _compile(python312, staging)
+        compile_bytecode(python312, staging)
     else:
         log("no python3.12 found: shipping sources only (Lambda compiles them at each cold start)")
-    return _zip(staging, options.output, bytecode=python312 is not None, log=log)
+    return zip_reproducibly(staging, options.output, bytecode=python312 is not None, log=log)
 
 
-def _pip_install(requirements: list[str], target: Path, arch: Arch) -> None:
+def pip_install_for_lambda(requirements: list[str], target: Path, arch: Arch) -> None:
+    """Wheels for the Lambda platform and python3.12 into `target`, whatever this machine runs."""
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
         "--target", str(target), "--platform", PLATFORMS[arch], "--python-version", "3.12",
@@ -141,7 +142,8 @@ def _pip_install(requirements: list[str], target: Path, arch: Arch) -> None:
         raise PackageError(f"pip could not install the dependencies:\n{result.stderr.strip()[-2000:]}")
 
 
-def _prune(root: Path) -> None:
+def prune(root: Path) -> None:
+    """Remove what the runtime never imports: CLI and test-only packages, caches, tests, stubs."""
     for package in NEVER_IMPORTED_PACKAGES:
         shutil.rmtree(root / package, ignore_errors=True)
         for info in root.glob(f"{package}*.dist-info"):
@@ -155,7 +157,7 @@ def _prune(root: Path) -> None:
             path.unlink()
 
 
-def _compile(python: str, root: Path) -> None:
+def compile_bytecode(python: str, root: Path) -> None:
     """Unchecked-hash pycs under /var/task paths: valid without source mtimes, identical every build."""
     command = [python, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash",
                "-s", str(root), "-p", "/var/task", str(root)]  # fmt: skip
@@ -170,7 +172,10 @@ def _files(root: Path) -> Iterator[tuple[str, Path]]:
             yield path.relative_to(root).as_posix(), path
 
 
-def _zip(root: Path, output: Path, *, bytecode: bool, log: Callable[[str], None]) -> PackageReport:
+def zip_reproducibly(
+    root: Path, output: Path, *, bytecode: bool, log: Callable[[str], None]
+) -> PackageReport:
+    """Sorted entries with fixed times and modes; refuses sizes over Lambda's limits."""
     entries = list(_files(root))
     unzipped = sum(path.stat().st_size for _, path in entries)
     if unzipped > MAX_UNZIPPED:

@@ -1,0 +1,46 @@
+"""API Gateway HTTP API (payload format 2.0) events, as Lambda receives them."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+
+def http_event(
+    method: str,
+    path: str,
+    *,
+    body: str | None = None,
+    headers: dict[str, str] | None = None,
+    base64_body: bool = False,
+    source_ip: str = "203.0.113.7",
+) -> dict[str, Any]:
+    """One HTTP API v2 event; `base64_body` encodes the body as API Gateway does for binary media."""
+    encoded = base64.b64encode(body.encode()).decode() if body is not None and base64_body else body
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"host": "api.example.test", "user-agent": "test", **(headers or {})},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "api",
+            "domainName": "api.example.test",
+            "domainPrefix": "api",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": "test",
+            },
+            "requestId": "request",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "25/Nov/2026:12:00:00 +0000",
+            "timeEpoch": 1795000000000,
+        },
+        "body": encoded,
+        "isBase64Encoded": base64_body,
+    }

@@ -1,0 +1,31 @@
+"""Invoke a Lambda package's handler like the python3.12 runtime would, with the standard library only.
+
+    python3.12 -I -S lambda_invoke.py PACKAGE_DIR [RUNTIME_DIR ...] < events.json
+
+Only PACKAGE_DIR (as /var/task) and the RUNTIME_DIRs (what the runtime provides, e.g. boto3) are
+importable: no virtual environment, no site-packages. Reads a JSON list of API Gateway events and
+prints one JSON line per invocation with the response, then a line with the timings.
+"""
+
+import json
+import os
+import sys
+import time
+
+started = time.perf_counter()
+package, runtime = sys.argv[1], sys.argv[2:]
+sys.path[:0] = [package, *runtime]
+os.chdir(package)
+events = json.load(sys.stdin)
+module_name, _, function = os.environ.get("HANDLER", "service.lambda_handler.handler").rpartition(".")
+handler = getattr(__import__(module_name, fromlist=[function]), function)
+imported = time.perf_counter()
+first = None
+for event in events:
+    response = handler(event, None)
+    first = first or time.perf_counter()
+    print(json.dumps(response), flush=True)
+print(
+    json.dumps({"import_s": imported - started, "first_response_s": (first or imported) - started}),
+    flush=True,
+)
