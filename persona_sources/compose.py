@@ -95,7 +95,7 @@ def compose(sections: list[Section], manifest: Manifest) -> Persona:
     prompt = (
         _RULES.format(full_name=full_name, name=name)
         + "\n\n"
-        + "\n\n".join(_quote(section) for section in sections)
+        + "\n\n".join(quote_section(section) for section in sections)
     )
     return Persona(
         facts=facts,
@@ -152,7 +152,7 @@ def suggest_questions(sections: list[Section], facts: Mapping[str, str]) -> list
     return questions[:5]
 
 
-def _quote(section: Section) -> str:
+def quote_section(section: Section) -> str:
     """A section as quoted data: its provenance in the tag, its text unable to close the tag."""
     body = section.text.replace("</source>", "</ source>")
     title = section.title.replace('"', "'")
