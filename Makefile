@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck pytest clean
+.PHONY: install run test lint typecheck pytest eval clean
 
 install: $(STAMP)
 
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/twin serve --host $(HOST) --port $(PORT)
 
-test: lint typecheck pytest
+test: lint typecheck pytest eval
 
 lint: install
 	$(BIN)/ruff check .
@@ -30,6 +30,9 @@ typecheck: install
 
 pytest: install
 	$(BIN)/python -m pytest
+
+eval: install
+	$(BIN)/twin eval --output dist/eval/results.json
 
 clean:
 	rm -rf $(VENV) dist build *.egg-info

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
+
+import msgspec
 
 from memory import ConversationStore, Message, SessionNotFound, Usage, new_session_id, validate_session_id
 from persona_sources import Persona
@@ -49,16 +52,25 @@ class Turn:
         self._received_at = datetime.now(UTC)
 
     async def deltas(self) -> AsyncIterator[str]:
-        """The reply as it is generated; stores the whole turn after the last delta."""
+        """The reply as it is generated; stores the whole turn after the last delta.
+
+        With the judge on, nothing is sent until the whole reply has been checked (and perhaps
+        regenerated); the checked reply then follows in word-sized deltas.
+        """
         started = time.perf_counter()
-        parts: list[str] = []
-        async for item in self._engine.provider.stream(self._request):
-            if isinstance(item, Usage):
-                self.usage = item
-            elif item:
-                parts.append(item)
-                yield item
-        self.reply = "".join(parts)
+        if self._engine.settings.judge_replies and not self._engine.provider.offline:
+            self.reply, self.usage = await self._checked_reply()
+            for piece in _WORDS.findall(self.reply):
+                yield piece
+        else:
+            parts: list[str] = []
+            async for item in self._engine.provider.stream(self._request):
+                if isinstance(item, Usage):
+                    self.usage = item
+                elif item:
+                    parts.append(item)
+                    yield item
+            self.reply = "".join(parts)
         await self._engine.store.append(
             self.session_id,
             (
@@ -74,6 +86,57 @@ class Turn:
             self.usage.completion_tokens,
             (time.perf_counter() - started) * 1000,
         )
+
+    async def _generate(self, request: ProviderRequest) -> tuple[str, Usage]:
+        parts: list[str] = []
+        usage = Usage()
+        async for item in self._engine.provider.stream(request):
+            if isinstance(item, Usage):
+                usage = item
+            else:
+                parts.append(item)
+        return "".join(parts), usage
+
+    async def _checked_reply(self) -> tuple[str, Usage]:
+        """The reply after the judge: kept when supported, regenerated once with feedback when not."""
+        from service.evals.judge import JudgeError, judge_reply
+
+        engine = self._engine
+        reply, usage = await self._generate(self._request)
+        try:
+            verdict = await judge_reply(engine.provider, engine.persona, self._request.message, reply)
+        except JudgeError as exc:
+            log.warning("judge unavailable, reply sent unchecked: %s", exc)
+            return reply, usage
+        usage = _add(usage, verdict.usage)
+        if verdict.supported and not verdict.unsupported_claims:
+            log.info("judge approved the reply")
+            return reply, usage
+        log.info("judge flagged %d unsupported claim(s); regenerating once", len(verdict.unsupported_claims))
+        feedback = "\n".join(f"- {claim}" for claim in verdict.unsupported_claims) or "- (not specified)"
+        retry = msgspec.structs.replace(
+            self._request,
+            system=f"{self._request.system}\n\n{RERUN_FEEDBACK}\n{feedback}",
+            stream=False,
+        )
+        regenerated, more = await self._generate(retry)
+        log.info("judge rerun done: the regenerated reply was sent")
+        return regenerated, _add(usage, more)
+
+
+RERUN_FEEDBACK = (
+    "A reviewer checked your previous draft of this reply against the persona sources and found "
+    "these claims unsupported. Answer again using only the sources; where they do not cover "
+    "something, say so plainly:"
+)
+_WORDS = re.compile(r"\S+\s*|\s+")
+
+
+def _add(a: Usage, b: Usage) -> Usage:
+    return Usage(
+        prompt_tokens=a.prompt_tokens + b.prompt_tokens,
+        completion_tokens=a.completion_tokens + b.completion_tokens,
+    )
 
 
 class ChatEngine:

@@ -33,6 +33,7 @@ ENV_VARS: dict[str, str] = {
     "TWIN_MAX_MESSAGE_CHARS": "max_message_chars",
     "TWIN_HISTORY_TOKEN_BUDGET": "history_token_budget",
     "TWIN_LOG_LEVEL": "log_level",
+    "TWIN_JUDGE": "judge_replies",
 }
 
 
@@ -61,6 +62,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_message_chars: int = 4000
     history_token_budget: int = 3000
     log_level: str = "INFO"
+    #: Check every reply with a second model call before it is sent; a flagged reply is regenerated
+    #: once. Streaming then delivers the checked reply after the check (see docs/evals.md).
+    judge_replies: bool = False
 
     @property
     def provider_name(self) -> ProviderName:
