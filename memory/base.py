@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
+from datetime import datetime
 from typing import ClassVar, Literal
 
 import msgspec
@@ -47,8 +48,12 @@ class ConversationStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def _remove(self, session_id: str) -> bool:
-        """Args: a validated session id. Returns: whether a conversation was deleted."""
+    async def _remove(self, session_id: str, expected_version: str | None = None) -> bool:
+        """Delete a conversation, only if it is still at `expected_version` when one is given.
+
+        Args: a validated session id; the version read before deciding to delete (None: any).
+        Returns: whether a conversation was deleted (False if absent or changed meanwhile).
+        """
 
     @abc.abstractmethod
     async def _session_ids(self) -> list[str]:
@@ -72,8 +77,13 @@ class ConversationStore(abc.ABC):
         """
         validate_session_id(session_id)
         new = tuple(messages)
+        attempted = False
         for _ in range(self.append_attempts):
             current = await self._read(session_id)
+            if attempted and current is not None and _ends_with(current.conversation, new):
+                # A write reported as lost (a retried request, a timeout after the store committed)
+                # had in fact landed: applying the turn again would store it twice.
+                return current.conversation
             now = utc_now()
             if current is None:
                 if not create:
@@ -83,6 +93,7 @@ class ConversationStore(abc.ABC):
             else:
                 updated = current.conversation.with_messages(new, now)
                 expected = current.version
+            attempted = True
             try:
                 await self._write(updated, expected)
             except ConflictError:
@@ -94,11 +105,35 @@ class ConversationStore(abc.ABC):
         """Args: a session id. Returns: True if it existed and is now gone."""
         return await self._remove(validate_session_id(session_id))
 
+    async def conversations(self) -> list[Conversation]:
+        """Returns: every stored conversation, newest activity first (for owners' review and export)."""
+        found = [await self._read(session_id) for session_id in await self._session_ids()]
+        return sorted(
+            (v.conversation for v in found if v is not None), key=lambda c: c.updated_at, reverse=True
+        )
+
     async def list(self) -> list[ConversationSummary]:
         """Returns: a summary of every conversation, newest activity first."""
-        summaries = []
+        return [ConversationSummary.of(c) for c in await self.conversations()]
+
+    async def prune(self, older_than: datetime) -> int:
+        """Erase conversations whose last change is before `older_than` (the retention period).
+
+        A conversation that a visitor continues while it is being pruned is kept: the delete is
+        conditional on the version that was judged too old.
+        Args: a timezone-aware cut-off. Returns: how many conversations were erased.
+        """
+        if older_than.tzinfo is None:
+            raise ValueError("older_than must be timezone-aware")
+        pruned = 0
         for session_id in await self._session_ids():
             found = await self._read(session_id)
-            if found is not None:
-                summaries.append(ConversationSummary.of(found.conversation))
-        return sorted(summaries, key=lambda s: s.updated_at, reverse=True)
+            if found is None or found.conversation.updated_at >= older_than:
+                continue
+            if await self._remove(session_id, found.version):
+                pruned += 1
+        return pruned
+
+
+def _ends_with(conversation: Conversation, messages: tuple[Message, ...]) -> bool:
+    return bool(messages) and conversation.messages[-len(messages) :] == messages
