@@ -61,6 +61,8 @@ class MotoS3Server:
         self._faults = threading.Lock()
         self._fault: Fault | None = None
         self._released = threading.Event()
+        #: Set when a request starts being held by a stalling fault.
+        self.stalled = threading.Event()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         #: HTTP requests that reached this server (faulted ones included), by method.
@@ -97,6 +99,7 @@ class MotoS3Server:
         """Fail the next `times` requests (all when None) whose method is in `methods` (any when None)."""
         with self._faults:
             self._released.clear()
+            self.stalled.clear()
             self._fault = Fault(
                 status=status,
                 methods=frozenset(methods) if methods is not None else None,
@@ -120,6 +123,8 @@ class MotoS3Server:
             fault = self._fault if self._fault is not None and self._fault.matches(method) else None
             if fault is not None and fault.remaining is not None:
                 fault.remaining -= 1
+        if fault is not None and fault.stall_seconds:
+            self.stalled.set()
         if fault is not None and fault.stall_seconds and self._released.wait(fault.stall_seconds):
             fault = None  # released by clear_faults(): serve the request normally
         if fault is not None:
