@@ -59,6 +59,11 @@ class ConversationStore(abc.ABC):
     async def _session_ids(self) -> list[str]:
         """Returns: the ids of every stored conversation, in no particular order."""
 
+    @property
+    def location(self) -> str:
+        """Where the conversations live, as an owner would write it (CLI messages, logs)."""
+        return self.kind
+
     async def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release clients and connections."""
 

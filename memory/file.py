@@ -40,6 +40,10 @@ class FileStore(ConversationStore):
         self.root = Path(root)
         self._locks = self.root / ".locks"
 
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
     def _path(self, session_id: str) -> Path:
         return self.root / f"{validate_session_id(session_id)}.json"
 

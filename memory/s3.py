@@ -88,6 +88,10 @@ class S3Store(ConversationStore):
         """The boto3 client (shared by every call; boto3 clients are thread-safe)."""
         return self._client
 
+    @property
+    def location(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
     def key(self, session_id: str) -> str:
         """The object key of a session; the id is validated first, so no input becomes a key raw."""
         return f"{self.prefix}{validate_session_id(session_id)}.json"

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 
 from memory import StoreError
 from persona_sources import PersonaError
-from service.cli import chat, persona, serve
+from service.cli import chat, conversations, persona, serve
 from service.settings import SettingsError
 
 #: Command modules; each exposes `add_commands(subparsers)` and sets `run` on its parsers.
-COMMANDS = (serve, chat, persona)
+COMMANDS = (serve, chat, persona, conversations)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
