@@ -77,7 +77,7 @@ class S3Store(ConversationStore):
             config=Config(
                 connect_timeout=timeout_seconds,
                 read_timeout=timeout_seconds,
-                retries={"mode": "standard", "max_attempts": max_attempts},
+                retries={"mode": "standard", "total_max_attempts": max_attempts},
                 # enough for the worker threads of many concurrent turns without pool churn
                 max_pool_connections=32,
             ),

@@ -90,6 +90,18 @@ async def test_a_transient_5xx_is_retried_by_the_client(moto_s3: MotoS3Server, s
     await store.close()
 
 
+async def test_a_persistent_5xx_is_retried_a_bounded_number_of_times(
+    moto_s3: MotoS3Server, s3_bucket: str
+) -> None:
+    store = S3Store(s3_bucket, endpoint_url=moto_s3.endpoint, max_attempts=3)
+    moto_s3.fail(503, methods={"PUT"})
+    moto_s3.reset_counts()
+    with pytest.raises(StoreUnavailable, match=UNAVAILABLE):
+        await store.append(new_session_id(), turn(1), create=True)
+    assert moto_s3.requests == {"GET": 1, "PUT": 3}  # one read, then three attempts at the write
+    await store.close()
+
+
 async def test_s3_failing_mid_conversation_is_unavailable_and_half_writes_nothing(
     s3: S3Store, moto_s3: MotoS3Server
 ) -> None:
