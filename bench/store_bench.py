@@ -39,11 +39,11 @@ from tests.support.moto_s3 import FAKE_CREDENTIALS, MotoS3Server
 
 REPO = Path(__file__).resolve().parent.parent
 DOC = REPO / "docs" / "benchmarks.md"
-START, END = "<!-- bench:store:start -->", "<!-- bench:store:end -->"
+START, END = "<!-- store:start -->", "<!-- store:end -->"
 DOC_HEADER = (
     "# Benchmarks\n\n"
-    "Figures measured by the scripts in `bench/`. Each script owns one delimited section and\n"
-    "rewrites only that section, so every figure can be reproduced by running its script again.\n"
+    "Figures written by the scripts in `bench/` (run them again to refresh a section). "
+    "Each compares its subjects side by side in one run and quotes medians.\n"
 )
 
 SESSIONS = 10
@@ -75,6 +75,8 @@ class Result:
     round_seconds: list[float] = field(default_factory=list)
     round_writes: list[int] = field(default_factory=list)
     round_http: list[int] = field(default_factory=list)
+    #: Median ms per turn of each repetition, to show the run-to-run noise.
+    run_medians_ms: list[float] = field(default_factory=list)
 
 
 def counted(store: ConversationStore, counts: Counts) -> ConversationStore:
@@ -115,16 +117,21 @@ async def one_turn(store: ConversationStore, session_id: str, n: int, first: boo
     await store.append(session_id, turn(n), create=first)
 
 
-async def measure(name: str, store: ConversationStore, counts: Counts) -> Result:
-    result = Result(name)
+async def measure(result: Result, store: ConversationStore, counts: Counts) -> None:
+    """One repetition on one backend; adds its figures to `result`."""
     sessions = [new_session_id() for _ in range(SESSIONS)]
+    latencies = []
     for n in range(TURNS_PER_SESSION):
         for session_id in sessions:
             started = time.perf_counter()
             await one_turn(store, session_id, n, first=n == 0)
-            result.latencies_ms.append((time.perf_counter() - started) * 1000)
-    result.turns = len(result.latencies_ms)
-    result.reads, result.writes, result.http = counts.reads, counts.writes, counts.http
+            latencies.append((time.perf_counter() - started) * 1000)
+    result.latencies_ms += latencies
+    result.run_medians_ms.append(statistics.median(latencies))
+    result.turns += len(latencies)
+    result.reads += counts.reads
+    result.writes += counts.writes
+    result.http += counts.http
 
     for _ in range(ROUNDS):
         session_id = new_session_id()
@@ -138,43 +145,43 @@ async def measure(name: str, store: ConversationStore, counts: Counts) -> Result
         stored = await store.load(session_id)
         assert stored is not None and stored.conversation.turns == WRITERS + 1, "a turn was lost"
     await store.close()
-    return result
 
 
 def p95(values: Sequence[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[-1]
 
 
-def render(results: list[Result], moto_version: str) -> str:
+def render(results: list[Result], moto_version: str, repeats: int) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         START,
-        "## Conversation store: cost per turn",
+        "## Conversation store: cost per turn (`python -m bench.store_bench`)",
         "",
-        f"`python -m bench.store_bench`, {when}; Python {platform.python_version()} on "
+        f"Measured {when}; Python {platform.python_version()} on "
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs; file store on a local disk "
         f"(fsync on every write); S3 store against moto {moto_version} in server mode on 127.0.0.1 "
         "(in-process, requests applied one at a time, no real network).",
         "",
         f"A turn is what the engine does: load the history, then append one user message and its "
         f"reply (~{len(QUESTION) + len(ANSWER)} characters) with a conditional write. "
-        f"{SESSIONS} sessions x {TURNS_PER_SESSION} turns, so conversations grow to "
-        f"{TURNS_PER_SESSION} turns.",
+        f"{SESSIONS} sessions x {TURNS_PER_SESSION} turns (conversations grow to "
+        f"{TURNS_PER_SESSION} turns), repeated {repeats} times, the backends alternating.",
         "",
         "| backend | turns | store reads / turn | store writes / turn | HTTP requests / turn "
-        "| median ms / turn | p95 ms / turn |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| median ms / turn | p95 ms / turn | median of each run |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in results:
         http = f"{r.http / r.turns:.2f}" if r.backend == "s3 (moto)" else "-"
+        runs = " / ".join(f"{m:.2f}" for m in r.run_medians_ms)
         lines.append(
             f"| {r.backend} | {r.turns} | {r.reads / r.turns:.2f} | {r.writes / r.turns:.2f} | {http} "
-            f"| {statistics.median(r.latencies_ms):.2f} | {p95(r.latencies_ms):.2f} |"
+            f"| {statistics.median(r.latencies_ms):.2f} | {p95(r.latencies_ms):.2f} | {runs} |"
         )
     lines += [
         "",
         f"{WRITERS} writers appending one turn each to one session at once (the contract test), "
-        f"{ROUNDS} rounds; no turn was lost in any round:",
+        f"{ROUNDS} rounds per repetition; no turn was lost in any round:",
         "",
         "| backend | median s / round | turns / s (median round) | write attempts / turn "
         "| HTTP requests / turn |",
@@ -212,7 +219,7 @@ def update_doc(section: str, doc: Path = DOC) -> None:
     doc.write_text(text, encoding="utf-8")
 
 
-async def main(write: bool) -> int:
+async def main(write: bool, repeats: int) -> int:
     os.environ.update(FAKE_CREDENTIALS)
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
         os.environ.pop(name, None)
@@ -220,16 +227,17 @@ async def main(write: bool) -> int:
     try:
         bucket = f"twin-bench-{uuid.uuid4().hex[:12]}"
         boto3.client("s3", endpoint_url=server.endpoint).create_bucket(Bucket=bucket)
-        results = []
-        with tempfile.TemporaryDirectory(prefix="twin-bench-") as tmp:
+        on_files, on_s3 = Result("file"), Result("s3 (moto)")
+        for repetition in range(repeats):
+            with tempfile.TemporaryDirectory(prefix="twin-bench-") as tmp:
+                counts = Counts()
+                await measure(on_files, counted(FileStore(Path(tmp)), counts), counts)
             counts = Counts()
-            results.append(await measure("file", counted(FileStore(Path(tmp)), counts), counts))
-        counts = Counts()
-        s3 = S3Store(bucket, "bench/", endpoint_url=server.endpoint)
-        results.append(await measure("s3 (moto)", counted(s3, counts), counts))
+            s3 = S3Store(bucket, f"bench-{repetition}/", endpoint_url=server.endpoint)
+            await measure(on_s3, counted(s3, counts), counts)
     finally:
         server.stop()
-    section = render(results, version("moto"))
+    section = render([on_files, on_s3], version("moto"), repeats)
     print(section)
     if write:
         update_doc(section)
@@ -240,4 +248,6 @@ async def main(write: bool) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true", help="print the figures only")
-    raise SystemExit(asyncio.run(main(write=not parser.parse_args().no_write)))
+    parser.add_argument("--repeat", type=int, default=3, metavar="N", help="repetitions (default 3)")
+    args = parser.parse_args()
+    raise SystemExit(asyncio.run(main(write=not args.no_write, repeats=args.repeat)))
