@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import abc
+import builtins
 from collections.abc import Sequence
 from datetime import datetime
 from typing import ClassVar, Literal
 
+import anyio
 import msgspec
 
 from memory.errors import ConflictError, SessionNotFound
@@ -15,6 +17,8 @@ from memory.model import Conversation, ConversationSummary, Message, utc_now
 
 #: How often `append` re-reads and re-applies a turn after losing a race before giving up.
 DEFAULT_APPEND_ATTEMPTS = 32
+#: Reads in flight at once when a whole store is read (listing, export, prune): one S3 GET each.
+READ_CONCURRENCY = 16
 
 
 class Versioned(msgspec.Struct, frozen=True):
@@ -112,10 +116,8 @@ class ConversationStore(abc.ABC):
 
     async def conversations(self) -> list[Conversation]:
         """Returns: every stored conversation, newest activity first (for owners' review and export)."""
-        found = [await self._read(session_id) for session_id in await self._session_ids()]
-        return sorted(
-            (v.conversation for v in found if v is not None), key=lambda c: c.updated_at, reverse=True
-        )
+        found = await self._read_all(await self._session_ids())
+        return sorted((v.conversation for v in found), key=lambda c: c.updated_at, reverse=True)
 
     async def list(self) -> list[ConversationSummary]:
         """Returns: a summary of every conversation, newest activity first."""
@@ -131,13 +133,28 @@ class ConversationStore(abc.ABC):
         if older_than.tzinfo is None:
             raise ValueError("older_than must be timezone-aware")
         pruned = 0
-        for session_id in await self._session_ids():
-            found = await self._read(session_id)
-            if found is None or found.conversation.updated_at >= older_than:
+        for found in await self._read_all(await self._session_ids()):
+            if found.conversation.updated_at >= older_than:
                 continue
-            if await self._remove(session_id, found.version):
+            if await self._remove(found.conversation.session_id, found.version):
                 pruned += 1
         return pruned
+
+    async def _read_all(self, session_ids: Sequence[str]) -> builtins.list[Versioned]:
+        """Read many conversations a few at a time (S3 round trips overlap); vanished ones are skipped."""
+        found: builtins.list[Versioned] = []  # `list` is a method of this class
+        limiter = anyio.CapacityLimiter(READ_CONCURRENCY)
+
+        async def read(session_id: str) -> None:
+            async with limiter:
+                versioned = await self._read(session_id)
+            if versioned is not None:
+                found.append(versioned)
+
+        async with anyio.create_task_group() as group:
+            for session_id in session_ids:
+                group.start_soon(read, session_id)
+        return found
 
 
 def _ends_with(conversation: Conversation, messages: tuple[Message, ...]) -> bool:

@@ -195,3 +195,11 @@ async def test_a_write_reported_lost_but_stored_is_not_applied_twice(
     questions = [m.content for m in loaded.conversation.messages if m.role == "user"]
     assert questions == ["question 1", "question 2"]
     assert calls == 1
+
+
+async def test_listing_reads_every_conversation_of_a_larger_store(store: ConversationStore) -> None:
+    ids = [new_session_id() for _ in range(40)]  # more than are read at once
+    await asyncio.gather(*(store.append(sid, turn(n), create=True) for n, sid in enumerate(ids)))
+    summaries = await store.list()
+    assert sorted(s.session_id for s in summaries) == sorted(ids)
+    assert [s.updated_at for s in summaries] == sorted((s.updated_at for s in summaries), reverse=True)
