@@ -103,6 +103,8 @@ def test_s3_failing_mid_conversation_is_a_clear_503_and_nothing_half_written(
     moto_s3.fail(500)  # S3 entirely down: even reading the history fails before any reply
     assert s3_client.get(f"/conversation/{session_id}").status_code == 503
     assert s3_client.post("/chat", json={"message": "hi", "session_id": session_id}).status_code == 503
+    erase = s3_client.delete(f"/conversation/{session_id}")
+    assert erase.status_code == 503 and erase.json()["detail"] == "memory unavailable, try again"
 
     moto_s3.clear_faults()
     conversation = s3_client.get(f"/conversation/{session_id}").json()
