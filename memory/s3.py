@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from memory.base import ConversationStore, Versioned
-from memory.errors import ConflictError, StoreUnavailable
+from memory.errors import ConflictError, StoreError, StoreUnavailable
 from memory.keys import is_session_id, validate_session_id
 from memory.model import Conversation
 
@@ -31,6 +31,10 @@ UNAVAILABLE = "memory unavailable, try again"
 _MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 #: Answers that mean "someone else wrote first": the shared `append` re-reads and re-applies.
 _CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
+
+#: Request parameters the store relies on. Older botocore releases (the Lambda runtime's own copy can
+#: lag) reject them as unknown, which would turn every write into a 503: refuse to start instead.
+REQUIRED_PARAMETERS = {"PutObject": ("IfMatch", "IfNoneMatch"), "DeleteObject": ("IfMatch",)}
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Conversation)
@@ -82,6 +86,7 @@ class S3Store(ConversationStore):
                 max_pool_connections=32,
             ),
         )
+        _require_conditional_requests(self._client)
 
     @property
     def client(self) -> Any:
@@ -191,6 +196,21 @@ def _error_code(exc: ClientError) -> str:
 def _status(exc: ClientError) -> int | None:
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     return int(status) if status is not None else None
+
+
+def _require_conditional_requests(client: Any) -> None:
+    model = client.meta.service_model
+    for operation, parameters in REQUIRED_PARAMETERS.items():
+        members = model.operation_model(operation).input_shape.members
+        missing = [name for name in parameters if name not in members]
+        if missing:
+            import botocore
+
+            raise StoreError(
+                f"the S3 store needs conditional requests ({operation} {', '.join(missing)}), which "
+                f"botocore {botocore.__version__} does not know; install a newer boto3/botocore "
+                "(on Lambda: bundle it with the package)"
+            )
 
 
 class _Missing(Exception):

@@ -9,7 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
-from memory import ConflictError, Conversation, StoreUnavailable, new_session_id
+from memory import ConflictError, Conversation, StoreError, StoreUnavailable, new_session_id
+from memory import s3 as s3_module
 from memory.s3 import UNAVAILABLE, S3Store, normalise_prefix
 from tests.memory.test_store_contract import turn
 from tests.support.moto_s3 import MotoS3Server
@@ -198,3 +199,11 @@ async def test_standard_endpoint_variables_select_the_endpoint(
     assert stored.turns == 1
     assert store.client.meta.endpoint_url == moto_s3.endpoint
     await store.close()
+
+
+def test_a_botocore_without_conditional_requests_is_refused_at_start(
+    moto_s3: MotoS3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(s3_module.REQUIRED_PARAMETERS, "PutObject", ("IfMatch", "IfMatchTheMoon"))
+    with pytest.raises(StoreError, match=r"PutObject IfMatchTheMoon.*botocore \d"):
+        S3Store("twin-any-bucket", endpoint_url=moto_s3.endpoint)
