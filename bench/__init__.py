@@ -1,0 +1,1 @@
+"""Repeatable measurements; each script updates its own section of docs/benchmarks.md."""

@@ -1,4 +1,4 @@
-"""Conversation memory: one async store interface, a file backend and (later) an S3 backend."""
+"""Conversation memory: one async store interface; backends in `memory.file` and `memory.s3`."""
 
 from __future__ import annotations
 

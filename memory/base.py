@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import abc
+import builtins
 from collections.abc import Sequence
+from datetime import datetime
 from typing import ClassVar, Literal
 
+import anyio
 import msgspec
 
 from memory.errors import ConflictError, SessionNotFound
@@ -14,6 +17,8 @@ from memory.model import Conversation, ConversationSummary, Message, utc_now
 
 #: How often `append` re-reads and re-applies a turn after losing a race before giving up.
 DEFAULT_APPEND_ATTEMPTS = 32
+#: Reads in flight at once when a whole store is read (listing, export, prune): one S3 GET each.
+READ_CONCURRENCY = 16
 
 
 class Versioned(msgspec.Struct, frozen=True):
@@ -47,12 +52,21 @@ class ConversationStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    async def _remove(self, session_id: str) -> bool:
-        """Args: a validated session id. Returns: whether a conversation was deleted."""
+    async def _remove(self, session_id: str, expected_version: str | None = None) -> bool:
+        """Delete a conversation, only if it is still at `expected_version` when one is given.
+
+        Args: a validated session id; the version read before deciding to delete (None: any).
+        Returns: whether a conversation was deleted (False if absent or changed meanwhile).
+        """
 
     @abc.abstractmethod
     async def _session_ids(self) -> list[str]:
         """Returns: the ids of every stored conversation, in no particular order."""
+
+    @property
+    def location(self) -> str:
+        """Where the conversations live, as an owner would write it (CLI messages, logs)."""
+        return self.kind
 
     async def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing
         """Release clients and connections."""
@@ -72,8 +86,13 @@ class ConversationStore(abc.ABC):
         """
         validate_session_id(session_id)
         new = tuple(messages)
+        attempted = False
         for _ in range(self.append_attempts):
             current = await self._read(session_id)
+            if attempted and current is not None and _ends_with(current.conversation, new):
+                # A write reported as lost (a retried request, a timeout after the store committed)
+                # had in fact landed: applying the turn again would store it twice.
+                return current.conversation
             now = utc_now()
             if current is None:
                 if not create:
@@ -83,6 +102,7 @@ class ConversationStore(abc.ABC):
             else:
                 updated = current.conversation.with_messages(new, now)
                 expected = current.version
+            attempted = True
             try:
                 await self._write(updated, expected)
             except ConflictError:
@@ -94,11 +114,48 @@ class ConversationStore(abc.ABC):
         """Args: a session id. Returns: True if it existed and is now gone."""
         return await self._remove(validate_session_id(session_id))
 
+    async def conversations(self) -> list[Conversation]:
+        """Returns: every stored conversation, newest activity first (for owners' review and export)."""
+        found = await self._read_all(await self._session_ids())
+        return sorted((v.conversation for v in found), key=lambda c: c.updated_at, reverse=True)
+
     async def list(self) -> list[ConversationSummary]:
         """Returns: a summary of every conversation, newest activity first."""
-        summaries = []
-        for session_id in await self._session_ids():
-            found = await self._read(session_id)
-            if found is not None:
-                summaries.append(ConversationSummary.of(found.conversation))
-        return sorted(summaries, key=lambda s: s.updated_at, reverse=True)
+        return [ConversationSummary.of(c) for c in await self.conversations()]
+
+    async def prune(self, older_than: datetime) -> int:
+        """Erase conversations whose last change is before `older_than` (the retention period).
+
+        A conversation that a visitor continues while it is being pruned is kept: the delete is
+        conditional on the version that was judged too old.
+        Args: a timezone-aware cut-off. Returns: how many conversations were erased.
+        """
+        if older_than.tzinfo is None:
+            raise ValueError("older_than must be timezone-aware")
+        pruned = 0
+        for found in await self._read_all(await self._session_ids()):
+            if found.conversation.updated_at >= older_than:
+                continue
+            if await self._remove(found.conversation.session_id, found.version):
+                pruned += 1
+        return pruned
+
+    async def _read_all(self, session_ids: Sequence[str]) -> builtins.list[Versioned]:
+        """Read many conversations a few at a time (S3 round trips overlap); vanished ones are skipped."""
+        found: builtins.list[Versioned] = []  # `list` is a method of this class
+        limiter = anyio.CapacityLimiter(READ_CONCURRENCY)
+
+        async def read(session_id: str) -> None:
+            async with limiter:
+                versioned = await self._read(session_id)
+            if versioned is not None:
+                found.append(versioned)
+
+        async with anyio.create_task_group() as group:
+            for session_id in session_ids:
+                group.start_soon(read, session_id)
+        return found
+
+
+def _ends_with(conversation: Conversation, messages: tuple[Message, ...]) -> bool:
+    return bool(messages) and conversation.messages[-len(messages) :] == messages

@@ -40,6 +40,10 @@ class FileStore(ConversationStore):
         self.root = Path(root)
         self._locks = self.root / ".locks"
 
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
     def _path(self, session_id: str) -> Path:
         return self.root / f"{validate_session_id(session_id)}.json"
 
@@ -90,10 +94,16 @@ class FileStore(ConversationStore):
             _fsync_dir(self.root)
         return _version(raw)
 
-    def _remove_sync(self, session_id: str) -> bool:
+    def _remove_sync(self, session_id: str, expected_version: str | None) -> bool:
         path = self._path(session_id)
         with self._locked(session_id):
+            # A writer killed mid-write leaves its temp file behind; it holds the visitor's words too.
+            for leftover in self.root.glob(f".{session_id}.*.tmp"):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
             try:
+                if expected_version is not None and _version(path.read_bytes()) != expected_version:
+                    return False
                 path.unlink()
             except FileNotFoundError:
                 return False
@@ -115,8 +125,8 @@ class FileStore(ConversationStore):
         await anyio.to_thread.run_sync(self._ensure_root)
         return await anyio.to_thread.run_sync(self._write_sync, conversation, expected_version)
 
-    async def _remove(self, session_id: str) -> bool:
-        return await anyio.to_thread.run_sync(self._remove_sync, session_id)
+    async def _remove(self, session_id: str, expected_version: str | None = None) -> bool:
+        return await anyio.to_thread.run_sync(self._remove_sync, session_id, expected_version)
 
     async def _session_ids(self) -> list[str]:
         return await anyio.to_thread.run_sync(self._ids_sync)

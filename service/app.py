@@ -51,9 +51,13 @@ def build_engine(settings: Settings) -> ChatEngine:
 
 
 def build_store(settings: Settings) -> ConversationStore:
-    """The conversation store the settings choose."""
+    """The conversation store the settings choose (the API, the CLI and Lambda share this choice)."""
     if settings.use_s3:
-        raise SettingsError("USE_S3=true: the S3 memory backend is not available in this build")
+        if not settings.s3_bucket:
+            raise SettingsError("USE_S3=true needs S3_BUCKET")
+        from memory.s3 import S3Store  # boto3 is only imported when S3 is in use
+
+        return S3Store(settings.s3_bucket, settings.s3_prefix, timeout_seconds=settings.s3_timeout_seconds)
     return FileStore(settings.memory_dir)
 
 

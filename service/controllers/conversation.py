@@ -1,8 +1,8 @@
-"""GET /conversation/{session_id}."""
+"""GET and DELETE /conversation/{session_id}: a visitor reads or erases their conversation."""
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, delete, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 
@@ -26,3 +26,15 @@ class ConversationController(Controller):
             for m in found.conversation.messages
         ]
         return ConversationView(session_id=session_id, messages=messages)
+
+    @delete(
+        "/{session_id:str}",
+        status_code=204,
+        summary="Erase a conversation",
+        description="204 when erased; 404 if the session is unknown (or already erased); 400 if malformed.",
+    )
+    async def delete_conversation(
+        self, session_id: FromPath[str], store: NamedDependency[ConversationStore]
+    ) -> None:
+        if not await store.delete(session_id):
+            raise SessionNotFound("session not found")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from memory import (
     ConflictError,
+    Conversation,
     ConversationStore,
     InvalidSessionId,
     Message,
@@ -115,3 +116,90 @@ async def test_concurrent_appends_to_one_session_lose_no_turn(store: Conversatio
     # each turn's two messages stay adjacent: no interleaving of halves
     pairs = list(zip(loaded.conversation.messages[::2], loaded.conversation.messages[1::2], strict=True))
     assert all(q.content.split()[1] == a.content.split()[1] for q, a in pairs)
+
+
+async def test_conversations_are_returned_whole_newest_first(store: ConversationStore) -> None:
+    older, newer = new_session_id(), new_session_id()
+    await store.append(older, turn(1), create=True)
+    await store.append(newer, turn(2), create=True)
+    await store.append(newer, turn(3))
+    conversations = await store.conversations()
+    assert [c.session_id for c in conversations] == [newer, older]
+    assert conversations[0].turns == 2
+
+
+async def test_deleted_conversation_cannot_be_continued(store: ConversationStore) -> None:
+    sid = new_session_id()
+    await store.append(sid, turn(1), create=True)
+    await store.delete(sid)
+    with pytest.raises(SessionNotFound):
+        await store.append(sid, turn(2))
+    assert await store.list() == []
+
+
+def aged(days: int) -> Conversation:
+    then = datetime.now(UTC) - timedelta(days=days)
+    return Conversation(session_id=new_session_id(), started_at=then, updated_at=then, messages=turn(days))
+
+
+async def test_prune_erases_only_conversations_older_than_the_cutoff(store: ConversationStore) -> None:
+    old, recent = aged(40), aged(5)
+    for conversation in (old, recent):
+        await store._write(conversation, None)
+    fresh = new_session_id()
+    await store.append(fresh, turn(1), create=True)
+
+    assert await store.prune(datetime.now(UTC) - timedelta(days=30)) == 1
+    assert await store.load(old.session_id) is None
+    assert {s.session_id for s in await store.list()} == {recent.session_id, fresh}
+    assert await store.prune(datetime.now(UTC) - timedelta(days=30)) == 0
+
+
+async def test_prune_keeps_a_conversation_continued_after_it_was_judged_old(store: ConversationStore) -> None:
+    old = aged(40)
+    await store._write(old, None)
+    judged = await store.load(old.session_id)
+    assert judged is not None
+    await store.append(old.session_id, turn(2))  # the visitor came back meanwhile
+    assert await store._remove(old.session_id, judged.version) is False
+    loaded = await store.load(old.session_id)
+    assert loaded is not None and loaded.conversation.turns == 2
+
+
+async def test_prune_needs_an_aware_cutoff(store: ConversationStore) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        await store.prune(datetime(2020, 1, 1))  # naive on purpose
+
+
+async def test_a_write_reported_lost_but_stored_is_not_applied_twice(
+    store: ConversationStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A timeout after the backend committed looks like a lost race; the turn must not be doubled."""
+    sid = new_session_id()
+    await store.append(sid, turn(1), create=True)
+    real_write = store._write
+    calls = 0
+
+    async def write_then_report_conflict(conversation: Conversation, expected: str | None) -> str:
+        nonlocal calls
+        calls += 1
+        version = await real_write(conversation, expected)
+        if calls == 1:
+            raise ConflictError("the answer to a write that did land was lost")
+        return version
+
+    monkeypatch.setattr(store, "_write", write_then_report_conflict)
+    await store.append(sid, turn(2))
+    loaded = await store.load(sid)
+    assert loaded is not None
+    questions = [m.content for m in loaded.conversation.messages if m.role == "user"]
+    assert questions == ["question 1", "question 2"]
+    assert calls == 1
+
+
+async def test_listing_reads_every_conversation_of_a_larger_store(store: ConversationStore) -> None:
+    ids = [new_session_id() for _ in range(40)]  # more than are read at once
+    await asyncio.gather(*(store.append(sid, turn(n), create=True) for n, sid in enumerate(ids)))
+    summaries = await store.list()
+    assert sorted(s.session_id for s in summaries) == sorted(ids)
+    assert [s.updated_at for s in summaries] == sorted((s.updated_at for s in summaries), reverse=True)

@@ -1,0 +1,217 @@
+"""S3 backend: one JSON object per session, guarded by S3 conditional writes instead of locks."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio.to_thread
+import boto3
+import msgspec
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from memory.base import ConversationStore, Versioned
+from memory.errors import ConflictError, StoreError, StoreUnavailable
+from memory.keys import is_session_id, validate_session_id
+from memory.model import Conversation
+
+log = logging.getLogger("twin.memory")
+
+T = TypeVar("T")
+
+#: Attempts per S3 request (the first one included), in botocore's `standard` retry mode.
+DEFAULT_MAX_ATTEMPTS = 3
+#: What a visitor reads when S3 fails; details go to the log only.
+UNAVAILABLE = "memory unavailable, try again"
+
+#: Codes of a missing key (HEAD answers carry no body, hence the bare "404"); not NoSuchBucket.
+_MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
+#: Answers that mean "someone else wrote first": the shared `append` re-reads and re-applies.
+_CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
+
+#: Request parameters the store relies on. Older botocore releases (the Lambda runtime's own copy can
+#: lag) reject them as unknown, which would turn every write into a 503: refuse to start instead.
+REQUIRED_PARAMETERS = {"PutObject": ("IfMatch", "IfNoneMatch"), "DeleteObject": ("IfMatch",)}
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Conversation)
+
+
+def normalise_prefix(prefix: str) -> str:
+    """`conversations` and `conversations/` both mean the folder; an empty prefix is the bucket root."""
+    prefix = prefix.strip().lstrip("/")
+    return prefix if not prefix or prefix.endswith("/") else prefix + "/"
+
+
+class S3Store(ConversationStore):
+    """Conversations as `<prefix><session_id>.json` in one bucket.
+
+    S3 evaluates `If-None-Match: *` (create) and `If-Match: <etag>` (update) atomically, so any
+    number of processes can append to one session without locks: the loser gets 412 and the shared
+    `append` re-reads and re-applies its turn. Each PUT replaces the whole object, so a failed or
+    interrupted request leaves the previous version, never half a turn.
+
+    boto3 is synchronous; every call runs in a worker thread so the event loop never waits on S3.
+    The endpoint comes from boto3's own configuration (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`)
+    unless `endpoint_url` is given.
+    """
+
+    kind = "s3"
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "conversations/",
+        *,
+        timeout_seconds: float = 5.0,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        endpoint_url: str | None = None,
+        client: Any = None,
+    ) -> None:
+        if not bucket:
+            raise ValueError("S3Store needs a bucket name")
+        self.bucket = bucket
+        self.prefix = normalise_prefix(prefix)
+        self._client = client or boto3.session.Session().client(
+            "s3",
+            endpoint_url=endpoint_url,
+            config=Config(
+                connect_timeout=timeout_seconds,
+                read_timeout=timeout_seconds,
+                retries={"mode": "standard", "total_max_attempts": max_attempts},
+                # enough for the worker threads of many concurrent turns without pool churn
+                max_pool_connections=32,
+            ),
+        )
+        _require_conditional_requests(self._client)
+
+    @property
+    def client(self) -> Any:
+        """The boto3 client (shared by every call; boto3 clients are thread-safe)."""
+        return self._client
+
+    @property
+    def location(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+    def key(self, session_id: str) -> str:
+        """The object key of a session; the id is validated first, so no input becomes a key raw."""
+        return f"{self.prefix}{validate_session_id(session_id)}.json"
+
+    async def close(self) -> None:
+        await anyio.to_thread.run_sync(self._client.close)
+
+    async def _call(self, operation: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        try:
+            return await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code in _MISSING_CODES:
+                raise _Missing from exc
+            if code in _CONFLICT_CODES or _status(exc) == 412:
+                raise ConflictError("conversation changed while it was being written") from exc
+            log.warning("S3 %s on s3://%s failed: %s (HTTP %s)", operation, self.bucket, code, _status(exc))
+            raise StoreUnavailable(UNAVAILABLE) from exc
+        except BotoCoreError as exc:
+            log.warning("S3 %s on s3://%s failed: %s", operation, self.bucket, type(exc).__name__)
+            raise StoreUnavailable(UNAVAILABLE) from exc
+
+    async def _read(self, session_id: str) -> Versioned | None:
+        key = self.key(session_id)
+        try:
+            raw, etag = await self._call("GetObject", self._get_body, Bucket=self.bucket, Key=key)
+        except _Missing:
+            return None
+        try:
+            conversation = _decoder.decode(raw)
+        except msgspec.DecodeError as exc:
+            raise StoreUnavailable(f"stored conversation {session_id} cannot be decoded") from exc
+        return Versioned(conversation, etag)
+
+    def _get_body(self, **kwargs: Any) -> tuple[bytes, str]:
+        """GET and read the body in the same worker thread (the read can time out too)."""
+        response = self._client.get_object(**kwargs)
+        with response["Body"] as body:
+            return body.read(), str(response["ETag"])
+
+    async def _write(self, conversation: Conversation, expected_version: str | None) -> str:
+        condition = {"IfNoneMatch": "*"} if expected_version is None else {"IfMatch": expected_version}
+        try:
+            response = await self._call(
+                "PutObject",
+                self._client.put_object,
+                Bucket=self.bucket,
+                Key=self.key(conversation.session_id),
+                Body=_encoder.encode(conversation),
+                ContentType="application/json",
+                **condition,
+            )
+        except _Missing as exc:
+            if expected_version is None:
+                raise StoreUnavailable(UNAVAILABLE) from exc
+            # If-Match on an object deleted since we read it: re-read (and find it gone)
+            raise ConflictError("conversation was deleted while it was being written") from exc
+        return str(response["ETag"])
+
+    async def _remove(self, session_id: str, expected_version: str | None = None) -> bool:
+        key = self.key(session_id)
+        if expected_version is None:
+            try:
+                await self._call("HeadObject", self._client.head_object, Bucket=self.bucket, Key=key)
+            except _Missing:
+                return False
+            condition: dict[str, str] = {}
+        else:
+            condition = {"IfMatch": expected_version}
+        try:
+            await self._call(
+                "DeleteObject", self._client.delete_object, Bucket=self.bucket, Key=key, **condition
+            )
+        except (ConflictError, _Missing):
+            return False  # gone, or changed since it was judged: keep it
+        return True
+
+    async def _session_ids(self) -> list[str]:
+        return await self._call("ListObjectsV2", self._list_ids)
+
+    def _list_ids(self) -> list[str]:
+        ids = []
+        paginator = self._client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+            for item in page.get("Contents", ()):
+                name = str(item["Key"])[len(self.prefix) :]
+                stem = name.removesuffix(".json")
+                if stem != name and is_session_id(stem):
+                    ids.append(stem)
+        return ids
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _status(exc: ClientError) -> int | None:
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return int(status) if status is not None else None
+
+
+def _require_conditional_requests(client: Any) -> None:
+    model = client.meta.service_model
+    for operation, parameters in REQUIRED_PARAMETERS.items():
+        members = model.operation_model(operation).input_shape.members
+        missing = [name for name in parameters if name not in members]
+        if missing:
+            import botocore
+
+            raise StoreError(
+                f"the S3 store needs conditional requests ({operation} {', '.join(missing)}), which "
+                f"botocore {botocore.__version__} does not know; install a newer boto3/botocore "
+                "(on Lambda: bundle it with the package)"
+            )
+
+
+class _Missing(Exception):
+    """The key (or, for a conditional PUT, the object it was conditional on) does not exist."""
