@@ -5,8 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# `pulumi up` runs this file with infra/ on sys.path; the program's modules are imported from the root.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# `pulumi up` runs this directory with infra/ itself on sys.path, where its modules would shadow
+# top-level names; import them as the `infra` package from the repository root instead.
+_INFRA = Path(__file__).resolve().parent
+sys.path[:] = [str(_INFRA.parent)] + [
+    entry for entry in sys.path if Path(entry or ".").resolve() not in (_INFRA, _INFRA.parent)
+]
 
 import pulumi
 import pulumi_aws as aws
@@ -15,7 +19,7 @@ from infra.api import HttpApi
 from infra.config import DEFAULT_LAMBDA_PACKAGE, read_config
 from infra.frontend import SiteContent, StaticSite
 from infra.function import TwinFunction
-from infra.memory import MemoryBucket
+from infra.memory_bucket import MemoryBucket
 from infra.naming import Naming
 from infra.package import lambda_package, resolve
 from infra.routes import app_routes
@@ -29,8 +33,10 @@ api_key = stack_config.get_secret("openaiApiKey")  # optional: without it the tw
 naming = Naming(config.project_name, pulumi.get_stack())
 app = get_settings()
 
+# Everything that can fail without the cloud fails first, before any resource is declared.
 files = site_files(resolve(config.web_dir))
 package = lambda_package(config.lambda_package, DEFAULT_LAMBDA_PACKAGE, app.persona_dir)
+routes = app_routes()
 
 provider = aws.Provider(naming.name("aws"), region=config.region)
 opts = pulumi.ResourceOptions(providers=[provider])
@@ -54,9 +60,7 @@ function = TwinFunction(
     secret=secret,
     opts=opts,
 )
-api = HttpApi(
-    naming, config=config, function=function, routes=app_routes(), cors_origins=cors_origins, opts=opts
-)
+api = HttpApi(naming, config=config, function=function, routes=routes, cors_origins=cors_origins, opts=opts)
 SiteContent(naming, site=site, files=files, api_url=api.url, opts=opts)
 
 pulumi.export("apiUrl", api.url)

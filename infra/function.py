@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from infra import policies
 from infra.config import TwinConfig
-from infra.memory import MemoryBucket
+from infra.memory_bucket import MemoryBucket
 from infra.naming import Naming
 from infra.package import source_code_hash
 from infra.secret import ApiKeySecret

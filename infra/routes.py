@@ -37,7 +37,9 @@ def app_routes() -> list[ApiRoute]:
     The app is built offline on the example persona: routes do not depend on the persona or the provider.
     """
     with tempfile.TemporaryDirectory() as memory:
-        settings = Settings(persona_dir=EXAMPLE_PERSONA, memory_dir=Path(memory), provider="offline")
+        settings = Settings(
+            persona_dir=EXAMPLE_PERSONA, memory_dir=Path(memory), provider="offline", log_level="WARNING"
+        )
         return routes_of(create_app(settings))
 
 

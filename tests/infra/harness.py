@@ -15,7 +15,8 @@ import yaml
 from pulumi.runtime import rpc
 
 REPO = Path(__file__).resolve().parents[2]
-PROGRAM = REPO / "infra" / "__main__.py"
+#: What `main: infra/` in Pulumi.yaml points at; run as Pulumi runs it, with the directory on sys.path.
+PROGRAM = REPO / "infra"
 STACKS = ("dev", "test", "prod")
 ACCOUNT = "123456789012"
 API_ID = "a1b2c3d4e5"

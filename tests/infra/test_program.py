@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from infra.function import HANDLER, RUNTIME
 from service.settings import ENV_VARS, Settings
 from tests.infra.conftest import API_KEY, WEB_FILES
-from tests.infra.harness import ACCOUNT, API_ID, CDN_DOMAIN, Deployment, is_secret
+from tests.infra.harness import ACCOUNT, API_ID, CDN_DOMAIN, REPO, Deployment, is_secret
 
 BUCKET = "aws:s3/bucket:Bucket"
 PUBLIC_ACCESS = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -422,3 +424,10 @@ def test_every_route_targets_the_lambda_integration(deployment: Deployment) -> N
     assert routes
     assert {r.inputs["target"] for r in routes} == {f"integrations/twin-{deployment.stack}-http-lambda-id"}
     assert {r.inputs["apiId"] for r in routes} == {API_ID}
+
+
+def test_the_program_imports_its_modules_from_the_package_not_from_infra_dir(deployment: Deployment) -> None:
+    import memory  # infra/ is on sys.path while Pulumi runs the program; its modules must not shadow ours
+
+    assert Path(memory.__file__).parent == REPO / "memory"
+    assert all(Path(entry or ".").resolve() != REPO / "infra" for entry in sys.path)
