@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import json
 import runpy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,12 +121,35 @@ def as_config_string(value: object) -> str:
     return str(value)
 
 
-def deploy(stack: str, config: dict[str, str], secrets: tuple[str, ...] = ()) -> Deployment:
-    """Run `infra/__main__.py` for `stack` with `config` (full keys, e.g. `twin:region`) under mocks.
+def isolated(run: Callable[[], None]) -> None:
+    """Run `run` with a fresh event loop and a fresh context.
 
-    Each run gets a fresh event loop and a fresh context, so the runtime's global settings, root stack
-    resource and config of one run never leak into the next.
+    The runtime's settings, root stack resource and config live in context variables: a fresh context
+    per run keeps one run's state from leaking into the next.
     """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        contextvars.Context().run(run)
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+def run_with_mocks(program: Callable[[], pulumi.Output[None]], region: str = "us-east-1") -> RecordingMocks:
+    """Run `program` (which declares resources and returns the Output of its checks) under mocks."""
+    mocks = RecordingMocks(region)
+
+    def run() -> None:
+        pulumi.runtime.set_mocks(mocks, project="twin", stack="unit", preview=False)
+        pulumi.runtime.test(program)()
+
+    isolated(run)
+    return mocks
+
+
+def deploy(stack: str, config: dict[str, str], secrets: tuple[str, ...] = ()) -> Deployment:
+    """Run the program in `infra/` for `stack` with `config` (full keys, e.g. `twin:region`) under mocks."""
     region = config.get("twin:region", "us-east-1")
     mocks = RecordingMocks(region)
     deployment = Deployment(stack=stack, config=config, resources=mocks.resources)
@@ -143,11 +167,5 @@ def deploy(stack: str, config: dict[str, str], secrets: tuple[str, ...] = ()) ->
 
         program()
 
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        contextvars.Context().run(run)
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
+    isolated(run)
     return deployment

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -111,6 +113,20 @@ def test_every_taggable_resource_carries_project_stack_and_managed_by_tags(deplo
     assert {r.type for r in taggable} >= {BUCKET, LOG_GROUP, ROLE, FUNCTION, API, STAGE, OBJECT, PARAMETER}
     untagged = [r.name for r in taggable if r.inputs.get("tags") != expected]
     assert untagged == []
+
+
+def takes_tags(type_: str) -> bool:
+    """Whether pulumi_aws's resource class for a type token (`aws:s3/bucket:Bucket`) accepts tags."""
+    module, _, name = type_.removeprefix("aws:").partition(":")
+    package = module.split("/")[0]
+    package = "lambda_" if package == "lambda" else package  # `lambda` is a Python keyword
+    args = getattr(importlib.import_module(f"pulumi_aws.{package}"), f"{name}Args")
+    return "tags" in inspect.signature(args.__init__).parameters
+
+
+def test_the_untagged_types_are_exactly_those_aws_cannot_tag(deployment: Deployment) -> None:
+    types = {r.type for r in deployment.resources if r.type.startswith("aws:")}
+    assert {t for t in types if not takes_tags(t)} == UNTAGGABLE & types
 
 
 def test_every_aws_resource_uses_the_provider_of_the_configured_region(deployment: Deployment) -> None:
