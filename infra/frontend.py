@@ -13,11 +13,17 @@ from infra.web import NO_CACHE, RUNTIME_CONFIG, SiteFile
 
 #: AWS's managed "CachingOptimized" cache policy; it honours the objects' Cache-Control headers.
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+#: AWS's managed "SimpleCORS" response headers policy: `Access-Control-Allow-Origin: *`.
+SIMPLE_CORS = "60669652-455b-4ae9-85a4-c4c02393f86c"
 INDEX = "index.html"
 
 
 class StaticSite(pulumi.ComponentResource):
-    """The front-end bucket and how it is served; `origin` is what the API allows in CORS."""
+    """The front-end bucket and how it is served; `origin` is what the API allows in CORS.
+
+    Its files may be fetched from any page (the embeddable widget reads `config.json` next to itself):
+    a bucket CORS rule for the website, the managed SimpleCORS headers policy behind CloudFront.
+    """
 
     bucket: aws.s3.Bucket
     url: pulumi.Output[str]
@@ -86,6 +92,12 @@ class StaticSite(pulumi.ComponentResource):
                 "Resource": pulumi.Output.concat(self.bucket.arn, "/*"),
             }
             self.url = pulumi.Output.concat("http://", website.website_endpoint)
+            aws.s3.BucketCorsConfiguration(
+                f"{name}-cors",
+                bucket=self.bucket.id,
+                cors_rules=[public_read_cors()],
+                opts=child,
+            )
         aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=self.bucket.id,
@@ -130,6 +142,7 @@ class StaticSite(pulumi.ComponentResource):
                 allowed_methods=["GET", "HEAD"],
                 cached_methods=["GET", "HEAD"],
                 cache_policy_id=CACHING_OPTIMIZED,
+                response_headers_policy_id=SIMPLE_CORS,
                 compress=True,
             ),
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(
@@ -143,6 +156,16 @@ class StaticSite(pulumi.ComponentResource):
             tags=naming.tags,
             opts=child,
         )
+
+
+def public_read_cors() -> aws.s3.BucketCorsConfigurationCorsRuleArgs:
+    """Any page may fetch the UI's public files (the widget reads config.json from its own origin).
+
+    The files are public anyway; who may talk to the twin is decided by the API's CORS, not this.
+    """
+    return aws.s3.BucketCorsConfigurationCorsRuleArgs(
+        allowed_methods=["GET", "HEAD"], allowed_origins=["*"], max_age_seconds=3600
+    )
 
 
 class SiteContent(pulumi.ComponentResource):

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from infra.frontend import SIMPLE_CORS
 from infra.function import HANDLER, RUNTIME
 from service.settings import ENV_VARS, Settings
 from tests.infra.conftest import API_KEY, WEB_FILES
@@ -22,6 +23,7 @@ ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEnc
 LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 WEBSITE = "aws:s3/bucketWebsiteConfiguration:BucketWebsiteConfiguration"
+BUCKET_CORS = "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration"
 OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 OAC = "aws:cloudfront/originAccessControl:OriginAccessControl"
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
@@ -44,6 +46,7 @@ UNTAGGABLE = {
     LIFECYCLE,
     BUCKET_POLICY,
     WEBSITE,
+    BUCKET_CORS,
     OAC,
     ROLE_POLICY,
     PERMISSION,
@@ -208,6 +211,8 @@ def test_website_front_end_is_public_read_only(deploy_stack: Callable[..., Deplo
         "Resource": f"arn:aws:s3:::{bucket}/*",
     }
     assert deployment.of_type(DISTRIBUTION) == []
+    [rule] = for_bucket(deployment, BUCKET_CORS, bucket).inputs["corsRules"]
+    assert rule == {"allowedMethods": ["GET", "HEAD"], "allowedOrigins": ["*"], "maxAgeSeconds": 3600}
 
 
 def test_cloudfront_front_end_keeps_the_bucket_private_behind_origin_access_control(
@@ -225,7 +230,10 @@ def test_cloudfront_front_end_keeps_the_bucket_private_behind_origin_access_cont
     [origin] = cdn["origins"]
     assert origin["domainName"] == f"{bucket}.s3.us-east-1.amazonaws.com"
     assert origin["originAccessControlId"] == f"twin-{stack}-frontend-oac-id"
-    assert cdn["defaultCacheBehavior"]["viewerProtocolPolicy"] == "redirect-to-https"
+    behavior = cdn["defaultCacheBehavior"]
+    assert behavior["viewerProtocolPolicy"] == "redirect-to-https"
+    assert behavior["allowedMethods"] == ["GET", "HEAD"]
+    assert behavior["responseHeadersPolicyId"] == SIMPLE_CORS
     assert cdn["defaultRootObject"] == "index.html"
     read, tls = policy(for_bucket(deployment, BUCKET_POLICY, bucket))
     assert read["Principal"] == {"Service": "cloudfront.amazonaws.com"}
