@@ -105,12 +105,24 @@ def read_config(config: pulumi.Config) -> TwinConfig:
     """
     raw: dict[str, object] = {}
     for key, kind in config_keys().items():
-        value: object = (
-            config.get_object(key) if isinstance(kind, msgspec.inspect.VarTupleType) else config.get(key)
-        )
-        if value is not None:
+        value = config.get(key)
+        if value is None:
+            continue
+        if isinstance(kind, msgspec.inspect.VarTupleType):
+            raw[key] = _json_list(key, value)
+        else:
             raw[key] = value
     return parse_config(raw)
+
+
+def _json_list(key: str, value: str) -> object:
+    """A list key as Pulumi passes it (JSON); a bare string gets a hint instead of a JSON error."""
+    try:
+        return msgspec.json.decode(value)
+    except msgspec.DecodeError:
+        raise ConfigError(
+            f"twin:{key} must be a list: pulumi config set --path 'twin:{key}[0]' {value}"
+        ) from None
 
 
 def parse_config(raw: dict[str, object]) -> TwinConfig:

@@ -97,3 +97,10 @@ def test_invalid_stack_config_stops_the_program_before_any_resource(
         deploy_stack("dev", throttleRateLimit="0")
     with pytest.raises(ConfigError, match="twin:region unknown AWS region 'moon-1'"):
         deploy_stack("test", region="moon-1")
+
+
+def test_a_list_key_set_as_a_plain_string_says_how_to_set_a_list(
+    deploy_stack: Callable[..., Deployment],
+) -> None:
+    with pytest.raises(ConfigError, match=r"twin:corsOrigins must be a list: pulumi config set --path"):
+        deploy_stack("dev", corsOrigins="https://a.example")
