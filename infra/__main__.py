@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.api import HttpApi
-from infra.config import DEFAULT_LAMBDA_PACKAGE, read_config
+from infra.config import APP_DEFAULTS, DEFAULT_LAMBDA_PACKAGE, read_config
 from infra.frontend import SiteContent, StaticSite
 from infra.function import TwinFunction
 from infra.memory_bucket import MemoryBucket
@@ -25,17 +25,15 @@ from infra.package import lambda_package, resolve
 from infra.routes import app_routes
 from infra.secret import ApiKeySecret
 from infra.web import site_files
-from service.settings import get_settings
 
 stack_config = pulumi.Config()
 config = read_config(stack_config)
 api_key = stack_config.get_secret("openaiApiKey")  # optional: without it the twin runs offline
 naming = Naming(config.project_name, pulumi.get_stack())
-app = get_settings()
 
 # Everything that can fail without the cloud fails first, before any resource is declared.
 files = site_files(resolve(config.web_dir))
-package = lambda_package(config.lambda_package, DEFAULT_LAMBDA_PACKAGE, app.persona_dir)
+package = lambda_package(config.lambda_package, DEFAULT_LAMBDA_PACKAGE)
 routes = app_routes()
 
 provider = aws.Provider(naming.name("aws"), region=config.region)
@@ -43,7 +41,7 @@ opts = pulumi.ResourceOptions(providers=[provider])
 
 memory = MemoryBucket(
     naming,
-    prefix=app.s3_prefix,
+    prefix=APP_DEFAULTS.s3_prefix,
     retention_days=config.memory_retention_days,
     protect=config.protect_memory,
     opts=opts,

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pulumi
 
+from service.settings import Settings, SettingsError
+
 #: The repository root: paths in the stack config are relative to it, whatever the working directory.
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,15 +83,29 @@ def source_code_hash(package: Path) -> str:
     return base64.b64encode(hashlib.sha256(package.read_bytes()).digest()).decode()
 
 
-def resolve(setting: str) -> Path:
+def resolve(setting: str, root: Path = ROOT) -> Path:
     """A path from the stack config: absolute as given, else relative to the repository root."""
     path = Path(setting).expanduser()
-    return path if path.is_absolute() else ROOT / path
+    return path if path.is_absolute() else root / path
 
 
-def lambda_package(setting: str, default: str, persona_dir: Path) -> Path:
+def persona_dir(env_file: Path = ROOT / ".env") -> Path:
+    """The persona `twin package` will compile: PERSONA_DIR from the environment or the root's `.env`.
+
+    Read the way the package command reads it (it runs in the repository root), whatever directory
+    Pulumi runs the program in.
+    """
+    try:
+        return Settings.from_env(env_file=env_file).persona_dir
+    except SettingsError as exc:
+        raise PackageError(f"cannot read the settings `twin package` uses: {exc}") from None
+
+
+def lambda_package(
+    setting: str, default: str, root: Path = ROOT, command: Sequence[str] = BUILD_COMMAND
+) -> Path:
     """The zip to deploy: the default one is (re)built when stale, a custom one must already exist."""
-    package = resolve(setting)
+    package = resolve(setting, root)
     if setting != default:
         return prebuilt_package(package)
-    return ensure_package(package, package_inputs(ROOT, persona_dir))
+    return ensure_package(package, package_inputs(root, persona_dir(root / ".env")), command, cwd=root)

@@ -20,6 +20,7 @@ from infra.package import (
     is_stale,
     lambda_package,
     package_inputs,
+    persona_dir,
     prebuilt_package,
     resolve,
     source_code_hash,
@@ -133,10 +134,10 @@ def test_a_build_that_leaves_no_package_stops_the_deployment(project: Path) -> N
 def test_a_custom_package_is_used_as_is_and_must_exist(tmp_path: Path) -> None:
     package = tmp_path / "prebuilt.zip"
     with pytest.raises(PackageError, match=r"twin:lambdaPackage .*prebuilt\.zip does not exist"):
-        lambda_package(str(package), "dist/lambda.zip", Path("persona"))
+        lambda_package(str(package), "dist/lambda.zip")
     package.write_bytes(b"PK")
     assert prebuilt_package(package) == package
-    assert lambda_package(str(package), "dist/lambda.zip", Path("persona")) == package
+    assert lambda_package(str(package), "dist/lambda.zip") == package
 
 
 def test_relative_config_paths_are_relative_to_the_repository_root(tmp_path: Path) -> None:
@@ -160,3 +161,34 @@ def test_a_missing_custom_package_stops_the_program(
 ) -> None:
     with pytest.raises(PackageError, match="does not exist"):
         deploy_stack("dev", lambdaPackage=str(tmp_path / "missing.zip"))
+
+
+def test_the_persona_is_the_one_twin_package_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PERSONA_DIR", raising=False)
+    env = tmp_path / ".env"
+    assert persona_dir(env) == Path("persona")
+    env.write_text("PERSONA_DIR=/owners/maya\n", encoding="utf-8")
+    assert persona_dir(env) == Path("/owners/maya")
+    monkeypatch.setenv("PERSONA_DIR", "/owners/other")
+    assert persona_dir(env) == Path("/owners/other")
+
+
+def test_unreadable_settings_stop_the_deployment_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TWIN_RETENTION_DAYS", "0")
+    with pytest.raises(PackageError, match="TWIN_RETENTION_DAYS must be positive"):
+        persona_dir(tmp_path / ".env")
+
+
+def test_the_default_package_is_built_in_the_project_root_when_missing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PERSONA_DIR", raising=False)
+    (project / "dist").mkdir()
+    package = project / "dist" / "lambda.zip"
+    built = lambda_package("dist/lambda.zip", "dist/lambda.zip", project, builder(package))
+    assert built == package
+    assert runs(package) == 1
+    assert lambda_package("dist/lambda.zip", "dist/lambda.zip", project, builder(package)) == package
+    assert runs(package) == 1, "a fresh package is not rebuilt"
