@@ -98,6 +98,7 @@ class StaticSite(pulumi.ComponentResource):
                 cors_rules=[public_read_cors()],
                 opts=child,
             )
+        # S3 website endpoints speak only HTTP: a TLS-only deny would take the website down.
         aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=self.bucket.id,
