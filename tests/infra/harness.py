@@ -14,6 +14,7 @@ from typing import Any
 import pulumi
 import yaml
 from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
 
 REPO = Path(__file__).resolve().parents[2]
 #: What `main: infra/` in Pulumi.yaml points at; run as Pulumi runs it, with the directory on sys.path.
@@ -92,6 +93,8 @@ class Deployment:
     config: dict[str, str]
     resources: list[Registered]
     outputs: dict[str, Any] = field(default_factory=dict)
+    #: The URNs the mock monitor made: they carry each resource's chain of parent types.
+    urns: list[str] = field(default_factory=list)
 
     def of_type(self, type_: str) -> list[Registered]:
         return [r for r in self.resources if r.type == type_]
@@ -154,8 +157,10 @@ def deploy(stack: str, config: dict[str, str], secrets: tuple[str, ...] = ()) ->
     mocks = RecordingMocks(region)
     deployment = Deployment(stack=stack, config=config, resources=mocks.resources)
 
+    monitor = MockMonitor(mocks)
+
     def run() -> None:
-        pulumi.runtime.set_mocks(mocks, project="twin", stack=stack, preview=False)
+        pulumi.runtime.set_mocks(mocks, project="twin", stack=stack, preview=False, monitor=monitor)
         pulumi.runtime.set_all_config(dict(config), list(secrets))
 
         @pulumi.runtime.test
@@ -168,4 +173,5 @@ def deploy(stack: str, config: dict[str, str], secrets: tuple[str, ...] = ()) ->
         program()
 
     isolated(run)
+    deployment.urns = list(monitor.resources)
     return deployment

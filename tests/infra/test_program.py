@@ -110,6 +110,22 @@ def test_every_resource_is_named_after_the_project_and_stack(deployment: Deploym
     assert all(name.startswith(prefix) for name in physical)
 
 
+def test_every_aws_resource_is_a_child_of_one_of_the_twins_components(deployment: Deployment) -> None:
+    chains = [urn.split("::")[2] for urn in deployment.urns]  # "<direct parent type>$<own type>"
+    aws_chains = [chain for chain in chains if chain.split("$")[-1].startswith("aws:")]
+    assert aws_chains
+    assert all(chain.startswith("twin:infra:") for chain in aws_chains), aws_chains
+    components = {chain.split("$")[0] for chain in aws_chains}
+    assert components == {
+        "twin:infra:MemoryBucket",
+        "twin:infra:StaticSite",
+        "twin:infra:ApiKeySecret",
+        "twin:infra:TwinFunction",
+        "twin:infra:HttpApi",
+        "twin:infra:SiteContent",
+    }
+
+
 def test_every_taggable_resource_carries_project_stack_and_managed_by_tags(deployment: Deployment) -> None:
     expected = {"project": "twin", "stack": deployment.stack, "managed-by": "pulumi"}
     taggable = [r for r in deployment.resources if r.type.startswith("aws:") and r.type not in UNTAGGABLE]
