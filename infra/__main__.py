@@ -1,0 +1,68 @@
+"""The Pulumi program (`pulumi up`): read the stack's config, declare the twin, export its URLs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `pulumi up` runs this directory with infra/ itself on sys.path, where its modules would shadow
+# top-level names; import them as the `infra` package from the repository root instead.
+_INFRA = Path(__file__).resolve().parent
+sys.path[:] = [str(_INFRA.parent)] + [
+    entry for entry in sys.path if Path(entry or ".").resolve() not in (_INFRA, _INFRA.parent)
+]
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.api import HttpApi
+from infra.config import APP_DEFAULTS, DEFAULT_LAMBDA_PACKAGE, read_config
+from infra.frontend import SiteContent, StaticSite
+from infra.function import TwinFunction
+from infra.memory_bucket import MemoryBucket
+from infra.naming import Naming
+from infra.package import lambda_package, resolve
+from infra.routes import app_routes
+from infra.secret import ApiKeySecret
+from infra.web import site_files
+
+stack_config = pulumi.Config()
+config = read_config(stack_config)
+api_key = stack_config.get_secret("openaiApiKey")  # optional: without it the twin runs offline
+naming = Naming(config.project_name, pulumi.get_stack())
+
+# Everything that can fail without the cloud fails first, before any resource is declared.
+files = site_files(resolve(config.web_dir))
+package = lambda_package(config.lambda_package, DEFAULT_LAMBDA_PACKAGE)
+routes = app_routes()
+
+provider = aws.Provider(naming.name("aws"), region=config.region)
+opts = pulumi.ResourceOptions(providers=[provider])
+
+memory = MemoryBucket(
+    naming,
+    prefix=APP_DEFAULTS.s3_prefix,
+    retention_days=config.memory_retention_days,
+    protect=config.protect_memory,
+    opts=opts,
+)
+site = StaticSite(naming, cloudfront=config.cloudfront, opts=opts)
+cors_origins = pulumi.Output.all(site.origin, *config.cors_origins)
+secret = ApiKeySecret(naming, value=api_key, opts=opts) if api_key is not None else None
+function = TwinFunction(
+    naming,
+    config=config,
+    package=package,
+    memory=memory,
+    cors_origins=cors_origins.apply(",".join),
+    secret=secret,
+    opts=opts,
+)
+api = HttpApi(naming, config=config, function=function, routes=routes, cors_origins=cors_origins, opts=opts)
+SiteContent(naming, site=site, files=files, api_url=api.url, opts=opts)
+
+pulumi.export("apiUrl", api.url)
+pulumi.export("frontendUrl", site.url)
+pulumi.export("memoryBucket", memory.bucket.bucket)
+pulumi.export("frontendBucket", site.bucket.bucket)
+pulumi.export("functionName", function.function.name)

@@ -1,0 +1,123 @@
+"""The HTTP API: one route per endpoint of the app, CORS for the front end, throttled, logged."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.config import TwinConfig
+from infra.function import TwinFunction
+from infra.naming import Naming
+from infra.routes import ApiRoute
+
+#: One JSON line per request in the access log.
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "requestTime": "$context.requestTime",
+        "routeKey": "$context.routeKey",
+        "status": "$context.status",
+        "responseLength": "$context.responseLength",
+        "integrationLatency": "$context.integrationLatency",
+        "integrationError": "$context.integrationErrorMessage",
+    }
+)
+
+
+def route_slug(route: ApiRoute) -> str:
+    """A resource-name-safe form of a route: `get-conversation-session-id`."""
+    words = re.sub(r"[^a-z0-9]+", "-", route.path.lower()).strip("-")
+    return f"{route.method.lower()}-{words or 'root'}"
+
+
+class HttpApi(pulumi.ComponentResource):
+    """API Gateway HTTP API in front of the twin's Lambda."""
+
+    api: aws.apigatewayv2.Api
+    stage: aws.apigatewayv2.Stage
+    url: pulumi.Output[str]
+
+    def __init__(
+        self,
+        naming: Naming,
+        *,
+        config: TwinConfig,
+        function: TwinFunction,
+        routes: list[ApiRoute],
+        cors_origins: pulumi.Input[list[str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        name = naming.name("http")
+        super().__init__("twin:infra:HttpApi", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        methods = sorted({route.method for route in routes} | {"OPTIONS"})
+        # With CORS configured, API Gateway answers preflights itself and sets the CORS headers.
+        self.api = aws.apigatewayv2.Api(
+            name,
+            protocol_type="HTTP",
+            description=f"The {naming.project} twin ({naming.stack})",
+            cors_configuration=aws.apigatewayv2.ApiCorsConfigurationArgs(
+                allow_origins=cors_origins,
+                allow_methods=methods,
+                allow_headers=["content-type"],
+                max_age=600,
+            ),
+            tags=naming.tags,
+            opts=child,
+        )
+        access_logs = aws.cloudwatch.LogGroup(
+            f"{name}-access-logs",
+            name=f"/aws/apigateway/{name}",
+            retention_in_days=config.log_retention_days,
+            tags=naming.tags,
+            opts=child,
+        )
+        integration = aws.apigatewayv2.Integration(
+            f"{name}-lambda",
+            api_id=self.api.id,
+            integration_type="AWS_PROXY",
+            integration_method="POST",
+            integration_uri=function.function.invoke_arn,
+            payload_format_version="2.0",
+            timeout_milliseconds=config.api_timeout_ms,
+            opts=child,
+        )
+        target = pulumi.Output.concat("integrations/", integration.id)
+        for route in routes:
+            aws.apigatewayv2.Route(
+                f"{name}-{route_slug(route)}",
+                api_id=self.api.id,
+                route_key=route.key,
+                target=target,
+                opts=child,
+            )
+        self.stage = aws.apigatewayv2.Stage(
+            f"{name}-default",
+            api_id=self.api.id,
+            name="$default",
+            auto_deploy=True,
+            default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
+                throttling_burst_limit=config.throttle_burst_limit,
+                throttling_rate_limit=config.throttle_rate_limit,
+            ),
+            access_log_settings=aws.apigatewayv2.StageAccessLogSettingsArgs(
+                destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT
+            ),
+            tags=naming.tags,
+            opts=child,
+        )
+        # Only this API (any stage, any route) may invoke the function.
+        aws.lambda_.Permission(
+            f"{name}-invoke",
+            action="lambda:InvokeFunction",
+            function=function.function.name,
+            principal="apigateway.amazonaws.com",
+            source_arn=pulumi.Output.concat(self.api.execution_arn, "/*/*"),
+            opts=child,
+        )
+        self.url = self.api.api_endpoint
+        self.register_outputs({"url": self.url, "routes": [route.key for route in routes]})

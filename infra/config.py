@@ -1,0 +1,150 @@
+"""The stack's configuration: typed, validated, with the app's own settings as defaults.
+
+Keys live in the `twin:` namespace of `Pulumi.<stack>.yaml`. Every value is checked before any resource
+is declared, and a bad one stops `pulumi up` with a message naming the key.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+import msgspec
+import pulumi
+from pulumi_aws import Region
+
+from service.settings import Settings
+
+#: The app's defaults: the stack uses the same model and retention unless configured otherwise.
+APP_DEFAULTS = Settings()
+
+#: Every region the AWS provider knows.
+REGIONS = frozenset(region.value for region in Region)
+
+#: The retention periods CloudWatch Logs accepts, in days.
+LOG_RETENTION_DAYS = frozenset(
+    {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+)
+
+#: API Gateway gives up on an integration after 30 seconds whatever the Lambda's timeout.
+API_INTEGRATION_TIMEOUT_SECONDS = 30
+
+DEFAULT_LAMBDA_PACKAGE = "dist/lambda.zip"
+DEFAULT_WEB_DIR = "web/dist"
+
+_PROJECT_NAME = re.compile(r"[a-z][a-z0-9-]{0,19}")
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+class ConfigError(pulumi.RunError):
+    """A stack config value is invalid; the message names the key. Pulumi prints it without a trace."""
+
+
+class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, rename="camel"):
+    """One stack's settings; field `lambda_timeout` is config key `twin:lambdaTimeout`."""
+
+    region: str
+    project_name: str = "twin"
+    model: str = APP_DEFAULTS.model
+    lambda_timeout: int = 30
+    lambda_memory: int = 512
+    throttle_burst_limit: int = 10
+    throttle_rate_limit: float = 5.0
+    memory_retention_days: int = APP_DEFAULTS.retention_days
+    log_retention_days: int = 14
+    cors_origins: tuple[str, ...] = ()
+    cloudfront: bool = False
+    protect_memory: bool = False
+    lambda_package: str = DEFAULT_LAMBDA_PACKAGE
+    web_dir: str = DEFAULT_WEB_DIR
+
+    def validate(self) -> None:
+        """Reject values that decode but that AWS would refuse or that make no sense."""
+        if not _PROJECT_NAME.fullmatch(self.project_name):
+            _fail("projectName", "must be 1-20 lowercase letters, digits or '-', starting with a letter")
+        if self.region not in REGIONS:
+            _fail("region", f"unknown AWS region {self.region!r}")
+        if not self.model.strip():
+            _fail("model", "must not be empty")
+        if not 1 <= self.lambda_timeout <= 900:
+            _fail("lambdaTimeout", f"must be 1-900 seconds, got {self.lambda_timeout}")
+        if not 128 <= self.lambda_memory <= 10240:
+            _fail("lambdaMemory", f"must be 128-10240 MB, got {self.lambda_memory}")
+        if self.throttle_burst_limit <= 0:
+            _fail("throttleBurstLimit", f"must be positive, got {self.throttle_burst_limit}")
+        if self.throttle_rate_limit <= 0:
+            _fail("throttleRateLimit", f"must be positive, got {self.throttle_rate_limit:g}")
+        if self.memory_retention_days <= 0:
+            _fail("memoryRetentionDays", f"must be positive, got {self.memory_retention_days}")
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            allowed = ", ".join(str(days) for days in sorted(LOG_RETENTION_DAYS))
+            _fail("logRetentionDays", f"must be one of {allowed}; got {self.log_retention_days}")
+        for origin in self.cors_origins:
+            if not _ORIGIN.fullmatch(origin):
+                _fail("corsOrigins", f"{origin!r} is not an origin like https://example.com (no path)")
+        if PurePosixPath(self.lambda_package).suffix != ".zip":
+            _fail("lambdaPackage", f"must be a .zip file, got {self.lambda_package!r}")
+
+    @property
+    def api_timeout_ms(self) -> int:
+        """How long API Gateway waits for the Lambda: its timeout, capped by API Gateway's own."""
+        return min(self.lambda_timeout, API_INTEGRATION_TIMEOUT_SECONDS) * 1000
+
+
+def config_keys() -> dict[str, msgspec.inspect.Type]:
+    """Config key -> its type, for every key `read_config` reads."""
+    info = msgspec.inspect.type_info(TwinConfig)
+    assert isinstance(info, msgspec.inspect.StructType)
+    return {field.encode_name: field.type for field in info.fields}
+
+
+def read_config(config: pulumi.Config) -> TwinConfig:
+    """The stack's validated settings from the `twin:` namespace.
+
+    Raises: ConfigError naming the key whose value is missing or invalid.
+    """
+    raw: dict[str, object] = {}
+    for key, kind in config_keys().items():
+        value = config.get(key)
+        if value is None:
+            continue
+        if isinstance(kind, msgspec.inspect.VarTupleType):
+            raw[key] = _json_list(key, value)
+        else:
+            raw[key] = value
+    return parse_config(raw)
+
+
+def _json_list(key: str, value: str) -> object:
+    """A list key as Pulumi passes it (JSON); a bare string gets a hint instead of a JSON error."""
+    try:
+        return msgspec.json.decode(value)
+    except msgspec.DecodeError:
+        raise ConfigError(
+            f"twin:{key} must be a list: pulumi config set --path 'twin:{key}[0]' {value}"
+        ) from None
+
+
+def parse_config(raw: dict[str, object]) -> TwinConfig:
+    """Decode and validate raw config values (strings as Pulumi passes them, or typed values)."""
+    try:
+        parsed = msgspec.convert(raw, TwinConfig, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(_explain(str(exc))) from None
+    parsed.validate()
+    return parsed
+
+
+def _fail(key: str, problem: str) -> None:
+    raise ConfigError(f"twin:{key} {problem}")
+
+
+def _explain(message: str) -> str:
+    missing = re.search(r"missing required field `(\w+)`", message)
+    if missing:
+        key = missing.group(1)
+        return f"twin:{key} is required: pulumi config set twin:{key} <value>"
+    located = re.search(r"^(.*) - at `\$\.(\w+)", message)
+    if located:
+        return f"twin:{located.group(2)}: {located.group(1)}"
+    return f"invalid stack config: {message}"

@@ -1,0 +1,168 @@
+"""The Lambda that runs the twin, its log group, and a role allowed exactly what the twin does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from infra import policies
+from infra.config import TwinConfig
+from infra.memory_bucket import MemoryBucket
+from infra.naming import Naming
+from infra.package import source_code_hash
+from infra.secret import ApiKeySecret
+from service.settings import ENV_VARS
+
+RUNTIME = "python3.12"
+HANDLER = "service.lambda_handler.handler"
+ARCHITECTURE = "x86_64"
+
+
+def env_var(field: str) -> str:
+    """The environment variable the app reads `Settings.<field>` from (never spelled out twice)."""
+    names = [var for var, name in ENV_VARS.items() if name == field]
+    if len(names) != 1:
+        raise KeyError(f"service.settings.ENV_VARS has no variable for Settings.{field}")
+    return names[0]
+
+
+def lambda_environment(
+    *,
+    config: TwinConfig,
+    bucket: pulumi.Input[str],
+    prefix: str,
+    cors_origins: pulumi.Input[str],
+    key_parameter: pulumi.Input[str] | None,
+) -> dict[str, pulumi.Input[str]]:
+    """The twin's settings on Lambda: S3 memory, the front end's origin, the model, the key's parameter."""
+    env: dict[str, pulumi.Input[str]] = {
+        env_var("use_s3"): "true",
+        env_var("s3_bucket"): bucket,
+        env_var("s3_prefix"): prefix,
+        env_var("retention_days"): str(config.memory_retention_days),
+        env_var("cors_origins"): cors_origins,
+        env_var("model"): config.model,
+        env_var("provider"): "openai" if key_parameter is not None else "offline",
+    }
+    if key_parameter is not None:
+        env[env_var("openai_api_key_parameter")] = key_parameter
+    return env
+
+
+def role_statements(
+    *,
+    memory: MemoryBucket,
+    log_group_arn: pulumi.Input[str],
+    key_parameter_arn: pulumi.Input[str] | None,
+) -> list[policies.Statement]:
+    """Least privilege: conversations under the prefix, listing that bucket, its log group, the key.
+
+    No kms statement: the parameter is encrypted with the AWS-managed `aws/ssm` key, whose key policy
+    already lets principals of the account decrypt through SSM.
+    """
+    statements: list[policies.Statement] = [
+        {
+            "Sid": "ConversationObjects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            "Resource": [memory.objects_arn],
+        },
+        {
+            "Sid": "ListMemoryBucket",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": [memory.bucket.arn],
+        },
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [log_group_arn, pulumi.Output.concat(log_group_arn, ":*")],
+        },
+    ]
+    if key_parameter_arn is not None:
+        statements.append(
+            {
+                "Sid": "ReadApiKey",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": [key_parameter_arn],
+            }
+        )
+    return statements
+
+
+class TwinFunction(pulumi.ComponentResource):
+    """The twin's Lambda with its log group, execution role and inline policy."""
+
+    function: aws.lambda_.Function
+    log_group: aws.cloudwatch.LogGroup
+    role: aws.iam.Role
+
+    def __init__(
+        self,
+        naming: Naming,
+        *,
+        config: TwinConfig,
+        package: Path,
+        memory: MemoryBucket,
+        cors_origins: pulumi.Input[str],
+        secret: ApiKeySecret | None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        name = naming.name("api")
+        super().__init__("twin:infra:TwinFunction", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        # Named ahead so the log group exists (with its retention) before Lambda would create it.
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/lambda/{name}",
+            retention_in_days=config.log_retention_days,
+            tags=naming.tags,
+            opts=child,
+        )
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=policies.assume_role("lambda.amazonaws.com"),
+            description=f"Runs the {name} Lambda",
+            tags=naming.tags,
+            opts=child,
+        )
+        role_policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=self.role.id,
+            policy=policies.document(
+                role_statements(
+                    memory=memory,
+                    log_group_arn=self.log_group.arn,
+                    key_parameter_arn=secret.parameter.arn if secret else None,
+                )
+            ),
+            opts=child,
+        )
+        self.function = aws.lambda_.Function(
+            name,
+            name=name,
+            runtime=RUNTIME,
+            handler=HANDLER,
+            architectures=[ARCHITECTURE],
+            role=self.role.arn,
+            code=pulumi.FileArchive(str(package)),
+            source_code_hash=source_code_hash(package),
+            memory_size=config.lambda_memory,
+            timeout=config.lambda_timeout,
+            environment=aws.lambda_.FunctionEnvironmentArgs(
+                variables=lambda_environment(
+                    config=config,
+                    bucket=memory.bucket.bucket,
+                    prefix=memory.prefix,
+                    cors_origins=cors_origins,
+                    key_parameter=secret.parameter.name if secret else None,
+                )
+            ),
+            tags=naming.tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group, role_policy]),
+        )
+        self.register_outputs({"name": self.function.name, "arn": self.function.arn})
