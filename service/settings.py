@@ -33,6 +33,7 @@ ENV_VARS: dict[str, str] = {
     "TWIN_MAX_MESSAGE_CHARS": "max_message_chars",
     "TWIN_HISTORY_TOKEN_BUDGET": "history_token_budget",
     "TWIN_LOG_LEVEL": "log_level",
+    "TWIN_WEB_DIR": "web_dir",
 }
 
 
@@ -61,6 +62,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_message_chars: int = 4000
     history_token_budget: int = 3000
     log_level: str = "INFO"
+    #: The built front end (`make web`); served at / to browsers when present, else the app is API only.
+    web_dir: Path = Path("web/dist")
 
     @property
     def provider_name(self) -> ProviderName:
