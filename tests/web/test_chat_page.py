@@ -89,6 +89,20 @@ def test_reply_streams_in_more_than_one_piece_after_a_typing_indicator(
     assert fake.last_request["stream"] is True
 
 
+@pytest.mark.parametrize(("motion", "animation"), [("no-preference", "tw-blink"), ("reduce", "none")])
+def test_typing_indicator_honours_reduced_motion(
+    page: Page, app_url: str, card: dict[str, Any], fake: FakeOpenAI, motion: str, animation: str
+) -> None:
+    page.emulate_media(reduced_motion=motion)  # type: ignore[arg-type]
+    fake.reply("Slowly.", delay=0.5)
+    open_chat(page, app_url, card)
+    ask(page, "Are you animated?")
+    dot = page.locator(".tw-typing .tw-dots i").first
+    expect(dot).to_be_visible()
+    assert dot.evaluate("e => getComputedStyle(e).animationName") == animation
+    expect(replies(page).last).to_have_text("Slowly.")
+
+
 def test_reply_buffered_into_one_piece_by_a_proxy_still_arrives(
     page: Page, app_url: str, card: dict[str, Any], fake: FakeOpenAI
 ) -> None:
