@@ -47,6 +47,7 @@ def test_browsers_get_the_chat_page_at_the_root(web_client: TestClient) -> None:
     assert response.headers["content-type"].startswith("text/html")
     assert response.headers["vary"] == "Accept"
     assert "<title>twin page</title>" in response.text
+    assert "script-src 'self'" in response.headers["content-security-policy"]
 
 
 def test_widget_assets_and_same_origin_config_are_served(web_client: TestClient) -> None:  # type: ignore[type-arg]

@@ -7,6 +7,8 @@ Chromium missing is a failure, never a skip: CI installs it (`.ci/run`).
 from __future__ import annotations
 
 import functools
+import json
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -152,6 +154,16 @@ def app_url(
 
 
 @pytest.fixture(scope="session")
+def bucket_url(app_url: str, sites: tuple[HostSite, HostSite]) -> str:
+    """What a deployment does: web/dist copied to a static site, with its own config.json naming the API."""
+    allowed, _ = sites
+    bucket = allowed.root / "bucket"
+    shutil.copytree(WEB_DIST, bucket, dirs_exist_ok=True)
+    (bucket / "config.json").write_text(json.dumps({"apiUrl": app_url}), encoding="utf-8")
+    return f"{allowed.url}/bucket"
+
+
+@pytest.fixture(scope="session")
 def offline_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The twin with the embedded offline provider."""
     served = serve_app(_settings(tmp_path_factory.mktemp("offline"), provider="offline"))
@@ -173,26 +185,34 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A fresh profile per test (empty localStorage), light scheme, desktop size."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="light")
+def _context(browser: Browser, **options: Any) -> BrowserContext:
+    """A fresh profile (empty localStorage), light scheme, desktop size."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="light", **options)
     context.set_default_timeout(10_000)
-    yield context
-    context.close()
+    return context
 
 
-@pytest.fixture
-def page(context: BrowserContext, fake: FakeOpenAI) -> Iterator[Page]:
+def _watched_page(context: BrowserContext, fake: FakeOpenAI) -> Iterator[Page]:
     """A page that records any script a payload manages to run (window.__pwned) and any dialog."""
     fake.clear()
     page = context.new_page()
     page.add_init_script("window.__pwned = []; window.alert = (m) => window.__pwned.push(String(m));")
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.dialogs = dialogs  # type: ignore[attr-defined]
     yield page
     assert dialogs == [], f"a dialog opened: {dialogs}"
+    context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, fake: FakeOpenAI) -> Iterator[Page]:
+    yield from _watched_page(_context(browser), fake)
+
+
+@pytest.fixture
+def audit_page(browser: Browser, fake: FakeOpenAI) -> Iterator[Page]:
+    """Like `page`, but the app's CSP is bypassed so that axe-core can be injected."""
+    yield from _watched_page(_context(browser, bypass_csp=True), fake)
 
 
 def run_axe(page: Page, selector: str | None = None) -> list[dict[str, Any]]:

@@ -265,12 +265,16 @@ PAYLOADS = [
 ]
 
 
+@pytest.mark.parametrize("served_by", ["app", "bucket"])
 def test_script_and_event_handler_payloads_never_run(
-    page: Page, app_url: str, card: dict[str, Any], fake: FakeOpenAI
+    request: pytest.FixtureRequest, page: Page, card: dict[str, Any], fake: FakeOpenAI, served_by: str
 ) -> None:
+    """Served by the app the page also has a CSP; from a plain static copy, sanitising alone must hold."""
+    url = request.getfixturevalue("app_url" if served_by == "app" else "bucket_url")
     payload = "\n\n".join(PAYLOADS)
     fake.reply(*PAYLOADS)
-    open_chat(page, app_url, card)
+    page.goto(url + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(card["full_name"])
     ask(page, payload)
     expect(page.locator(".tw-user .tw-body").last).to_have_text(payload)  # the visitor's words, shown as text
     expect(replies(page).last).to_contain_text("hover me")
@@ -391,8 +395,9 @@ def test_keyboard_only_visitor_can_chat_and_start_over(
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_page_has_no_serious_accessibility_violations(
-    page: Page, app_url: str, card: dict[str, Any], fake: FakeOpenAI, scheme: str
+    audit_page: Page, app_url: str, card: dict[str, Any], fake: FakeOpenAI, scheme: str
 ) -> None:
+    page = audit_page
     page.emulate_media(color_scheme=scheme)  # type: ignore[arg-type]
     fake.reply("A reply with a [link](https://freja.example/) and `code`.")
     open_chat(page, app_url, card)
