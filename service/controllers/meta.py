@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, Request, get
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.response import File
 
 from service.contract import Health, RootInfo
@@ -23,6 +24,7 @@ class MetaController(Controller):
         summary="What this API is",
         description="Browsers (Accept: text/html) get the chat page instead, when the front end is built.",
         response_headers=[ResponseHeader(name="Vary", value="Accept")],
+        responses={200: ResponseSpec(RootInfo, description="The API's name and storage (JSON clients)")},
     )
     async def root(
         self,

@@ -27,5 +27,6 @@ apiUrl().then((url) => {
       document.title = `Chat with ${card.name}`;
     },
   });
-  chat.ready.then(() => chat.focus());
+  // On touch screens focusing would pop up the keyboard over the greeting; elsewhere, type at once.
+  if (!matchMedia("(pointer: coarse)").matches) chat.ready.then(() => chat.focus());
 });
