@@ -106,6 +106,15 @@ def test_widget_opens_full_screen_on_a_small_screen(
     panel = page.get_by_role("dialog", name="Ask Freja")
     expect(panel.get_by_role("heading")).to_have_text("Freja Holmqvist")
     assert panel.bounding_box() == {"x": 0, "y": 0, "width": 360, "height": 740}
+    expect(panel).to_have_attribute("aria-modal", "true")
+    expect(panel.get_by_label("Your message")).to_be_focused()
+    inside = (
+        "() => document.querySelector('twin-chat-widget').shadowRoot"
+        ".activeElement?.closest('.tw-panel') != null"
+    )
+    for key in ["Tab"] * 8 + ["Shift+Tab"] * 8:  # focus cycles inside the full-screen panel
+        page.keyboard.press(key)
+        assert page.evaluate(inside), key
     close = panel.get_by_role("button", name="Close chat")
     close.click()
     expect(panel).to_be_hidden()

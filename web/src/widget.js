@@ -72,6 +72,7 @@ function mount() {
   let chat = null;
   const urlPromise = apiUrl();
   async function open() {
+    panel.setAttribute("aria-modal", small.matches ? "true" : "false");
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
     frame.classList.add("tw-open");
@@ -93,8 +94,23 @@ function mount() {
     launcher.focus();
   }
   launcher.addEventListener("click", () => (panel.hidden ? open() : close()));
+  // Full screen on a small screen, the panel is modal: Tab cycles inside it until it is closed.
+  const small = matchMedia("(max-width: 520px)");
   panel.addEventListener("keydown", (event) => {
     if (event.key === "Escape") close();
+    if (event.key !== "Tab" || !small.matches) return;
+    const focusable = [...panel.querySelectorAll("button, textarea, a[href], [tabindex='0']")].filter(
+      (node) => !node.disabled && node.getClientRects().length > 0,
+    );
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    if (event.shiftKey && shadow.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && shadow.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
   });
   if (data.open === "true" || data.open === "") open();
 }
