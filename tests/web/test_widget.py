@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 
 from playwright.sync_api import Page, expect
 
 from tests.support.fake_openai import FakeOpenAI
-from tests.web.conftest import HostSite, run_axe
+from tests.web.conftest import WEB_DIST, HostSite, run_axe
 
 HOSTILE_STYLES = """
   * { color: rgb(255, 0, 0) !important; font-family: serif !important; }
@@ -163,3 +164,8 @@ def test_static_build_on_another_origin_uses_the_api_url_from_config_json(
     page.get_by_label("Your message").fill("Where am I?")
     page.get_by_label("Your message").press("Enter")
     expect(page.locator(".tw-bot .tw-body").last).to_have_text("Served from the bucket.")
+
+
+def test_widget_script_is_within_its_40_kb_gzipped_budget() -> None:
+    size = len(gzip.compress((WEB_DIST / "widget.js").read_bytes(), compresslevel=9))
+    assert size <= 40 * 1024, f"widget.js is {size} bytes gzipped"
