@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from service.app import create_app
 from service.controllers.web import WebAssets
@@ -40,6 +40,9 @@ CHROMIUM_ARGS = [
 WEB_DIST = REPO / "web" / "dist"
 AXE = REPO / "web" / "node_modules" / "axe-core" / "axe.min.js"
 MAX_MESSAGE_CHARS = 500
+
+# Generous waits keep the suite steady on a busy CI machine; passing tests never wait for them.
+expect.set_options(timeout=10_000)
 
 
 def _listening_socket() -> socket.socket:

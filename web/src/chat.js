@@ -311,6 +311,7 @@ export function mountChat(container, options = {}) {
     let expired = false;
     const paint = () => {
       frame = 0;
+      item.classList.remove("tw-typing"); // the indicator goes as the first text appears
       body.innerHTML = renderMarkdown(reply);
       scrollDown();
     };
@@ -319,14 +320,12 @@ export function mountChat(container, options = {}) {
         session: (sessionId) => setSession(sessionId),
         delta: (piece) => {
           reply += piece;
-          item.classList.remove("tw-typing");
           if (!frame) frame = requestAnimationFrame(paint);
         },
       });
       if (frame) cancelAnimationFrame(frame);
       reply = done.response;
       paint();
-      item.classList.remove("tw-typing");
       state.messages += 1;
       announce(`${state.card.name}'s twin: ${body.textContent}`);
     } catch (error) {
