@@ -6,6 +6,9 @@ They are taken from the real app in chromium on every run, so they always show t
 from __future__ import annotations
 
 import re
+import struct
+import zlib
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -23,6 +26,37 @@ REPLY = (
     "- paved roads for CI/CD and observability\n\n",
     "More on [my site](https://freja.example/).",
 )
+
+
+def _rows(png: bytes) -> list[bytes]:
+    """The (filtered) scanlines of a PNG: enough to tell whether two screenshots differ visibly."""
+    width = height = 0
+    data, at = b"", 8
+    while at < len(png):
+        (length,) = struct.unpack(">I", png[at : at + 4])
+        kind = png[at + 4 : at + 8]
+        if kind == b"IHDR":
+            width, height = struct.unpack(">II", png[at + 8 : at + 16])
+        elif kind == b"IDAT":
+            data += png[at + 8 : at + 8 + length]
+        at += 12 + length
+    raw = zlib.decompress(data)
+    stride = len(raw) // height if height else 0
+    return [raw[i * stride : (i + 1) * stride] for i in range(height)] if width else []
+
+
+def save(path: Path, png: bytes) -> None:
+    """Write the screenshot unless it matches the stored one but for a few anti-aliased rows.
+
+    Chromium's software rasteriser varies a pixel here and there between runs; rewriting the file for
+    that would leave every test run with changed files in git.
+    """
+    assert len(png) > 10_000
+    if path.exists():
+        old, new = _rows(path.read_bytes()), _rows(png)
+        if len(old) == len(new) and sum(a != b for a, b in zip(old, new, strict=True)) <= len(new) // 50:
+            return
+    path.write_bytes(png)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -44,9 +78,7 @@ def test_screenshot_of_the_page(
         page.get_by_role("button", name="What do you do at Corvina Pay?").click()
         expect(page.locator(".tw-bot .tw-body").last).to_contain_text("More on my site.")
         expect(page.locator(".tw")).not_to_have_class(re.compile(r"\btw-busy\b"))
-        path = SHOTS / f"page-{size}-{scheme}.png"
-        page.screenshot(path=path, animations="disabled", caret="hide")
-        assert path.stat().st_size > 10_000
+        save(SHOTS / f"page-{size}-{scheme}.png", page.screenshot(animations="disabled", caret="hide"))
     finally:
         context.close()
 
@@ -76,8 +108,6 @@ def test_screenshot_of_the_open_widget(
         panel.get_by_role("button", name="What do you do at Corvina Pay?").click()
         expect(panel.locator(".tw-bot .tw-body").last).to_contain_text("More on my site.")
         expect(panel.locator(".tw")).not_to_have_class(re.compile(r"\btw-busy\b"))
-        path = SHOTS / f"widget-{size}-{scheme}.png"
-        page.screenshot(path=path, animations="disabled", caret="hide")
-        assert path.stat().st_size > 10_000
+        save(SHOTS / f"widget-{size}-{scheme}.png", page.screenshot(animations="disabled", caret="hide"))
     finally:
         context.close()
