@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint typecheck pytest eval clean
+WEB_BUILT := web/dist/widget.js
+
+.PHONY: install web run test lint typecheck pytest eval clean
 
 install: $(STAMP)
 
@@ -16,7 +18,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: install
+# The chat page and widget: web/src -> web/dist (needs Node.js 18+ and npm).
+web: $(WEB_BUILT)
+
+$(WEB_BUILT): web/package.json web/package-lock.json web/build.mjs $(wildcard web/src/*)
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+run: install web
 	$(BIN)/twin serve --host $(HOST) --port $(PORT)
 
 test: lint typecheck pytest eval
@@ -28,11 +36,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-pytest: install
+pytest: install web
 	$(BIN)/python -m pytest
 
 eval: install
 	$(BIN)/twin eval --output dist/eval/results.json
 
 clean:
-	rm -rf $(VENV) dist build *.egg-info
+	rm -rf $(VENV) dist build *.egg-info web/dist web/node_modules

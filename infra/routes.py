@@ -35,10 +35,15 @@ def app_routes() -> list[ApiRoute]:
     """Every endpoint the twin serves, including the OpenAPI documentation under /schema.
 
     The app is built offline on the example persona: routes do not depend on the persona or the provider.
+    It is built as the Lambda runs it, without a front end (the front-end bucket serves the page).
     """
     with tempfile.TemporaryDirectory() as memory:
         settings = Settings(
-            persona_dir=EXAMPLE_PERSONA, memory_dir=Path(memory), provider="offline", log_level="WARNING"
+            persona_dir=EXAMPLE_PERSONA,
+            memory_dir=Path(memory),
+            web_dir=Path(memory) / "no-front-end",
+            provider="offline",
+            log_level="WARNING",
         )
         return routes_of(create_app(settings))
 

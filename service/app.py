@@ -11,11 +11,13 @@ from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
 
 from memory import ConversationStore, StoreError
 from memory.file import FileStore
 from persona_sources import PersonaError, load_persona
-from service.controllers import CONTROLLERS
+from service.controllers import CONTROLLERS, WebAssets, WebController
 from service.engine import ChatEngine
 from service.errors import TwinError, handle_app_error, handle_internal
 from service.providers import ProviderError, build_provider
@@ -27,9 +29,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     engine = build_engine(settings)
+    web = WebAssets.find(settings.web_dir)
     return Litestar(
-        route_handlers=list(CONTROLLERS),
-        dependencies=_dependencies(engine),
+        route_handlers=[*CONTROLLERS, *_web_routes(web, settings)],
+        dependencies=_dependencies(engine, web),
         exception_handlers={
             TwinError: handle_app_error,
             StoreError: handle_app_error,
@@ -61,17 +64,33 @@ def build_store(settings: Settings) -> ConversationStore:
     return FileStore(settings.memory_dir)
 
 
-def _dependencies(engine: ChatEngine) -> dict[str, Provide]:
+def _dependencies(engine: ChatEngine, web: WebAssets | None) -> dict[str, Provide]:
     def provide_engine() -> ChatEngine:
         return engine
 
     def provide_store() -> ConversationStore:
         return engine.store
 
+    def provide_web() -> WebAssets | None:
+        return web
+
     return {
         "engine": Provide(provide_engine, sync_to_thread=False),
         "store": Provide(provide_store, sync_to_thread=False),
+        "web": Provide(provide_web, sync_to_thread=False),
     }
+
+
+def _web_routes(web: WebAssets | None, settings: Settings) -> list[ControllerRouterHandler]:
+    """The chat page's assets, the widget and config.json, when the front end has been built."""
+    if web is None:
+        logging.getLogger("twin").info(
+            "no front end in %s (run `make web`): serving the API only", settings.web_dir
+        )
+        return []
+    logging.getLogger("twin").info("serving the chat page from %s", web.root)
+    static = create_static_files_router(path="/static", directories=[web.static], name="web-static")
+    return [WebController, static]
 
 
 def _cors(settings: Settings) -> CORSConfig | None:

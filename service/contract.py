@@ -86,6 +86,13 @@ class PersonaCard(Response, kw_only=True):
     max_message_chars: int
 
 
+class WebConfig(Response, kw_only=True, rename="camel"):
+    """The front end's runtime config (`config.json`): one build serves every stack."""
+
+    #: The API's base URL; empty means the page's own origin.
+    api_url: str = ""
+
+
 class ErrorBody(Response, kw_only=True):
     """Every error response, in Litestar's own shape."""
 

@@ -34,6 +34,7 @@ ENV_VARS: dict[str, str] = {
     "TWIN_HISTORY_TOKEN_BUDGET": "history_token_budget",
     "TWIN_LOG_LEVEL": "log_level",
     "TWIN_JUDGE": "judge_replies",
+    "TWIN_WEB_DIR": "web_dir",
 }
 
 
@@ -65,6 +66,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     #: Check every reply with a second model call before it is sent; a flagged reply is regenerated
     #: once. Streaming then delivers the checked reply after the check (see docs/evals.md).
     judge_replies: bool = False
+    #: The built front end (`make web`); served at / to browsers when present, else the app is API only.
+    web_dir: Path = Path("web/dist")
 
     @property
     def provider_name(self) -> ProviderName:

@@ -6,7 +6,8 @@ from service.controllers.chat import ChatController
 from service.controllers.conversation import ConversationController
 from service.controllers.meta import MetaController
 from service.controllers.persona import PersonaController
+from service.controllers.web import WebAssets, WebController
 
 CONTROLLERS = (MetaController, ChatController, ConversationController, PersonaController)
 
-__all__ = ["CONTROLLERS"]
+__all__ = ["CONTROLLERS", "WebAssets", "WebController"]

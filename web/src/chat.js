@@ -1,0 +1,427 @@
+// The chat itself, shared by the page and the widget: mountChat(container, options) builds it inside
+// any element (in the document or in a shadow root) and talks to the API through Api.
+import { Api, ApiError } from "./api.js";
+import { renderMarkdown } from "./markdown.js";
+
+let uid = 0;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  node.append(...children.filter(Boolean));
+  return node;
+}
+
+const storageKey = (api) => `twin:session:${api.base || location.origin}`;
+
+const store = {
+  get(key) {
+    try {
+      return localStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  },
+  set(key, value) {
+    try {
+      if (value) localStorage.setItem(key, value);
+      else localStorage.removeItem(key);
+    } catch {
+      // Storage can be disabled (private mode, blocked third-party storage): the chat still works.
+    }
+  },
+};
+
+/**
+ * options: apiUrl ("" = same origin), greeting (overrides the persona's), headingLevel (1 on the page),
+ * onClose (the widget's close button), onReady(card).
+ */
+export function mountChat(container, options = {}) {
+  const api = new Api(options.apiUrl || "");
+  const key = storageKey(api);
+  const id = `tw${++uid}`;
+  const state = { card: null, sessionId: store.get(key), busy: false, messages: 0, retry: null, waitUntil: 0 };
+
+  const heading = el(`h${options.headingLevel || 2}`, { class: "tw-name", id: `${id}-name`, text: "Loading…" });
+  const headline = el("p", { class: "tw-headline" });
+  const avatar = el("div", { class: "tw-avatar", "aria-hidden": "true" });
+  const newButton = el("button", { type: "button", class: "tw-tool", text: "New conversation" });
+  const deleteButton = el("button", { type: "button", class: "tw-tool", text: "Delete my conversation" });
+  const closeButton = options.onClose
+    ? el("button", { type: "button", class: "tw-tool tw-close", "aria-label": "Close chat", text: "✕" })
+    : null;
+  const notice = el("div", { class: "tw-notice", role: "status", hidden: true });
+  const noticeText = el("p", { class: "tw-notice-text" });
+  const retryButton = el("button", { type: "button", class: "tw-retry", text: "Retry", hidden: true });
+  notice.append(noticeText, retryButton);
+  const offline = el("p", { class: "tw-offline", hidden: true });
+  const log = el("div", { class: "tw-log", role: "region", tabindex: "0", "aria-label": "Conversation" });
+  const live = el("div", { class: "tw-sr", "aria-live": "polite", "aria-atomic": "true" });
+  const suggestions = el("div", { class: "tw-suggest", role: "group", "aria-label": "Suggested questions" });
+  const input = el("textarea", {
+    id: `${id}-input`,
+    class: "tw-input",
+    rows: "2",
+    placeholder: "Ask me anything…",
+    "aria-describedby": `${id}-count`,
+    autocomplete: "off",
+  });
+  const label = el("label", { class: "tw-sr", for: `${id}-input`, text: "Your message" });
+  const count = el("p", { class: "tw-count", id: `${id}-count` });
+  const sendButton = el("button", { type: "submit", class: "tw-send", text: "Send" });
+  const form = el("form", { class: "tw-form" }, label, input, sendButton, count);
+
+  const root = el(
+    "section",
+    { class: "tw", "aria-labelledby": `${id}-name` },
+    el(
+      "header",
+      { class: "tw-head" },
+      avatar,
+      el("div", { class: "tw-who" }, heading, headline),
+      closeButton,
+      el("div", { class: "tw-tools" }, newButton, deleteButton),
+    ),
+    offline,
+    notice,
+    log,
+    suggestions,
+    form,
+    live,
+  );
+  container.append(root);
+
+  // ---------------------------------------------------------------- rendering
+
+  function scrollDown() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function addMessage(role, text, { markdown = role === "assistant" } = {}) {
+    const who = role === "user" ? "You" : state.card ? `${state.card.name}'s twin` : "The twin";
+    const body = el("div", { class: "tw-body" });
+    if (markdown) body.innerHTML = renderMarkdown(text);
+    else body.textContent = text;
+    const item = el(
+      "div",
+      { class: `tw-msg tw-${role === "user" ? "user" : "bot"}` },
+      el("span", { class: "tw-sr", text: `${who}: ` }),
+      body,
+    );
+    log.append(item);
+    scrollDown();
+    return { item, body };
+  }
+
+  function announce(text) {
+    live.textContent = "";
+    // A fresh text node in the next frame makes screen readers announce repeated messages too.
+    requestAnimationFrame(() => {
+      live.textContent = text;
+    });
+  }
+
+  function showNotice(text, { retry = null, kind = "error" } = {}) {
+    noticeText.textContent = text;
+    notice.dataset.kind = kind;
+    notice.hidden = false;
+    state.retry = retry;
+    retryButton.hidden = !retry;
+  }
+
+  function clearNotice() {
+    notice.hidden = true;
+    noticeText.textContent = "";
+    state.retry = null;
+    retryButton.hidden = true;
+  }
+
+  function renderSuggestions() {
+    suggestions.replaceChildren();
+    const questions = state.card && state.messages === 0 ? state.card.suggested_questions : [];
+    for (const question of questions) {
+      suggestions.append(
+        el("button", { type: "button", class: "tw-chip", text: question, onclick: () => send(question) }),
+      );
+    }
+    suggestions.hidden = questions.length === 0;
+  }
+
+  function limit() {
+    return state.card ? state.card.max_message_chars : Infinity;
+  }
+
+  function updateCount() {
+    const length = input.value.length;
+    const max = limit();
+    const tooLong = length > max;
+    count.textContent = Number.isFinite(max)
+      ? tooLong
+        ? `Too long: ${length} of at most ${max} characters. Please shorten it.`
+        : `${length} / ${max} characters`
+      : "";
+    count.classList.toggle("tw-over", tooLong);
+    input.setAttribute("aria-invalid", tooLong ? "true" : "false");
+    updateSend();
+  }
+
+  function updateSend() {
+    const waiting = Date.now() < state.waitUntil;
+    const blocked = state.busy || waiting || !state.card || !input.value.trim() || input.value.length > limit();
+    sendButton.disabled = blocked;
+    root.classList.toggle("tw-busy", state.busy);
+  }
+
+  function updateTools() {
+    deleteButton.hidden = !state.sessionId;
+    newButton.hidden = state.messages === 0 && !state.sessionId;
+  }
+
+  function resetLog() {
+    log.replaceChildren();
+    state.messages = 0;
+    const greeting = options.greeting || state.card?.greeting;
+    if (greeting) addMessage("assistant", greeting);
+    renderSuggestions();
+    updateTools();
+  }
+
+  function setSession(sessionId) {
+    state.sessionId = sessionId;
+    store.set(key, sessionId);
+    updateTools();
+  }
+
+  // ---------------------------------------------------------------- start-up
+
+  async function start() {
+    clearNotice();
+    heading.textContent = "Loading…";
+    try {
+      state.card = await api.persona();
+    } catch (error) {
+      heading.textContent = options.title || "Chat";
+      showNotice(`${messageFor(error)}`, { retry: start });
+      return;
+    }
+    const card = state.card;
+    heading.textContent = card.full_name || card.name;
+    headline.textContent = card.headline || "";
+    avatar.replaceChildren();
+    if (card.avatar_url) avatar.append(el("img", { src: card.avatar_url, alt: "" }));
+    else avatar.textContent = (card.name || "?").slice(0, 1).toUpperCase();
+    input.placeholder = `Ask ${card.name} anything…`;
+    offline.hidden = !card.offline;
+    offline.textContent = card.offline
+      ? `Offline mode: no language model is connected, so replies are passages from ${card.name}'s own ` +
+        "words rather than a conversation."
+      : "";
+    resetLog();
+    if (state.sessionId) await restore();
+    updateCount();
+    options.onReady?.(card);
+  }
+
+  async function restore() {
+    let messages;
+    try {
+      messages = await api.conversation(state.sessionId);
+    } catch (error) {
+      showNotice(`Your earlier conversation could not be loaded. ${messageFor(error)}`, { retry: restore });
+      return;
+    }
+    clearNotice();
+    if (messages === null) {
+      setSession(null);
+      return;
+    }
+    resetLog();
+    for (const message of messages) addMessage(message.role, message.content);
+    state.messages = messages.length;
+    renderSuggestions();
+    updateTools();
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  function messageFor(error) {
+    if (!(error instanceof ApiError)) return "Something went wrong.";
+    switch (error.kind) {
+      case "unreachable":
+        return "The twin's server can't be reached. Check your connection and try again.";
+      case "rate_limited":
+        return `You're sending messages too quickly. Please wait ${error.retryAfter} s and try again.`;
+      case "too_long":
+        return error.limit
+          ? `That message is too long: the limit is ${error.limit} characters.`
+          : `That message is too long. ${error.detail}`;
+      case "unavailable":
+        return error.retryAfter
+          ? `The twin can't answer right now. Try again in ${error.retryAfter} s.`
+          : "The twin can't answer right now. Please try again.";
+      default:
+        return error.message || "Something went wrong.";
+    }
+  }
+
+  function waitFor(seconds) {
+    state.waitUntil = Date.now() + seconds * 1000;
+    updateSend();
+    setTimeout(
+      () => {
+        if (Date.now() >= state.waitUntil) {
+          state.waitUntil = 0;
+          if (notice.dataset.kind === "wait") clearNotice();
+          updateSend();
+        }
+      },
+      seconds * 1000 + 50,
+    );
+  }
+
+  async function send(text) {
+    text = text.trim();
+    if (!text || state.busy || !state.card || Date.now() < state.waitUntil) return;
+    if (text.length > limit()) {
+      updateCount();
+      return;
+    }
+    clearNotice();
+    state.busy = true;
+    input.value = "";
+    updateCount();
+    input.focus();
+    const previous = state.sessionId;
+    const question = addMessage("user", text, { markdown: false });
+    state.messages += 1;
+    renderSuggestions();
+    const { item, body } = addMessage("assistant", "");
+    item.classList.add("tw-typing");
+    body.append(el("span", { class: "tw-dots", "aria-hidden": "true" }, el("i"), el("i"), el("i")));
+    body.append(el("span", { class: "tw-sr", text: "Typing…" }));
+    announce(`${state.card.name}'s twin is typing…`);
+    let reply = "";
+    let frame = 0;
+    let expired = false;
+    const paint = () => {
+      frame = 0;
+      item.classList.remove("tw-typing"); // the indicator goes as the first text appears
+      body.innerHTML = renderMarkdown(reply);
+      scrollDown();
+    };
+    try {
+      const done = await api.chat(text, state.sessionId, {
+        session: (sessionId) => setSession(sessionId),
+        delta: (piece) => {
+          reply += piece;
+          if (!frame) frame = requestAnimationFrame(paint);
+        },
+      });
+      if (frame) cancelAnimationFrame(frame);
+      reply = done.response;
+      paint();
+      state.messages += 1;
+      announce(`${state.card.name}'s twin: ${body.textContent}`);
+    } catch (error) {
+      if (frame) cancelAnimationFrame(frame);
+      item.remove();
+      question.item.remove();
+      state.messages -= 1;
+      // A failed turn is not stored, so a session it would have started does not exist either.
+      setSession(previous);
+      renderSuggestions();
+      expired = error.kind === "not_found" && Boolean(previous);
+      if (!expired) failed(error, text);
+    } finally {
+      state.busy = false;
+      updateCount();
+      updateTools();
+    }
+    if (expired) {
+      // The server no longer knows this conversation (deleted or expired): start a new one with it.
+      setSession(null);
+      resetLog();
+      await send(text);
+      if (!notice.hidden) return;
+      showNotice("Your earlier conversation had expired, so this one starts afresh.", { kind: "info" });
+    }
+  }
+
+  function failed(error, text) {
+    // Give the visitor their words back to send again.
+    if (!input.value) input.value = text;
+    const retry = () => {
+      input.value = "";
+      return send(text);
+    };
+    if (error.kind === "rate_limited") {
+      showNotice(messageFor(error), { kind: "wait" });
+      waitFor(error.retryAfter);
+    } else if (error.kind === "too_long" || error.kind === "invalid") {
+      showNotice(messageFor(error));
+    } else {
+      showNotice(messageFor(error), { retry });
+    }
+    announce(messageFor(error));
+  }
+
+  // ---------------------------------------------------------------- tools
+
+  function newConversation() {
+    setSession(null);
+    clearNotice();
+    resetLog();
+    announce("New conversation started.");
+    input.focus();
+  }
+
+  async function deleteConversation() {
+    const sessionId = state.sessionId;
+    if (!sessionId) return;
+    let outcome;
+    try {
+      outcome = await api.remove(sessionId);
+    } catch (error) {
+      showNotice(`Your conversation could not be deleted. ${messageFor(error)}`, { retry: deleteConversation });
+      return;
+    }
+    setSession(null);
+    resetLog();
+    const text =
+      outcome === "deleted"
+        ? "Your conversation was deleted."
+        : "Your conversation was removed from this device; this server cannot delete it.";
+    showNotice(text, { kind: "info" });
+    announce(text);
+    input.focus();
+  }
+
+  // ---------------------------------------------------------------- events
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    send(input.value);
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      send(input.value);
+    }
+  });
+  input.addEventListener("input", updateCount);
+  newButton.addEventListener("click", newConversation);
+  deleteButton.addEventListener("click", deleteConversation);
+  retryButton.addEventListener("click", () => state.retry?.());
+  closeButton?.addEventListener("click", () => options.onClose());
+
+  updateTools();
+  updateCount();
+  const ready = start();
+  return { root, input, ready, focus: () => input.focus() };
+}
