@@ -27,6 +27,8 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     content: str
     timestamp: datetime
     usage: Usage | None = None
+    #: On user messages: the client's idempotency key, so a retried message is answered from memory.
+    idempotency_key: str | None = None
 
 
 class Conversation(msgspec.Struct, frozen=True, kw_only=True):

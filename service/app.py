@@ -17,10 +17,12 @@ from litestar.types import ControllerRouterHandler
 from memory import ConversationStore, StoreError
 from memory.file import FileStore
 from persona_sources import PersonaError, load_persona
+from service.admission import Admission
 from service.controllers import CONTROLLERS, WebAssets, WebController
 from service.engine import ChatEngine
 from service.errors import TwinError, handle_app_error, handle_internal
 from service.providers import ProviderError, build_provider
+from service.security import add_security_headers
 from service.settings import Settings, SettingsError, get_settings
 
 
@@ -32,7 +34,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     web = WebAssets.find(settings.web_dir)
     return Litestar(
         route_handlers=[*CONTROLLERS, *_web_routes(web, settings)],
-        dependencies=_dependencies(engine, web),
+        dependencies=_singletons(engine=engine, store=engine.store, web=web, admission=Admission(settings)),
         exception_handlers={
             TwinError: handle_app_error,
             StoreError: handle_app_error,
@@ -43,6 +45,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cors_config=_cors(settings),
         openapi_config=_openapi(),
         on_shutdown=[_closer(engine)],
+        before_send=[add_security_headers],
+        request_max_body_size=settings.max_body_bytes,
         debug=False,
     )
 
@@ -64,21 +68,16 @@ def build_store(settings: Settings) -> ConversationStore:
     return FileStore(settings.memory_dir)
 
 
-def _dependencies(engine: ChatEngine, web: WebAssets | None) -> dict[str, Provide]:
-    def provide_engine() -> ChatEngine:
-        return engine
+def _singletons(**values: object) -> dict[str, Provide]:
+    """Dependencies that are built once per process and handed to every request."""
+    return {name: Provide(_constant(value), sync_to_thread=False) for name, value in values.items()}
 
-    def provide_store() -> ConversationStore:
-        return engine.store
 
-    def provide_web() -> WebAssets | None:
-        return web
+def _constant(value: object) -> Callable[[], object]:
+    def provide() -> object:
+        return value
 
-    return {
-        "engine": Provide(provide_engine, sync_to_thread=False),
-        "store": Provide(provide_store, sync_to_thread=False),
-        "web": Provide(provide_web, sync_to_thread=False),
-    }
+    return provide
 
 
 def _web_routes(web: WebAssets | None, settings: Settings) -> list[ControllerRouterHandler]:

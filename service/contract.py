@@ -36,9 +36,20 @@ class Response(msgspec.Struct, kw_only=True):
     """Base of response bodies."""
 
 
+IdempotencyKey = Annotated[
+    str,
+    Meta(
+        pattern=r"^[A-Za-z0-9_-]{16,64}$",
+        description="A random key the client sends again when it retries this message after a timeout: "
+        "the turn is then answered from memory, not stored or billed twice.",
+    ),
+]
+
+
 class ChatRequest(Request, frozen=True, kw_only=True, forbid_unknown_fields=True):
     message: MessageText
     session_id: SessionId | None = None
+    idempotency_key: IdempotencyKey | None = None
 
 
 class ChatResponse(Response, kw_only=True):

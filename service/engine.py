@@ -12,8 +12,8 @@ import msgspec
 
 from memory import ConversationStore, Message, SessionNotFound, Usage, new_session_id, validate_session_id
 from persona_sources import Persona
-from service.errors import MessageTooLong
-from service.providers import ChatTurn, Provider, ProviderRequest
+from service.errors import ConversationFull, MessageTooLong
+from service.providers import ChatTurn, Provider, ProviderError, ProviderRequest
 from service.settings import Settings
 from service.tokens import estimate_tokens
 
@@ -42,13 +42,25 @@ class Turn:
     Nothing is stored if the provider fails or the consumer stops early: a turn is whole or absent.
     """
 
-    def __init__(self, engine: ChatEngine, session_id: str, is_new: bool, request: ProviderRequest) -> None:
+    def __init__(
+        self,
+        engine: ChatEngine,
+        session_id: str,
+        is_new: bool,
+        request: ProviderRequest,
+        *,
+        idempotency_key: str | None = None,
+        replay: str | None = None,
+    ) -> None:
         self.session_id = session_id
         self.is_new = is_new
         self.reply = ""
         self.usage = Usage()
+        self.outcome = "answered"
         self._engine = engine
         self._request = request
+        self._idempotency_key = idempotency_key
+        self._replay = replay
         self._received_at = datetime.now(UTC)
 
     async def deltas(self) -> AsyncIterator[str]:
@@ -58,13 +70,18 @@ class Turn:
         regenerated); the checked reply then follows in word-sized deltas.
         """
         started = time.perf_counter()
+        if self._replay is not None:  # a retried message: the stored reply, nothing stored or billed
+            self.reply, self.outcome = self._replay, "replayed"
+            for piece in _WORDS.findall(self.reply):
+                yield piece
+            return
         if self._engine.settings.judge_replies and not self._engine.provider.offline:
             self.reply, self.usage = await self._checked_reply()
             for piece in _WORDS.findall(self.reply):
                 yield piece
         else:
             parts: list[str] = []
-            async for item in self._engine.provider.stream(self._request):
+            async for item in self._provided():
                 if isinstance(item, Usage):
                     self.usage = item
                 elif item:
@@ -74,7 +91,12 @@ class Turn:
         await self._engine.store.append(
             self.session_id,
             (
-                Message(role="user", content=self._request.message, timestamp=self._received_at),
+                Message(
+                    role="user",
+                    content=self._request.message,
+                    timestamp=self._received_at,
+                    idempotency_key=self._idempotency_key,
+                ),
                 Message(role="assistant", content=self.reply, timestamp=datetime.now(UTC), usage=self.usage),
             ),
             create=self.is_new,
@@ -86,6 +108,23 @@ class Turn:
             self.usage.completion_tokens,
             (time.perf_counter() - started) * 1000,
         )
+
+    async def _provided(self) -> AsyncIterator[str | Usage]:
+        """The provider's stream; with TWIN_FALLBACK_OFFLINE, the offline answer when the model fails
+        before its first word (after that, the failure stands: the visitor already has part of a reply).
+        """
+        started = False
+        try:
+            async for item in self._engine.provider.stream(self._request):
+                started = started or isinstance(item, str)
+                yield item
+        except ProviderError as exc:
+            if started or self._engine.fallback is None:
+                raise
+            log.warning("model failed (%s); answering offline instead", type(exc).__name__)
+            self.outcome = "fallback"
+            async for item in self._engine.fallback.stream(self._request):
+                yield item
 
     async def _generate(self, request: ProviderRequest) -> tuple[str, Usage]:
         parts: list[str] = []
@@ -139,6 +178,20 @@ def _add(a: Usage, b: Usage) -> Usage:
     )
 
 
+def _turns(messages: Sequence[Message]) -> int:
+    return sum(1 for m in messages if m.role == "user")
+
+
+def _stored_reply(messages: Sequence[Message], key: str | None) -> str | None:
+    """The reply stored after the user message carrying `key`, if that message was already answered."""
+    if key is None:
+        return None
+    for index, message in enumerate(messages[:-1]):
+        if message.role == "user" and message.idempotency_key == key:
+            return messages[index + 1].content
+    return None
+
+
 class ChatEngine:
     """Owns a turn end to end; the HTTP controllers, the CLI and Lambda all go through it."""
 
@@ -149,17 +202,33 @@ class ChatEngine:
         self.persona = persona
         self.provider = provider
         self.store = store
+        #: Answers when the model fails before its first word (TWIN_FALLBACK_OFFLINE), else None.
+        self.fallback: Provider | None = None
+        if settings.fallback_offline and not provider.offline:
+            from service.providers.offline import OfflineProvider
 
-    async def begin(self, message: str, session_id: str | None, *, stream: bool = True) -> Turn:
+            self.fallback = OfflineProvider(persona)
+
+    async def begin(
+        self,
+        message: str,
+        session_id: str | None,
+        *,
+        stream: bool = True,
+        idempotency_key: str | None = None,
+    ) -> Turn:
         """Check the message, load the session's history and prepare the provider request.
 
-        Raises: MessageTooLong, InvalidSessionId, SessionNotFound, StoreUnavailable; all before any
-        output, so the HTTP layer can still answer with a plain status code.
+        A message whose idempotency key is already stored in the session is a retry: the turn
+        replays the stored reply. Raises: MessageTooLong, InvalidSessionId, SessionNotFound,
+        ConversationFull, StoreUnavailable; all before any output, so the HTTP layer can still
+        answer with a plain status code.
         """
         limit = self.settings.max_message_chars
         if len(message) > limit:
             raise MessageTooLong(limit, len(message))
         history: tuple[Message, ...] = ()
+        replay = None
         if session_id is None:
             session_id, is_new = new_session_id(), True
         else:
@@ -167,6 +236,9 @@ class ChatEngine:
             if found is None:
                 raise SessionNotFound("session not found; omit session_id to start a new conversation")
             history, is_new = found.conversation.messages, False
+        replay = _stored_reply(history, idempotency_key)
+        if replay is None and _turns(history) >= self.settings.max_session_turns:
+            raise ConversationFull(self.settings.max_session_turns)
         request = ProviderRequest(
             system=self.persona.system_prompt(datetime.now(UTC).date()),
             history=history_window(history, self.settings.history_token_budget),
@@ -174,11 +246,13 @@ class ChatEngine:
             max_tokens=self.settings.max_reply_tokens,
             stream=stream,
         )
-        return Turn(self, session_id, is_new, request)
+        return Turn(self, session_id, is_new, request, idempotency_key=idempotency_key, replay=replay)
 
-    async def reply(self, message: str, session_id: str | None) -> Turn:
+    async def reply(
+        self, message: str, session_id: str | None, *, idempotency_key: str | None = None
+    ) -> Turn:
         """A whole turn without streaming to the caller (the provider's plain wire format)."""
-        turn = await self.begin(message, session_id, stream=False)
+        turn = await self.begin(message, session_id, stream=False, idempotency_key=idempotency_key)
         async for _ in turn.deltas():
             pass
         return turn

@@ -26,9 +26,29 @@ class MessageTooLong(TwinError):
         self.limit = limit
 
 
+class RateLimited(TwinError):
+    def __init__(self, what: str, retry_after: float) -> None:
+        super().__init__(f"too many {what}; try again in {retry_after:.0f} seconds")
+        self.retry_after = retry_after
+
+
+class OriginNotAllowed(TwinError):
+    def __init__(self, origin: str) -> None:
+        super().__init__(f"requests from {origin} are not accepted; the owner has not allowed that origin")
+
+
+class ConversationFull(TwinError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"this conversation has reached {limit} turns; please start a new one")
+        self.limit = limit
+
+
 #: (exception type, status, error kind), most specific first.
 STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (MessageTooLong, 400, "message_too_long"),
+    (RateLimited, 429, "rate_limited"),
+    (OriginNotAllowed, 403, "origin_not_allowed"),
+    (ConversationFull, 409, "conversation_full"),
     (InvalidSessionId, 400, "invalid_session_id"),
     (SessionNotFound, 404, "session_not_found"),
     (ConflictError, 409, "conflict"),
@@ -49,6 +69,8 @@ def classify(exc: Exception) -> tuple[int, str]:
 
 def retry_after(exc: Exception) -> int | None:
     """Seconds a client should wait before retrying, for errors that are worth retrying."""
+    if isinstance(exc, RateLimited):
+        return max(1, math.ceil(exc.retry_after))
     status, _ = classify(exc)
     if status != 503:
         return None

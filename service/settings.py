@@ -35,6 +35,12 @@ ENV_VARS: dict[str, str] = {
     "TWIN_LOG_LEVEL": "log_level",
     "TWIN_JUDGE": "judge_replies",
     "TWIN_WEB_DIR": "web_dir",
+    "TWIN_RATE_LIMIT_PER_MINUTE": "rate_limit_per_minute",
+    "TWIN_SESSION_RATE_LIMIT_PER_MINUTE": "session_rate_limit_per_minute",
+    "TWIN_NEW_SESSIONS_PER_HOUR": "new_sessions_per_hour",
+    "TWIN_MAX_BODY_BYTES": "max_body_bytes",
+    "TWIN_MAX_SESSION_TURNS": "max_session_turns",
+    "TWIN_FALLBACK_OFFLINE": "fallback_offline",
 }
 
 
@@ -68,6 +74,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     judge_replies: bool = False
     #: The built front end (`make web`); served at / to browsers when present, else the app is API only.
     web_dir: Path = Path("web/dist")
+    #: Chat requests per client IP per minute, per session per minute, and new sessions per client IP
+    #: per hour; 0 turns a limit off.
+    rate_limit_per_minute: int = 20
+    session_rate_limit_per_minute: int = 10
+    new_sessions_per_hour: int = 30
+    #: Largest request body accepted (413 above it).
+    max_body_bytes: int = 32_768
+    #: Turns one conversation may hold; a longer one must start afresh (its document stays small).
+    max_session_turns: int = 100
+    #: Answer offline instead of a 503 when the model fails before its first word.
+    fallback_offline: bool = False
 
     @property
     def provider_name(self) -> ProviderName:
@@ -113,10 +130,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             "history_token_budget",
             "s3_timeout_seconds",
             "retention_days",
+            "max_body_bytes",
+            "max_session_turns",
         )
         for field in positive:
             if getattr(self, field) <= 0:
                 raise SettingsError(f"{_var_of(field)} must be positive, got {getattr(self, field)}")
+        limits = ("rate_limit_per_minute", "session_rate_limit_per_minute", "new_sessions_per_hour")
+        for field in limits:
+            if getattr(self, field) < 0:
+                raise SettingsError(f"{_var_of(field)} must be 0 (off) or more, got {getattr(self, field)}")
         if self.llm_max_retries < 0:
             raise SettingsError(f"TWIN_LLM_MAX_RETRIES must be 0 or more, got {self.llm_max_retries}")
         if self.use_s3 and not self.s3_bucket:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import msgspec
-from litestar import Controller, post
+from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from memory import StoreError
+from service.admission import Admission
 from service.contract import ChatRequest, ChatResponse, DeltaEvent, DoneEvent, ErrorEvent, SessionEvent
 from service.engine import ChatEngine, Turn
 from service.errors import classify, public_message, retry_after
@@ -26,8 +28,15 @@ class ChatController(Controller):
     tags = ["chat"]
 
     @post("/", status_code=200, summary="Send a message and get the whole reply")
-    async def chat(self, data: JSONBody[ChatRequest], engine: NamedDependency[ChatEngine]) -> ChatResponse:
-        turn = await engine.reply(data.message, data.session_id)
+    async def chat(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[ChatRequest],
+        engine: NamedDependency[ChatEngine],
+        admission: NamedDependency[Admission],
+    ) -> ChatResponse:
+        admission.admit(request, data.session_id)
+        turn = await engine.reply(data.message, data.session_id, idempotency_key=data.idempotency_key)
         return ChatResponse(response=turn.reply, session_id=turn.session_id)
 
     @post(
@@ -40,9 +49,14 @@ class ChatController(Controller):
         ),
     )
     async def chat_stream(
-        self, data: JSONBody[ChatRequest], engine: NamedDependency[ChatEngine]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[ChatRequest],
+        engine: NamedDependency[ChatEngine],
+        admission: NamedDependency[Admission],
     ) -> ServerSentEvent:
-        turn = await engine.begin(data.message, data.session_id)
+        admission.admit(request, data.session_id)
+        turn = await engine.begin(data.message, data.session_id, idempotency_key=data.idempotency_key)
         return ServerSentEvent(
             _events(turn), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         )

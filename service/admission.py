@@ -1,0 +1,43 @@
+"""Who may ask the twin something right now: the origin check and the rate limits, in one place.
+
+The origin check is not authentication: any non-browser client can send any Origin header (or
+none). It stops other websites from embedding the twin through visitors' browsers, alongside CORS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+from service.errors import OriginNotAllowed, RateLimited
+from service.limits import VisitorLimits
+from service.settings import Settings
+
+
+class Admission:
+    """Checked by the chat handlers before any work is done."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.allowed_origins = frozenset(settings.cors_origins)
+        self.limits = VisitorLimits(
+            settings.rate_limit_per_minute,
+            settings.session_rate_limit_per_minute,
+            settings.new_sessions_per_hour,
+        )
+
+    def admit(self, request: Request[Any, Any, Any], session_id: str | None) -> None:
+        """Raises: OriginNotAllowed (403) or RateLimited (429, with the seconds to wait)."""
+        origin = request.headers.get("origin")
+        if origin and origin not in self.allowed_origins and origin != _own_origin(request):
+            raise OriginNotAllowed(origin)
+        # The peer address: behind API Gateway, Mangum takes it from the request context
+        # (requestContext.http.sourceIp), never from a header a client could forge.
+        client_ip = request.client.host if request.client else "unknown"
+        exceeded = self.limits.check(client_ip, session_id)
+        if exceeded:
+            raise RateLimited(*exceeded)
+
+
+def _own_origin(request: Request[Any, Any, Any]) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"

@@ -1,0 +1,27 @@
+"""Security headers on every response, set in one place (a before-send hook)."""
+
+from __future__ import annotations
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import Message, Scope
+
+#: Headers every response carries unless its handler set its own.
+HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "strict-origin-when-cross-origin",
+}
+#: API answers are data, never documents to render: nothing may load from or frame them. The chat
+#: page sets its own policy; the interactive schema docs (/schema) load their viewer's assets.
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in HEADERS.items():
+        if name not in headers:
+            headers[name] = value
+    if "content-security-policy" not in headers and not str(scope.get("path", "")).startswith("/schema"):
+        headers["content-security-policy"] = API_CSP

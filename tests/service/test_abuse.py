@@ -1,0 +1,167 @@
+"""Abuse and cost: rate limits, origins, body and conversation limits, idempotent retries, fallback."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any, cast
+
+import msgspec
+import pytest
+from litestar.testing import TestClient
+from mangum import Mangum
+from mangum.types import ASGI
+
+from service.app import create_app
+from service.settings import Settings
+from tests.support.apigw import http_event
+from tests.support.fake_openai import FakeOpenAI
+
+SECRET_KEY = "sk-test-owner-secret-0123456789"
+
+
+def client_for(settings: Settings, **changes: Any) -> TestClient:  # type: ignore[type-arg]
+    return TestClient(app=create_app(msgspec.structs.replace(settings, **changes)))
+
+
+def chat(client: TestClient, message: str = "Where do you work?", **body: Any) -> Any:  # type: ignore[type-arg]
+    return client.post("/chat", json={"message": message, **body})
+
+
+def test_per_ip_limit_answers_429_with_retry_after(settings: Settings) -> None:
+    with client_for(settings, rate_limit_per_minute=2) as client:
+        assert chat(client).status_code == 200
+        assert chat(client).status_code == 200
+        limited = chat(client)
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
+    assert limited.json()["extra"]["error"] == "rate_limited"
+    assert "too many messages from your address" in limited.json()["detail"]
+
+
+def test_per_session_and_new_session_limits(settings: Settings) -> None:
+    with client_for(settings, session_rate_limit_per_minute=1, new_sessions_per_hour=1) as client:
+        session_id = chat(client).json()["session_id"]
+        assert chat(client, session_id=session_id).status_code == 200  # counts follow-ups in the session
+        assert chat(client, session_id=session_id).status_code == 429
+        assert "in this conversation" in chat(client, session_id=session_id).json()["detail"]
+        assert "new conversations" in chat(client).json()["detail"]
+
+
+def test_zero_turns_limits_off(settings: Settings) -> None:
+    with client_for(
+        settings, rate_limit_per_minute=0, session_rate_limit_per_minute=0, new_sessions_per_hour=0
+    ) as c:
+        assert all(chat(c).status_code == 200 for _ in range(40))
+
+
+def test_behind_api_gateway_the_ip_comes_from_the_request_context_not_a_header(settings: Settings) -> None:
+    handler = Mangum(
+        cast(ASGI, create_app(msgspec.structs.replace(settings, rate_limit_per_minute=1))), lifespan="off"
+    )
+
+    def call(source_ip: str, forwarded: str) -> int:
+        headers = {"content-type": "application/json", "x-forwarded-for": forwarded}
+        body = json.dumps({"message": "Hi"})
+        event = http_event("POST", "/chat", body=body, source_ip=source_ip, headers=headers)
+        return int(handler(event, cast(Any, None))["statusCode"])
+
+    assert call("198.51.100.1", "10.0.0.1") == 200
+    assert call("198.51.100.1", "10.0.0.2") == 429  # a forged header does not make a new client
+    assert call("198.51.100.2", "10.0.0.1") == 200  # another address is another client
+
+
+def test_a_body_over_the_limit_is_413(settings: Settings) -> None:
+    with client_for(settings, max_body_bytes=1024) as client:
+        response = client.post("/chat", content=json.dumps({"message": "x" * 2000}),
+                               headers={"content-type": "application/json"})  # fmt: skip
+    assert response.status_code == 413
+
+
+def test_only_configured_origins_may_chat(settings: Settings) -> None:
+    with client_for(settings, cors_origins=("https://owner.example",)) as client:
+        refused = client.post(
+            "/chat/stream", json={"message": "Hi"}, headers={"origin": "https://evil.example"}
+        )
+        assert refused.status_code == 403 and refused.json()["extra"]["error"] == "origin_not_allowed"
+        assert chat(client).status_code == 200  # no Origin: not a browser page, allowed
+        allowed = client.post("/chat", json={"message": "Hi"}, headers={"origin": "https://owner.example"})
+        assert allowed.status_code == 200
+
+
+def test_security_headers_on_every_response(client: TestClient) -> None:  # type: ignore[type-arg]
+    for response in (client.get("/health"), chat(client), client.get("/conversation/" + "A" * 32)):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert "content-security-policy" not in client.get("/schema/swagger").headers
+
+
+def test_a_full_conversation_must_start_afresh(settings: Settings) -> None:
+    with client_for(settings, max_session_turns=2) as client:
+        session_id = chat(client).json()["session_id"]
+        assert chat(client, session_id=session_id).status_code == 200
+        full = chat(client, session_id=session_id)
+    assert full.status_code == 409 and "start a new one" in full.json()["detail"]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+def model(settings: Settings, fake: FakeOpenAI, **changes: Any) -> TestClient:  # type: ignore[type-arg]
+    return client_for(settings, provider=None, openai_api_key=SECRET_KEY, openai_base_url=fake.base_url,
+                      model="gpt-fake", llm_max_retries=0, llm_timeout_seconds=2.0, **changes)  # fmt: skip
+
+
+def test_a_retried_message_is_answered_from_memory_not_billed_twice(
+    settings: Settings, fake: FakeOpenAI
+) -> None:
+    fake.reply("I work at Corvina Pay.")
+    with model(settings, fake) as client:
+        session_id = chat(client, "Hello").json()["session_id"]
+        key = "retry-key-0123456789abcdef"
+        first = chat(client, session_id=session_id, idempotency_key=key)
+        calls = fake.request_count
+        again = chat(client, session_id=session_id, idempotency_key=key)
+        stream = client.post(
+            "/chat/stream", json={"message": "x", "session_id": session_id, "idempotency_key": key}
+        )
+        history = client.get(f"/conversation/{session_id}").json()["messages"]
+    assert again.json() == first.json() and fake.request_count == calls
+    assert first.json()["response"] in stream.text
+    assert len(history) == 4  # the retried turn is stored once
+
+
+def test_a_malformed_idempotency_key_is_400(client: TestClient) -> None:  # type: ignore[type-arg]
+    assert chat(client, idempotency_key="short").status_code == 400
+
+
+def test_model_failure_is_a_503_or_the_offline_answer_when_configured(
+    settings: Settings, fake: FakeOpenAI
+) -> None:
+    fake.fail(500)
+    with model(settings, fake) as client:
+        failed = chat(client)
+    assert failed.status_code == 503 and "retry-after" in failed.headers
+    fake.fail(500)
+    with model(settings, fake, fallback_offline=True) as client:
+        fallback = chat(client)
+    assert fallback.status_code == 200 and "Corvina Pay" in fallback.json()["response"]
+
+
+def test_logs_never_carry_the_key_or_private_facts(
+    settings: Settings, fake: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG), model(settings, fake) as client:
+        fake.reply("Sure.")
+        chat(client, "What is your email? My key is in the header.")
+        fake.fail(500)
+        chat(client)
+        fake.fail(429, retry_after=3)
+        client.post("/chat/stream", json={"message": "Hi"})
+    for secret in (SECRET_KEY, "freja.holmqvist@example.com", "+351 900 000 000"):
+        assert secret not in caplog.text
