@@ -33,6 +33,7 @@ def lambda_environment(
     config: TwinConfig,
     bucket: pulumi.Input[str],
     prefix: str,
+    records_prefix: str,
     cors_origins: pulumi.Input[str],
     key_parameter: pulumi.Input[str] | None,
 ) -> dict[str, pulumi.Input[str]]:
@@ -41,6 +42,7 @@ def lambda_environment(
         env_var("use_s3"): "true",
         env_var("s3_bucket"): bucket,
         env_var("s3_prefix"): prefix,
+        env_var("s3_records_prefix"): records_prefix,
         env_var("retention_days"): str(config.memory_retention_days),
         env_var("cors_origins"): cors_origins,
         env_var("model"): config.model,
@@ -57,7 +59,8 @@ def role_statements(
     log_group_arn: pulumi.Input[str],
     key_parameter_arn: pulumi.Input[str] | None,
 ) -> list[policies.Statement]:
-    """Least privilege: conversations under the prefix, listing that bucket, its log group, the key.
+    """Least privilege: conversations and records under their prefixes, listing that bucket, its log
+    group, the key.
 
     No kms statement: the parameter is encrypted with the AWS-managed `aws/ssm` key, whose key policy
     already lets principals of the account decrypt through SSM.
@@ -68,6 +71,12 @@ def role_statements(
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
             "Resource": [memory.objects_arn],
+        },
+        {
+            "Sid": "RecordObjects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            "Resource": [memory.records_arn],
         },
         {
             "Sid": "ListMemoryBucket",
@@ -158,6 +167,7 @@ class TwinFunction(pulumi.ComponentResource):
                     config=config,
                     bucket=memory.bucket.bucket,
                     prefix=memory.prefix,
+                    records_prefix=memory.records_prefix,
                     cors_origins=cors_origins,
                     key_parameter=secret.parameter.name if secret else None,
                 )

@@ -14,6 +14,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from memory import ConversationStore, StoreError
 from memory.file import FileStore
+from memory.records import FileRecordStore, RecordStore
 from persona_sources import PersonaError, load_persona
 from service.controllers import CONTROLLERS
 from service.engine import ChatEngine
@@ -47,7 +48,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
 def build_engine(settings: Settings) -> ChatEngine:
     """The chat engine with its persona, provider and store: what the API, CLI and Lambda share."""
     persona = load_persona(settings.persona_dir)
-    return ChatEngine(settings, persona, build_provider(settings, persona), build_store(settings))
+    return ChatEngine(
+        settings,
+        persona,
+        build_provider(settings, persona),
+        build_store(settings),
+        records=build_records(settings),
+    )
 
 
 def build_store(settings: Settings) -> ConversationStore:
@@ -61,6 +68,19 @@ def build_store(settings: Settings) -> ConversationStore:
     return FileStore(settings.memory_dir)
 
 
+def build_records(settings: Settings) -> RecordStore:
+    """The records store (owner's loop, budgets) beside the conversations, on the same backend."""
+    if settings.use_s3:
+        if not settings.s3_bucket:
+            raise SettingsError("USE_S3=true needs S3_BUCKET")
+        from memory.records import S3RecordStore
+
+        return S3RecordStore(
+            settings.s3_bucket, settings.s3_records_prefix, timeout_seconds=settings.s3_timeout_seconds
+        )
+    return FileRecordStore(settings.records_dir)
+
+
 def _dependencies(engine: ChatEngine) -> dict[str, Provide]:
     def provide_engine() -> ChatEngine:
         return engine
@@ -68,9 +88,13 @@ def _dependencies(engine: ChatEngine) -> dict[str, Provide]:
     def provide_store() -> ConversationStore:
         return engine.store
 
+    def provide_records() -> RecordStore:
+        return engine.records
+
     return {
         "engine": Provide(provide_engine, sync_to_thread=False),
         "store": Provide(provide_store, sync_to_thread=False),
+        "records": Provide(provide_records, sync_to_thread=False),
     }
 
 
@@ -103,5 +127,6 @@ def _closer(engine: ChatEngine) -> Callable[[], Awaitable[None]]:
     async def close() -> None:
         await engine.provider.close()
         await engine.store.close()
+        await engine.records.close()
 
     return close

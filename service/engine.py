@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from memory import ConversationStore, Message, SessionNotFound, Usage, new_session_id, validate_session_id
+from memory.records import FileRecordStore, RecordStore
 from persona_sources import Persona
 from service.errors import MessageTooLong
 from service.providers import ChatTurn, Provider, ProviderRequest
@@ -143,12 +144,20 @@ class ChatEngine:
     """Owns a turn end to end; the HTTP controllers, the CLI and Lambda all go through it."""
 
     def __init__(
-        self, settings: Settings, persona: Persona, provider: Provider, store: ConversationStore
+        self,
+        settings: Settings,
+        persona: Persona,
+        provider: Provider,
+        store: ConversationStore,
+        *,
+        records: RecordStore | None = None,
     ) -> None:
         self.settings = settings
         self.persona = persona
         self.provider = provider
         self.store = store
+        #: Small JSON documents beside the conversations (owner's loop, budgets).
+        self.records = records if records is not None else FileRecordStore(settings.records_dir)
 
     async def begin(self, message: str, session_id: str | None, *, stream: bool = True) -> Turn:
         """Check the message, load the session's history and prepare the provider request.

@@ -27,6 +27,7 @@ ENV_VARS: dict[str, str] = {
     "USE_S3": "use_s3",
     "S3_BUCKET": "s3_bucket",
     "S3_PREFIX": "s3_prefix",
+    "S3_RECORDS_PREFIX": "s3_records_prefix",
     "TWIN_S3_TIMEOUT_SECONDS": "s3_timeout_seconds",
     "TWIN_RETENTION_DAYS": "retention_days",
     "OPENAI_API_KEY_PARAMETER": "openai_api_key_parameter",
@@ -54,6 +55,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     use_s3: bool = False
     s3_bucket: str | None = None
     s3_prefix: str = "conversations/"
+    #: Where the records store (contacts, questions, answers, feedback, budgets) keeps its documents.
+    s3_records_prefix: str = "records/"
     s3_timeout_seconds: float = 5.0
     #: Conversations untouched for longer than this are erased by `twin conversations prune`.
     retention_days: int = 30
@@ -118,6 +121,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             raise SettingsError(f"TWIN_LLM_MAX_RETRIES must be 0 or more, got {self.llm_max_retries}")
         if self.use_s3 and not self.s3_bucket:
             raise SettingsError("USE_S3=true needs S3_BUCKET")
+        if self.use_s3 and _folder(self.s3_records_prefix) == _folder(self.s3_prefix):
+            raise SettingsError("S3_RECORDS_PREFIX must differ from S3_PREFIX")
+
+    @property
+    def records_dir(self) -> Path:
+        """Where the file backend keeps records: `records/` inside MEMORY_DIR."""
+        return self.memory_dir / "records"
+
+
+def _folder(prefix: str) -> str:
+    prefix = prefix.strip().strip("/")
+    return prefix + "/" if prefix else ""
 
 
 class SettingsError(ValueError):

@@ -308,6 +308,7 @@ def test_lambda_environment_points_at_the_memory_bucket_and_the_front_end(deploy
     assert env["USE_S3"] == "true"
     assert env["S3_BUCKET"] == memory_bucket(deployment)
     assert env["S3_PREFIX"] == APP.s3_prefix
+    assert env["S3_RECORDS_PREFIX"] == APP.s3_records_prefix
     assert env["TWIN_RETENTION_DAYS"] == cfg(deployment, "memoryRetentionDays")
     assert env["TWIN_MODEL"] == cfg(deployment, "model")
     assert env["CORS_ORIGINS"].split(",") == [
@@ -354,6 +355,9 @@ def expected_grants(d: Deployment, with_key: bool) -> set[tuple[str, str]]:
         ("s3:GetObject", f"{bucket}/{APP.s3_prefix}*"),
         ("s3:PutObject", f"{bucket}/{APP.s3_prefix}*"),
         ("s3:DeleteObject", f"{bucket}/{APP.s3_prefix}*"),
+        ("s3:GetObject", f"{bucket}/{APP.s3_records_prefix}*"),
+        ("s3:PutObject", f"{bucket}/{APP.s3_records_prefix}*"),
+        ("s3:DeleteObject", f"{bucket}/{APP.s3_records_prefix}*"),
         ("s3:ListBucket", bucket),
         ("logs:CreateLogStream", logs),
         ("logs:CreateLogStream", f"{logs}:*"),
