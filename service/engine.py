@@ -14,11 +14,15 @@ from memory import ConversationStore, Message, SessionNotFound, Usage, new_sessi
 from memory.records import FileRecordStore, RecordStore
 from persona_sources import Persona
 from service.errors import MessageTooLong
-from service.providers import ChatTurn, Provider, ProviderRequest
+from service.owner_loop import TOOLS, Contact, OwnerLoop, Question
+from service.providers import ChatTurn, Provider, ProviderRequest, ToolCall, ToolRound
 from service.settings import Settings
 from service.tokens import estimate_tokens
 
 log = logging.getLogger("twin.engine")
+
+#: Model calls in one turn that may end in tool calls; one more call then has to answer.
+MAX_TOOL_ROUNDS = 2
 
 
 def history_window(messages: Sequence[Message], budget: int) -> tuple[ChatTurn, ...]:
@@ -48,6 +52,8 @@ class Turn:
         self.is_new = is_new
         self.reply = ""
         self.usage = Usage()
+        #: Names of the tools the model called in this turn, in order.
+        self.tools_used: list[str] = []
         self._engine = engine
         self._request = request
         self._received_at = datetime.now(UTC)
@@ -55,6 +61,9 @@ class Turn:
     async def deltas(self) -> AsyncIterator[str]:
         """The reply as it is generated; stores the whole turn after the last delta.
 
+        Tool calls of the model (recording a contact or an unanswered question) are executed
+        between model calls, at most `MAX_TOOL_ROUNDS` rounds; the last call offers no tools, so
+        the turn always ends in a normal reply.
         With the judge on, nothing is sent until the whole reply has been checked (and perhaps
         regenerated); the checked reply then follows in word-sized deltas.
         """
@@ -65,12 +74,9 @@ class Turn:
                 yield piece
         else:
             parts: list[str] = []
-            async for item in self._engine.provider.stream(self._request):
-                if isinstance(item, Usage):
-                    self.usage = item
-                elif item:
-                    parts.append(item)
-                    yield item
+            async for item in self._generated(self._request):
+                parts.append(item)
+                yield item
             self.reply = "".join(parts)
         await self._engine.store.append(
             self.session_id,
@@ -88,14 +94,38 @@ class Turn:
             (time.perf_counter() - started) * 1000,
         )
 
+    async def _generated(self, request: ProviderRequest) -> AsyncIterator[str]:
+        """Text deltas of the provider across tool rounds; usage of every model call is added up."""
+        for round_number in range(MAX_TOOL_ROUNDS + 1):
+            if round_number == MAX_TOOL_ROUNDS:
+                request = msgspec.structs.replace(request, tools=())  # the last call must answer
+            calls: list[ToolCall] = []
+            texts: list[str] = []
+            async for item in self._engine.provider.stream(request):
+                if isinstance(item, Usage):
+                    self.usage = _add(self.usage, item)
+                elif isinstance(item, ToolCall):
+                    calls.append(item)
+                elif item:
+                    texts.append(item)
+                    yield item
+            if not calls:
+                return
+            results = []
+            for call in calls:
+                result, recorded = await self._engine.owner.execute(call, self.session_id)
+                self.tools_used.append(call.name)
+                results.append(result)
+                if recorded is not None:
+                    self._engine.notify_owner(recorded)
+            done = ToolRound(calls=tuple(calls), results=tuple(results), text="".join(texts))
+            request = msgspec.structs.replace(request, rounds=(*request.rounds, done))
+
     async def _generate(self, request: ProviderRequest) -> tuple[str, Usage]:
-        parts: list[str] = []
-        usage = Usage()
-        async for item in self._engine.provider.stream(request):
-            if isinstance(item, Usage):
-                usage = item
-            else:
-                parts.append(item)
+        before = self.usage
+        self.usage = Usage()
+        parts = [item async for item in self._generated(request)]
+        usage, self.usage = self.usage, before
         return "".join(parts), usage
 
     async def _checked_reply(self) -> tuple[str, Usage]:
@@ -119,6 +149,7 @@ class Turn:
             self._request,
             system=f"{self._request.system}\n\n{RERUN_FEEDBACK}\n{feedback}",
             stream=False,
+            tools=(),  # anything worth recording was recorded by the first draft
         )
         regenerated, more = await self._generate(retry)
         log.info("judge rerun done: the regenerated reply was sent")
@@ -158,6 +189,11 @@ class ChatEngine:
         self.store = store
         #: Small JSON documents beside the conversations (owner's loop, budgets).
         self.records = records if records is not None else FileRecordStore(settings.records_dir)
+        #: Contacts, questions, answers and feedback in the records store.
+        self.owner = OwnerLoop(self.records)
+
+    def notify_owner(self, recorded: Contact | Question) -> None:
+        """Tell the owner about a new contact or question, without delaying the turn."""
 
     async def begin(self, message: str, session_id: str | None, *, stream: bool = True) -> Turn:
         """Check the message, load the session's history and prepare the provider request.
@@ -182,6 +218,7 @@ class ChatEngine:
             message=message,
             max_tokens=self.settings.max_reply_tokens,
             stream=stream,
+            tools=TOOLS,
         )
         return Turn(self, session_id, is_new, request)
 
