@@ -11,6 +11,7 @@ from infra import policies
 from infra.config import TwinConfig
 from infra.memory_bucket import MemoryBucket
 from infra.naming import Naming
+from infra.notify import OwnerTopic
 from infra.package import source_code_hash
 from infra.secret import ApiKeySecret
 from service.settings import ENV_VARS
@@ -36,6 +37,7 @@ def lambda_environment(
     records_prefix: str,
     cors_origins: pulumi.Input[str],
     key_parameter: pulumi.Input[str] | None,
+    topic_arn: pulumi.Input[str] | None = None,
 ) -> dict[str, pulumi.Input[str]]:
     """The twin's settings on Lambda: S3 memory, the front end's origin, the model, the key's parameter."""
     env: dict[str, pulumi.Input[str]] = {
@@ -50,6 +52,8 @@ def lambda_environment(
     }
     if key_parameter is not None:
         env[env_var("openai_api_key_parameter")] = key_parameter
+    if topic_arn is not None:
+        env[env_var("notify_sns_topic_arn")] = topic_arn
     return env
 
 
@@ -58,6 +62,7 @@ def role_statements(
     memory: MemoryBucket,
     log_group_arn: pulumi.Input[str],
     key_parameter_arn: pulumi.Input[str] | None,
+    topic_arn: pulumi.Input[str] | None = None,
 ) -> list[policies.Statement]:
     """Least privilege: conversations and records under their prefixes, listing that bucket, its log
     group, the key.
@@ -100,6 +105,15 @@ def role_statements(
                 "Resource": [key_parameter_arn],
             }
         )
+    if topic_arn is not None:
+        statements.append(
+            {
+                "Sid": "NotifyOwner",
+                "Effect": "Allow",
+                "Action": ["sns:Publish"],
+                "Resource": [topic_arn],
+            }
+        )
     return statements
 
 
@@ -119,6 +133,7 @@ class TwinFunction(pulumi.ComponentResource):
         memory: MemoryBucket,
         cors_origins: pulumi.Input[str],
         secret: ApiKeySecret | None,
+        topic: OwnerTopic | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         name = naming.name("api")
@@ -147,6 +162,7 @@ class TwinFunction(pulumi.ComponentResource):
                     memory=memory,
                     log_group_arn=self.log_group.arn,
                     key_parameter_arn=secret.parameter.arn if secret else None,
+                    topic_arn=topic.topic.arn if topic else None,
                 )
             ),
             opts=child,
@@ -170,6 +186,7 @@ class TwinFunction(pulumi.ComponentResource):
                     records_prefix=memory.records_prefix,
                     cors_origins=cors_origins,
                     key_parameter=secret.parameter.name if secret else None,
+                    topic_arn=topic.topic.arn if topic else None,
                 )
             ),
             tags=naming.tags,

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
 
+import anyio
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
@@ -19,6 +20,7 @@ from persona_sources import PersonaError, load_persona
 from service.controllers import CONTROLLERS
 from service.engine import ChatEngine
 from service.errors import TwinError, handle_app_error, handle_internal
+from service.notify import Notifier
 from service.providers import ProviderError, build_provider
 from service.settings import Settings, SettingsError, get_settings
 
@@ -48,12 +50,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
 def build_engine(settings: Settings) -> ChatEngine:
     """The chat engine with its persona, provider and store: what the API, CLI and Lambda share."""
     persona = load_persona(settings.persona_dir)
+    records = build_records(settings)
     return ChatEngine(
         settings,
         persona,
         build_provider(settings, persona),
         build_store(settings),
-        records=build_records(settings),
+        records=records,
+        notifier=Notifier.from_settings(settings, records),
     )
 
 
@@ -125,6 +129,8 @@ def _openapi() -> OpenAPIConfig:
 
 def _closer(engine: ChatEngine) -> Callable[[], Awaitable[None]]:
     async def close() -> None:
+        with anyio.move_on_after(engine.settings.notify_timeout_seconds * 2):
+            await engine.drain()  # notifications still in flight; the outbox keeps what is cut off
         await engine.provider.close()
         await engine.store.close()
         await engine.records.close()

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 
-from memory import ConversationStore, Message, SessionNotFound, Usage, new_session_id, validate_session_id
+from memory import (
+    ConversationStore,
+    Message,
+    SessionNotFound,
+    StoreError,
+    Usage,
+    new_session_id,
+    validate_session_id,
+)
 from memory.records import FileRecordStore, RecordStore
 from persona_sources import Persona
 from service.errors import MessageTooLong
+from service.notify import Notifier
 from service.owner_loop import TOOLS, Contact, OwnerLoop, Question
 from service.providers import ChatTurn, Provider, ProviderRequest, ToolCall, ToolRound
 from service.settings import Settings
@@ -117,7 +128,7 @@ class Turn:
                 self.tools_used.append(call.name)
                 results.append(result)
                 if recorded is not None:
-                    self._engine.notify_owner(recorded)
+                    await self._engine.notify_owner(recorded, self.session_id)
             done = ToolRound(calls=tuple(calls), results=tuple(results), text="".join(texts))
             request = msgspec.structs.replace(request, rounds=(*request.rounds, done))
 
@@ -182,6 +193,7 @@ class ChatEngine:
         store: ConversationStore,
         *,
         records: RecordStore | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self.settings = settings
         self.persona = persona
@@ -191,9 +203,56 @@ class ChatEngine:
         self.records = records if records is not None else FileRecordStore(settings.records_dir)
         #: Contacts, questions, answers and feedback in the records store.
         self.owner = OwnerLoop(self.records)
+        self.notifier = notifier if notifier is not None else Notifier(self.records, [])
+        self._background: set[asyncio.Task[Any]] = set()
+        self._last_retry = time.monotonic()
 
-    def notify_owner(self, recorded: Contact | Question) -> None:
-        """Tell the owner about a new contact or question, without delaying the turn."""
+    async def notify_owner(self, recorded: Contact | Question, session_id: str) -> None:
+        """Tell the owner about a new contact or question: queued now, delivered in the background."""
+        if not self.notifier.enabled:
+            return
+        if isinstance(recorded, Contact):
+            lines = [f"Email: {recorded.email}"]
+            lines += [f"Name: {recorded.name}"] if recorded.name else []
+            lines += [f"Note: {recorded.note}"] if recorded.note else []
+            lines.append(f"Conversation: twin conversations show {session_id}")
+            notification = self.notifier.new(
+                "contact", "twin: a visitor wants to get in touch", "\n".join(lines)
+            )
+        else:
+            text = f'{recorded.question}\n\nAnswer it: twin questions answer {recorded.id} "..."'
+            notification = self.notifier.new("question", "twin: a question I could not answer", text)
+        if await self.notifier.enqueue(notification):
+            self.spawn(self.notifier.deliver(notification))
+        else:
+            self.spawn(self.notifier.submit(notification))
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run `work` after the current turn's reply, keeping a reference until it is done."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Wait for background work (notifications) to finish: at shutdown, and in tests."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    def _maybe_retry_notifications(self) -> None:
+        interval = self.settings.notify_retry_seconds
+        if not self.notifier.enabled or time.monotonic() - self._last_retry < interval:
+            return
+        self._last_retry = time.monotonic()
+        self.spawn(self._retry_notifications())
+
+    async def _retry_notifications(self) -> None:
+        try:
+            delivered, failed = await self.notifier.retry_pending()
+        except StoreError as exc:
+            log.warning("notification retry skipped: %s", type(exc).__name__)
+            return
+        if delivered or failed:
+            log.info("notification retry: %d delivered, %d still pending", delivered, failed)
 
     async def begin(self, message: str, session_id: str | None, *, stream: bool = True) -> Turn:
         """Check the message, load the session's history and prepare the provider request.
@@ -204,6 +263,7 @@ class ChatEngine:
         limit = self.settings.max_message_chars
         if len(message) > limit:
             raise MessageTooLong(limit, len(message))
+        self._maybe_retry_notifications()
         history: tuple[Message, ...] = ()
         if session_id is None:
             session_id, is_new = new_session_id(), True

@@ -35,6 +35,11 @@ ENV_VARS: dict[str, str] = {
     "TWIN_HISTORY_TOKEN_BUDGET": "history_token_budget",
     "TWIN_LOG_LEVEL": "log_level",
     "TWIN_JUDGE": "judge_replies",
+    "TWIN_NOTIFY_WEBHOOK_URL": "notify_webhook_url",
+    "TWIN_NOTIFY_SNS_TOPIC_ARN": "notify_sns_topic_arn",
+    "TWIN_NOTIFY_TIMEOUT_SECONDS": "notify_timeout_seconds",
+    "TWIN_NOTIFY_RETRY_SECONDS": "notify_retry_seconds",
+    "TWIN_ANSWERS_REFRESH_SECONDS": "answers_refresh_seconds",
 }
 
 
@@ -68,6 +73,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     #: Check every reply with a second model call before it is sent; a flagged reply is regenerated
     #: once. Streaming then delivers the checked reply after the check (see docs/evals.md).
     judge_replies: bool = False
+    #: Owner notifications of new contacts and questions: a JSON webhook and/or an SNS topic.
+    notify_webhook_url: str | None = None
+    notify_sns_topic_arn: str | None = None
+    notify_timeout_seconds: float = 5.0
+    #: Undelivered notifications are retried on a turn at most this often (and by `twin notify retry`).
+    notify_retry_seconds: float = 300.0
+    #: How long a process keeps the owner's answers before reading them from the records store again.
+    answers_refresh_seconds: float = 60.0
 
     @property
     def provider_name(self) -> ProviderName:
@@ -113,10 +126,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             "history_token_budget",
             "s3_timeout_seconds",
             "retention_days",
+            "notify_timeout_seconds",
         )
         for field in positive:
             if getattr(self, field) <= 0:
                 raise SettingsError(f"{_var_of(field)} must be positive, got {getattr(self, field)}")
+        if self.notify_webhook_url and not self.notify_webhook_url.startswith(("http://", "https://")):
+            raise SettingsError("TWIN_NOTIFY_WEBHOOK_URL must be an http(s) URL")
+        for field in ("notify_retry_seconds", "answers_refresh_seconds"):
+            if getattr(self, field) < 0:
+                raise SettingsError(f"{_var_of(field)} must be 0 or more, got {getattr(self, field)}")
         if self.llm_max_retries < 0:
             raise SettingsError(f"TWIN_LLM_MAX_RETRIES must be 0 or more, got {self.llm_max_retries}")
         if self.use_s3 and not self.s3_bucket:
