@@ -23,6 +23,7 @@ from memory import (
 )
 from memory.records import FileRecordStore, RecordStore
 from persona_sources import Persona
+from service.answers import AnswersCache, answers_prompt
 from service.errors import MessageTooLong
 from service.notify import Notifier
 from service.owner_loop import TOOLS, Contact, OwnerLoop, Question
@@ -203,6 +204,8 @@ class ChatEngine:
         self.records = records if records is not None else FileRecordStore(settings.records_dir)
         #: Contacts, questions, answers and feedback in the records store.
         self.owner = OwnerLoop(self.records)
+        #: The owner's answers, refreshed from the records store every `answers_refresh_seconds`.
+        self.answers = AnswersCache(self.owner, settings.answers_refresh_seconds)
         self.notifier = notifier if notifier is not None else Notifier(self.records, [])
         self._background: set[asyncio.Task[Any]] = set()
         self._last_retry = time.monotonic()
@@ -272,13 +275,17 @@ class ChatEngine:
             if found is None:
                 raise SessionNotFound("session not found; omit session_id to start a new conversation")
             history, is_new = found.conversation.messages, False
+        answers = await self.answers.sections()
         request = ProviderRequest(
-            system=self.persona.system_prompt(datetime.now(UTC).date()),
+            # the stable prompt first (byte-identical), then the date, then the owner's answers
+            system=self.persona.system_prompt(datetime.now(UTC).date())
+            + answers_prompt(self.persona.name, answers),
             history=history_window(history, self.settings.history_token_budget),
             message=message,
             max_tokens=self.settings.max_reply_tokens,
             stream=stream,
             tools=TOOLS,
+            answers=answers,
         )
         return Turn(self, session_id, is_new, request)
 

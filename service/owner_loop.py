@@ -276,9 +276,12 @@ class OwnerLoop:
     async def _set_status(
         self, question_id: str, status: Literal["answered", "dismissed"], answer: str
     ) -> Question:
-        from memory.records import validate_key
+        from memory.records import InvalidRecordKey, validate_key
 
-        key = validate_key(question_id.strip().lower())
+        try:
+            key = validate_key(question_id.strip().lower())
+        except InvalidRecordKey:
+            raise KeyError(question_id) from None
         now = utc_now()
 
         def apply(current: Any) -> Any:

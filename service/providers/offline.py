@@ -162,4 +162,6 @@ def _cite(passage: Passage) -> str:
         "linkedin_pdf": "my LinkedIn profile",
         "owner_answers": "my own answer to a visitor's question",
     }.get(passage.source_type, f"my {passage.title.lower()}")
+    if passage.source_type == "owner_answers":
+        return f"{passage.text.partition('Answer:')[2].strip()} (from {label})"
     return f"{passage.text} (from {label})"
