@@ -24,14 +24,44 @@ from memory import (
 from memory.records import FileRecordStore, RecordStore
 from persona_sources import Persona
 from service.answers import AnswersCache, answers_prompt
-from service.errors import MessageTooLong
+from service.errors import MessageTooLong, classify
 from service.notify import Notifier
-from service.owner_loop import TOOLS, Contact, OwnerLoop, Question
-from service.providers import ChatTurn, Provider, ProviderRequest, ToolCall, ToolRound
+from service.owner_loop import TOOLS, Contact, OwnerLoop, Question, session_hash
+from service.pricing import estimate_cost
+from service.providers import ChatTurn, Provider, ProviderError, ProviderRequest, ToolCall, ToolRound
 from service.settings import Settings
 from service.tokens import estimate_tokens
 
 log = logging.getLogger("twin.engine")
+#: One JSON object per turn (CloudWatch Logs Insights can query its fields).
+turns_log = logging.getLogger("twin.turns")
+
+
+class TurnLog(msgspec.Struct, frozen=True, kw_only=True):
+    """The per-turn log line. Never add message text, emails or raw session ids here."""
+
+    event: str = "turn"
+    session: str
+    new_session: bool
+    provider: str
+    model: str
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float | None
+    latency_ms: float
+    ttft_ms: float | None
+    outcome: str
+    error: str | None = None
+    tools: tuple[str, ...] = ()
+
+
+_encode_log = msgspec.json.Encoder().encode
+
+
+def classify_error(exc: Exception) -> str:
+    """The short error kind of a failed turn (`model_unavailable`, `memory_unavailable`, ...)."""
+    return classify(exc)[1]
+
 
 #: Model calls in one turn that may end in tool calls; one more call then has to answer.
 MAX_TOOL_ROUNDS = 2
@@ -80,31 +110,67 @@ class Turn:
         regenerated); the checked reply then follows in word-sized deltas.
         """
         started = time.perf_counter()
-        if self._engine.settings.judge_replies and not self._engine.provider.offline:
-            self.reply, self.usage = await self._checked_reply()
-            for piece in _WORDS.findall(self.reply):
-                yield piece
+        first: float | None = None
+        error: str | None = None
+        try:
+            if self._engine.settings.judge_replies and not self._engine.provider.offline:
+                self.reply, self.usage = await self._checked_reply()
+                first = time.perf_counter()
+                for piece in _WORDS.findall(self.reply):
+                    yield piece
+            else:
+                parts: list[str] = []
+                async for item in self._generated(self._request):
+                    if first is None:
+                        first = time.perf_counter()
+                    parts.append(item)
+                    yield item
+                self.reply = "".join(parts)
+            await self._engine.store.append(
+                self.session_id,
+                (
+                    Message(role="user", content=self._request.message, timestamp=self._received_at),
+                    Message(
+                        role="assistant", content=self.reply, timestamp=datetime.now(UTC), usage=self.usage
+                    ),
+                ),
+                create=self.is_new,
+            )
+        except (ProviderError, StoreError) as exc:
+            error = classify_error(exc)
+            raise
+        except (GeneratorExit, asyncio.CancelledError):
+            error = "aborted"  # the visitor went away mid-reply; nothing was stored
+            raise
+        finally:
+            self._log(started, first, error)
+
+    def _log(self, started: float, first: float | None, error: str | None) -> None:
+        """One JSON line per turn: what it cost and how it went; no message text, no personal data."""
+        engine = self._engine
+        if error is not None:
+            outcome = "error"
+        elif self.tools_used:
+            outcome = "tool_used"
+        elif engine.provider.offline and engine.settings.provider_name != "offline":
+            outcome = "fallback"
         else:
-            parts: list[str] = []
-            async for item in self._generated(self._request):
-                parts.append(item)
-                yield item
-            self.reply = "".join(parts)
-        await self._engine.store.append(
-            self.session_id,
-            (
-                Message(role="user", content=self._request.message, timestamp=self._received_at),
-                Message(role="assistant", content=self.reply, timestamp=datetime.now(UTC), usage=self.usage),
-            ),
-            create=self.is_new,
+            outcome = "answered"
+        record = TurnLog(
+            session=session_hash(self.session_id),
+            new_session=self.is_new,
+            provider=engine.provider.name,
+            model=engine.provider.model,
+            tokens_in=self.usage.prompt_tokens,
+            tokens_out=self.usage.completion_tokens,
+            cost_usd=estimate_cost(engine.provider.model, self.usage),
+            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            ttft_ms=round((first - started) * 1000, 1) if first is not None else None,
+            outcome=outcome,
+            error=error,
+            tools=tuple(self.tools_used),
         )
-        log.info(
-            "turn stored provider=%s tokens_in=%d tokens_out=%d latency_ms=%.0f",
-            self._engine.provider.name,
-            self.usage.prompt_tokens,
-            self.usage.completion_tokens,
-            (time.perf_counter() - started) * 1000,
-        )
+        turns_log.info("%s", _encode_log(record).decode())
 
     async def _generated(self, request: ProviderRequest) -> AsyncIterator[str]:
         """Text deltas of the provider across tool rounds; usage of every model call is added up."""
