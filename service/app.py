@@ -6,7 +6,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError, version
 
-import anyio
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
@@ -129,10 +128,6 @@ def _openapi() -> OpenAPIConfig:
 
 def _closer(engine: ChatEngine) -> Callable[[], Awaitable[None]]:
     async def close() -> None:
-        with anyio.move_on_after(engine.settings.notify_timeout_seconds * 2):
-            await engine.drain()  # notifications still in flight; the outbox keeps what is cut off
-        await engine.provider.close()
-        await engine.store.close()
-        await engine.records.close()
+        await engine.close()
 
     return close

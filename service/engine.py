@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio
 import msgspec
 
 from memory import (
@@ -306,6 +307,15 @@ class ChatEngine:
         """Wait for background work (notifications) to finish: at shutdown, and in tests."""
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Let notifications in flight finish (bounded; the outbox keeps what is cut off), then
+        release the provider and the stores."""
+        with anyio.move_on_after(self.settings.notify_timeout_seconds * 2):
+            await self.drain()
+        await self.provider.close()
+        await self.store.close()
+        await self.records.close()
 
     def _maybe_retry_notifications(self) -> None:
         interval = self.settings.notify_retry_seconds

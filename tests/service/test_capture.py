@@ -200,3 +200,31 @@ async def test_prune_erases_old_contacts_and_questions_but_keeps_answers(
 def test_contact_keys_are_hashes_never_the_email(tmp_path: Path) -> None:
     key = record_id("ada@example.com")
     assert len(key) == 12 and "@" not in key
+
+
+def test_chat_stream_over_http_runs_a_streamed_tool_call_and_streams_the_follow_up(
+    settings: Settings, fake: FakeOpenAI
+) -> None:
+    from litestar.testing import TestClient
+
+    from service.app import create_app
+    from tests.support.sse import parse_sse
+
+    openai = openai_settings(settings, fake)
+    fake.tool_call(
+        "record_unanswered_question",
+        json.dumps({"question": UNANSWERABLE}),
+        then=("I don't know that one; ", "I've passed it on."),
+        fragments=4,
+    )
+    with TestClient(app=create_app(openai)) as client:
+        response = client.post("/chat/stream", json={"message": UNANSWERABLE})
+        assert response.status_code == 200
+        events = parse_sse(response.text)
+    names = [name for name, _ in events]
+    assert names[0] == "session" and names[-1] == "done"
+    deltas = "".join(data["text"] for name, data in events if name == "delta")
+    assert deltas == "I don't know that one; I've passed it on."
+    [stored] = (settings.records_dir / QUESTIONS).glob("*.json")
+    assert json.loads(stored.read_text())["question"] == UNANSWERABLE
+    assert fake.requests[0]["stream"] is True and fake.requests[1]["stream"] is True

@@ -190,3 +190,26 @@ def test_notify_list_and_retry_deliver_pending_to_the_webhook(
         receiver.server.shutdown()
         receiver.server.server_close()
         receiver.thread.join()
+
+
+def test_twin_chat_delivers_the_notification_before_it_exits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import EXAMPLE_PERSONA
+    from tests.service.test_notify import Receiver
+
+    receiver = Receiver()
+    receiver.thread.start()
+    try:
+        monkeypatch.setenv("TWIN_NOTIFY_WEBHOOK_URL", receiver.url)
+        monkeypatch.setenv("PERSONA_DIR", str(EXAMPLE_PERSONA))
+        monkeypatch.setenv("TWIN_PROVIDER", "offline")
+        assert main(["chat", "-m", "please email me at ada@example.com"]) == 0
+        assert "passed your email on" in capsys.readouterr().out
+        [body] = receiver.bodies
+        assert "ada@example.com" in body["text"]
+        assert asyncio.run(records(tmp_path).keys(OUTBOX)) == []
+    finally:
+        receiver.server.shutdown()
+        receiver.server.server_close()
+        receiver.thread.join()
