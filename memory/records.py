@@ -154,9 +154,14 @@ class RecordStore(abc.ABC):
             if record is not None:
                 found[key] = record
 
-        async with anyio.create_task_group() as group:
-            for key in await self.keys(collection):
-                group.start_soon(read, key)
+        keys = await self.keys(collection)
+        try:
+            async with anyio.create_task_group() as group:
+                for key in keys:
+                    group.start_soon(read, key)
+        except BaseExceptionGroup as failed:
+            # Callers handle StoreError, not a group of them: raise the first failure as itself.
+            raise _first_leaf(failed) from None
         return dict(sorted(found.items()))
 
     async def update(self, collection: str, key: str, fn: Callable[[Any | None], Any | None]) -> Any | None:
@@ -185,6 +190,11 @@ class RecordStore(abc.ABC):
                 continue
             return new
         raise ConflictError(f"too many concurrent writes to record {collection}/{key}; try again")
+
+
+def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 def _version(raw: bytes) -> str:

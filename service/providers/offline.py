@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 
+import msgspec
+
 from memory import Usage
 from persona_sources import Persona, Section
 from service.providers.base import ProviderRequest, StreamItem, ToolCall, ToolRound
@@ -99,12 +101,7 @@ class OfflineProvider:
         """The whole reply to `message`, knowing the owner's answers and what tools recorded."""
         name = self._persona.name
         text = message.strip()
-        recorded = {
-            c.name
-            for r in rounds
-            for c, res in zip(r.calls, r.results, strict=False)
-            if '"ok":true' in res.content
-        }
+        recorded = _recorded(rounds)
         if "record_contact" in recorded:
             return (
                 f"Thanks! I've passed your email on to {name}, who will get back to you. "
@@ -148,6 +145,21 @@ class OfflineProvider:
         for piece in re.findall(r"\S+\s*|\s+", reply):
             yield piece
         yield Usage()
+
+
+def _recorded(rounds: tuple[ToolRound, ...]) -> set[str]:
+    """Names of the tools whose call this turn succeeded (results are `{"ok": true, ...}`)."""
+    done = set()
+    for round_ in rounds:
+        results = {r.call_id: r.content for r in round_.results}
+        for call in round_.calls:
+            try:
+                result = msgspec.json.decode(results.get(call.id, "{}"))
+            except msgspec.DecodeError:
+                continue
+            if isinstance(result, dict) and result.get("ok") is True:
+                done.add(call.name)
+    return done
 
 
 def _json(value: object) -> str:

@@ -180,3 +180,15 @@ async def test_s3_failure_is_store_unavailable_and_writes_nothing(
         assert await records.get("contacts", "k1") is None
     finally:
         await records.close()
+
+
+async def test_items_raises_a_failed_read_as_itself_not_as_a_group(records: RecordStore) -> None:
+    await records.put("questions", "a", {})
+    await records.put("questions", "b", {})
+
+    async def broken(collection: str, key: str) -> tuple[bytes, str] | None:
+        raise StoreUnavailable("memory unavailable, try again")
+
+    records._get = broken  # type: ignore[method-assign]
+    with pytest.raises(StoreUnavailable):
+        await records.items("questions")

@@ -20,6 +20,7 @@ from service.owner_loop import CONTACTS, QUESTIONS, normalise_question, record_i
 from service.providers import ToolCall, build_provider
 from service.settings import Settings
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.moto_s3 import MotoS3Server
 
 UNANSWERABLE = "What is your favourite colour of submarine?"
 
@@ -228,3 +229,21 @@ def test_chat_stream_over_http_runs_a_streamed_tool_call_and_streams_the_follow_
     [stored] = (settings.records_dir / QUESTIONS).glob("*.json")
     assert json.loads(stored.read_text())["question"] == UNANSWERABLE
     assert fake.requests[0]["stream"] is True and fake.requests[1]["stream"] is True
+
+
+async def test_records_store_down_the_visitor_still_gets_an_honest_reply(
+    settings: Settings, moto_s3: MotoS3Server, s3_bucket: str
+) -> None:
+    from memory.records import S3RecordStore
+
+    records = S3RecordStore(s3_bucket, "records/", endpoint_url=moto_s3.endpoint)
+    engine = engine_for(settings, records)
+    moto_s3.fail(503)
+    try:
+        turn = await engine.reply("please email me at ada@example.com", None)
+    finally:
+        moto_s3.clear_faults()
+    assert turn.tools_used == ["record_contact"]
+    assert "passed your email on" not in turn.reply  # nothing was recorded: the twin does not claim it
+    assert await records.keys(CONTACTS) == []
+    await records.close()
