@@ -21,6 +21,7 @@ from infra.frontend import SiteContent, StaticSite
 from infra.function import TwinFunction
 from infra.memory_bucket import MemoryBucket
 from infra.naming import Naming
+from infra.notify import OwnerTopic
 from infra.package import lambda_package, resolve
 from infra.routes import app_routes
 from infra.secret import ApiKeySecret
@@ -42,6 +43,7 @@ opts = pulumi.ResourceOptions(providers=[provider])
 memory = MemoryBucket(
     naming,
     prefix=APP_DEFAULTS.s3_prefix,
+    records_prefix=APP_DEFAULTS.s3_records_prefix,
     retention_days=config.memory_retention_days,
     protect=config.protect_memory,
     opts=opts,
@@ -49,6 +51,7 @@ memory = MemoryBucket(
 site = StaticSite(naming, cloudfront=config.cloudfront, opts=opts)
 cors_origins = pulumi.Output.all(site.origin, *config.cors_origins)
 secret = ApiKeySecret(naming, value=api_key, opts=opts) if api_key is not None else None
+topic = OwnerTopic(naming, owner_email=config.owner_email, opts=opts)
 function = TwinFunction(
     naming,
     config=config,
@@ -56,6 +59,7 @@ function = TwinFunction(
     memory=memory,
     cors_origins=cors_origins.apply(",".join),
     secret=secret,
+    topic=topic,
     opts=opts,
 )
 api = HttpApi(naming, config=config, function=function, routes=routes, cors_origins=cors_origins, opts=opts)
@@ -66,3 +70,4 @@ pulumi.export("frontendUrl", site.url)
 pulumi.export("memoryBucket", memory.bucket.bucket)
 pulumi.export("frontendBucket", site.bucket.bucket)
 pulumi.export("functionName", function.function.name)
+pulumi.export("notifyTopicArn", topic.topic.arn)

@@ -33,6 +33,7 @@ DEFAULT_LAMBDA_PACKAGE = "dist/lambda.zip"
 DEFAULT_WEB_DIR = "web/dist"
 
 _PROJECT_NAME = re.compile(r"[a-z][a-z0-9-]{0,19}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
@@ -57,6 +58,8 @@ class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     protect_memory: bool = False
     lambda_package: str = DEFAULT_LAMBDA_PACKAGE
     web_dir: str = DEFAULT_WEB_DIR
+    #: Subscribed by email to the stack's notification topic (new contacts and questions); optional.
+    owner_email: str | None = None
 
     def validate(self) -> None:
         """Reject values that decode but that AWS would refuse or that make no sense."""
@@ -82,6 +85,8 @@ class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
         for origin in self.cors_origins:
             if not _ORIGIN.fullmatch(origin):
                 _fail("corsOrigins", f"{origin!r} is not an origin like https://example.com (no path)")
+        if self.owner_email is not None and not _EMAIL.fullmatch(self.owner_email):
+            _fail("ownerEmail", "must be an email address like owner@example.com")
         if PurePosixPath(self.lambda_package).suffix != ".zip":
             _fail("lambdaPackage", f"must be a .zip file, got {self.lambda_package!r}")
 

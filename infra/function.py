@@ -11,6 +11,7 @@ from infra import policies
 from infra.config import TwinConfig
 from infra.memory_bucket import MemoryBucket
 from infra.naming import Naming
+from infra.notify import OwnerTopic
 from infra.package import source_code_hash
 from infra.secret import ApiKeySecret
 from service.settings import ENV_VARS
@@ -33,14 +34,17 @@ def lambda_environment(
     config: TwinConfig,
     bucket: pulumi.Input[str],
     prefix: str,
+    records_prefix: str,
     cors_origins: pulumi.Input[str],
     key_parameter: pulumi.Input[str] | None,
+    topic_arn: pulumi.Input[str] | None = None,
 ) -> dict[str, pulumi.Input[str]]:
     """The twin's settings on Lambda: S3 memory, the front end's origin, the model, the key's parameter."""
     env: dict[str, pulumi.Input[str]] = {
         env_var("use_s3"): "true",
         env_var("s3_bucket"): bucket,
         env_var("s3_prefix"): prefix,
+        env_var("s3_records_prefix"): records_prefix,
         env_var("retention_days"): str(config.memory_retention_days),
         env_var("cors_origins"): cors_origins,
         env_var("model"): config.model,
@@ -48,6 +52,8 @@ def lambda_environment(
     }
     if key_parameter is not None:
         env[env_var("openai_api_key_parameter")] = key_parameter
+    if topic_arn is not None:
+        env[env_var("notify_sns_topic_arn")] = topic_arn
     return env
 
 
@@ -56,8 +62,10 @@ def role_statements(
     memory: MemoryBucket,
     log_group_arn: pulumi.Input[str],
     key_parameter_arn: pulumi.Input[str] | None,
+    topic_arn: pulumi.Input[str] | None = None,
 ) -> list[policies.Statement]:
-    """Least privilege: conversations under the prefix, listing that bucket, its log group, the key.
+    """Least privilege: conversations and records under their prefixes, listing that bucket, its log
+    group, the key.
 
     No kms statement: the parameter is encrypted with the AWS-managed `aws/ssm` key, whose key policy
     already lets principals of the account decrypt through SSM.
@@ -68,6 +76,12 @@ def role_statements(
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
             "Resource": [memory.objects_arn],
+        },
+        {
+            "Sid": "RecordObjects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            "Resource": [memory.records_arn],
         },
         {
             "Sid": "ListMemoryBucket",
@@ -91,6 +105,15 @@ def role_statements(
                 "Resource": [key_parameter_arn],
             }
         )
+    if topic_arn is not None:
+        statements.append(
+            {
+                "Sid": "NotifyOwner",
+                "Effect": "Allow",
+                "Action": ["sns:Publish"],
+                "Resource": [topic_arn],
+            }
+        )
     return statements
 
 
@@ -110,6 +133,7 @@ class TwinFunction(pulumi.ComponentResource):
         memory: MemoryBucket,
         cors_origins: pulumi.Input[str],
         secret: ApiKeySecret | None,
+        topic: OwnerTopic | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         name = naming.name("api")
@@ -138,6 +162,7 @@ class TwinFunction(pulumi.ComponentResource):
                     memory=memory,
                     log_group_arn=self.log_group.arn,
                     key_parameter_arn=secret.parameter.arn if secret else None,
+                    topic_arn=topic.topic.arn if topic else None,
                 )
             ),
             opts=child,
@@ -158,8 +183,10 @@ class TwinFunction(pulumi.ComponentResource):
                     config=config,
                     bucket=memory.bucket.bucket,
                     prefix=memory.prefix,
+                    records_prefix=memory.records_prefix,
                     cors_origins=cors_origins,
                     key_parameter=secret.parameter.name if secret else None,
+                    topic_arn=topic.topic.arn if topic else None,
                 )
             ),
             tags=naming.tags,

@@ -10,16 +10,23 @@ from infra.naming import Naming
 
 
 class MemoryBucket(pulumi.ComponentResource):
-    """A private S3 bucket whose objects under `prefix` expire after `retention_days`."""
+    """A private S3 bucket whose objects under `prefix` expire after `retention_days`.
+
+    Records (contacts, questions, the owner's answers, feedback, budgets) live under `records_prefix`
+    and do not expire by lifecycle: the owner's answers must outlive conversations, and contacts and
+    questions are pruned by the app with the same retention as conversations.
+    """
 
     bucket: aws.s3.Bucket
     prefix: str
+    records_prefix: str
 
     def __init__(
         self,
         naming: Naming,
         *,
         prefix: str,
+        records_prefix: str = "records/",
         retention_days: int,
         protect: bool = False,
         opts: pulumi.ResourceOptions | None = None,
@@ -28,6 +35,7 @@ class MemoryBucket(pulumi.ComponentResource):
         super().__init__("twin:infra:MemoryBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.prefix = prefix
+        self.records_prefix = records_prefix
         # Without protection `pulumi destroy` empties the bucket; with it, destroy stops at the bucket.
         self.bucket = aws.s3.Bucket(
             name,
@@ -90,3 +98,8 @@ class MemoryBucket(pulumi.ComponentResource):
     def objects_arn(self) -> pulumi.Output[str]:
         """The ARN of every object under the conversation prefix."""
         return pulumi.Output.concat(self.bucket.arn, "/", self.prefix, "*")
+
+    @property
+    def records_arn(self) -> pulumi.Output[str]:
+        """The ARN of every object under the records prefix."""
+        return pulumi.Output.concat(self.bucket.arn, "/", self.records_prefix, "*")

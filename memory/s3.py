@@ -75,18 +75,10 @@ class S3Store(ConversationStore):
             raise ValueError("S3Store needs a bucket name")
         self.bucket = bucket
         self.prefix = normalise_prefix(prefix)
-        self._client = client or boto3.session.Session().client(
-            "s3",
-            endpoint_url=endpoint_url,
-            config=Config(
-                connect_timeout=timeout_seconds,
-                read_timeout=timeout_seconds,
-                retries={"mode": "standard", "total_max_attempts": max_attempts},
-                # enough for the worker threads of many concurrent turns without pool churn
-                max_pool_connections=32,
-            ),
+        self._client = client or s3_client(
+            timeout_seconds=timeout_seconds, max_attempts=max_attempts, endpoint_url=endpoint_url
         )
-        _require_conditional_requests(self._client)
+        require_conditional_requests(self._client)
 
     @property
     def client(self) -> Any:
@@ -105,25 +97,13 @@ class S3Store(ConversationStore):
         await anyio.to_thread.run_sync(self._client.close)
 
     async def _call(self, operation: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
-        try:
-            return await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
-        except ClientError as exc:
-            code = _error_code(exc)
-            if code in _MISSING_CODES:
-                raise _Missing from exc
-            if code in _CONFLICT_CODES or _status(exc) == 412:
-                raise ConflictError("conversation changed while it was being written") from exc
-            log.warning("S3 %s on s3://%s failed: %s (HTTP %s)", operation, self.bucket, code, _status(exc))
-            raise StoreUnavailable(UNAVAILABLE) from exc
-        except BotoCoreError as exc:
-            log.warning("S3 %s on s3://%s failed: %s", operation, self.bucket, type(exc).__name__)
-            raise StoreUnavailable(UNAVAILABLE) from exc
+        return await call_s3(self.bucket, operation, fn, "conversation", **kwargs)
 
     async def _read(self, session_id: str) -> Versioned | None:
         key = self.key(session_id)
         try:
             raw, etag = await self._call("GetObject", self._get_body, Bucket=self.bucket, Key=key)
-        except _Missing:
+        except Missing:
             return None
         try:
             conversation = _decoder.decode(raw)
@@ -149,7 +129,7 @@ class S3Store(ConversationStore):
                 ContentType="application/json",
                 **condition,
             )
-        except _Missing as exc:
+        except Missing as exc:
             if expected_version is None:
                 raise StoreUnavailable(UNAVAILABLE) from exc
             # If-Match on an object deleted since we read it: re-read (and find it gone)
@@ -161,7 +141,7 @@ class S3Store(ConversationStore):
         if expected_version is None:
             try:
                 await self._call("HeadObject", self._client.head_object, Bucket=self.bucket, Key=key)
-            except _Missing:
+            except Missing:
                 return False
             condition: dict[str, str] = {}
         else:
@@ -170,7 +150,7 @@ class S3Store(ConversationStore):
             await self._call(
                 "DeleteObject", self._client.delete_object, Bucket=self.bucket, Key=key, **condition
             )
-        except (ConflictError, _Missing):
+        except (ConflictError, Missing):
             return False  # gone, or changed since it was judged: keep it
         return True
 
@@ -189,6 +169,45 @@ class S3Store(ConversationStore):
         return ids
 
 
+def s3_client(
+    *, timeout_seconds: float, max_attempts: int = DEFAULT_MAX_ATTEMPTS, endpoint_url: str | None = None
+) -> Any:
+    """A boto3 S3 client with the stores' timeouts and bounded retries (shared by every S3 backend)."""
+    client = boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint_url,
+        config=Config(
+            connect_timeout=timeout_seconds,
+            read_timeout=timeout_seconds,
+            retries={"mode": "standard", "total_max_attempts": max_attempts},
+            # enough for the worker threads of many concurrent turns without pool churn
+            max_pool_connections=32,
+        ),
+    )
+    return client
+
+
+async def call_s3(bucket: str, operation: str, fn: Callable[..., T], what: str, /, **kwargs: Any) -> T:
+    """Run one boto3 call in a worker thread and map its failure to the stores' errors.
+
+    A missing key raises `Missing`; 412 raises ConflictError (naming `what` changed); anything else
+    is logged without the key and raised as StoreUnavailable.
+    """
+    try:
+        return await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
+    except ClientError as exc:
+        code = _error_code(exc)
+        if code in _MISSING_CODES:
+            raise Missing from exc
+        if code in _CONFLICT_CODES or _status(exc) == 412:
+            raise ConflictError(f"{what} changed while it was being written") from exc
+        log.warning("S3 %s on s3://%s failed: %s (HTTP %s)", operation, bucket, code, _status(exc))
+        raise StoreUnavailable(UNAVAILABLE) from exc
+    except BotoCoreError as exc:
+        log.warning("S3 %s on s3://%s failed: %s", operation, bucket, type(exc).__name__)
+        raise StoreUnavailable(UNAVAILABLE) from exc
+
+
 def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
@@ -198,7 +217,7 @@ def _status(exc: ClientError) -> int | None:
     return int(status) if status is not None else None
 
 
-def _require_conditional_requests(client: Any) -> None:
+def require_conditional_requests(client: Any) -> None:
     model = client.meta.service_model
     for operation, parameters in REQUIRED_PARAMETERS.items():
         members = model.operation_model(operation).input_shape.members
@@ -213,5 +232,5 @@ def _require_conditional_requests(client: Any) -> None:
             )
 
 
-class _Missing(Exception):
+class Missing(Exception):
     """The key (or, for a conditional PUT, the object it was conditional on) does not exist."""

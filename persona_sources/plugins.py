@@ -20,6 +20,7 @@ BUILTIN_PLUGINS = (
     "persona_sources.builtin.text",
     "persona_sources.builtin.facts",
     "persona_sources.builtin.linkedin_pdf",
+    "persona_sources.builtin.owner_answers",
 )
 
 

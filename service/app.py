@@ -16,11 +16,13 @@ from litestar.types import ControllerRouterHandler
 
 from memory import ConversationStore, StoreError
 from memory.file import FileStore
+from memory.records import FileRecordStore, RecordStore
 from persona_sources import PersonaError, load_persona
 from service.admission import Admission
 from service.controllers import CONTROLLERS, WebAssets, WebController
 from service.engine import ChatEngine
 from service.errors import TwinError, handle_app_error, handle_internal
+from service.notify import Notifier
 from service.providers import ProviderError, build_provider
 from service.security import add_security_headers
 from service.settings import Settings, SettingsError, get_settings
@@ -34,7 +36,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     web = WebAssets.find(settings.web_dir)
     return Litestar(
         route_handlers=[*CONTROLLERS, *_web_routes(web, settings)],
-        dependencies=_singletons(engine=engine, store=engine.store, web=web, admission=Admission(settings)),
+        dependencies=_singletons(
+            engine=engine, store=engine.store, records=engine.records, web=web, admission=Admission(settings)
+        ),
         exception_handlers={
             TwinError: handle_app_error,
             StoreError: handle_app_error,
@@ -54,7 +58,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
 def build_engine(settings: Settings) -> ChatEngine:
     """The chat engine with its persona, provider and store: what the API, CLI and Lambda share."""
     persona = load_persona(settings.persona_dir)
-    return ChatEngine(settings, persona, build_provider(settings, persona), build_store(settings))
+    records = build_records(settings)
+    return ChatEngine(
+        settings,
+        persona,
+        build_provider(settings, persona),
+        build_store(settings),
+        records=records,
+        notifier=Notifier.from_settings(settings, records),
+    )
 
 
 def build_store(settings: Settings) -> ConversationStore:
@@ -66,6 +78,19 @@ def build_store(settings: Settings) -> ConversationStore:
 
         return S3Store(settings.s3_bucket, settings.s3_prefix, timeout_seconds=settings.s3_timeout_seconds)
     return FileStore(settings.memory_dir)
+
+
+def build_records(settings: Settings) -> RecordStore:
+    """The records store (owner's loop, budgets) beside the conversations, on the same backend."""
+    if settings.use_s3:
+        if not settings.s3_bucket:
+            raise SettingsError("USE_S3=true needs S3_BUCKET")
+        from memory.records import S3RecordStore
+
+        return S3RecordStore(
+            settings.s3_bucket, settings.s3_records_prefix, timeout_seconds=settings.s3_timeout_seconds
+        )
+    return FileRecordStore(settings.records_dir)
 
 
 def _singletons(**values: object) -> dict[str, Provide]:
@@ -119,7 +144,6 @@ def _openapi() -> OpenAPIConfig:
 
 def _closer(engine: ChatEngine) -> Callable[[], Awaitable[None]]:
     async def close() -> None:
-        await engine.provider.close()
-        await engine.store.close()
+        await engine.close()
 
     return close

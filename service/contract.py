@@ -130,3 +130,29 @@ class ErrorEvent(Response, kw_only=True):
     error: str
     detail: str
     retry_after: float | None = None
+
+
+#: 1 is the twin's first reply in the session; the ceiling only keeps the number sane.
+ReplyIndex = Annotated[
+    int, Meta(ge=1, le=100_000, description="Which reply: 1 for the twin's first reply in the session.")
+]
+Rating = Annotated[Literal["up", "down"], Meta(description="Thumbs up or down.")]
+FeedbackComment = Annotated[
+    str, Meta(max_length=1000, description="Optional words from the visitor (up to 1000 characters).")
+]
+
+
+class FeedbackRequest(Request, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A visitor's thumbs up or down on one reply; voting again on a reply replaces the earlier vote."""
+
+    session_id: SessionId
+    reply: ReplyIndex
+    rating: Rating
+    comment: FeedbackComment = ""
+
+
+class FeedbackResponse(Response, kw_only=True):
+    recorded: bool = True
+    session_id: str
+    reply: int
+    rating: Literal["up", "down"]

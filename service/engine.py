@@ -2,22 +2,70 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+import anyio
 import msgspec
 
-from memory import ConversationStore, Message, SessionNotFound, Usage, new_session_id, validate_session_id
+from memory import (
+    ConversationStore,
+    Message,
+    SessionNotFound,
+    StoreError,
+    Usage,
+    new_session_id,
+    validate_session_id,
+)
+from memory.records import FileRecordStore, RecordStore
 from persona_sources import Persona
-from service.errors import ConversationFull, MessageTooLong
-from service.providers import ChatTurn, Provider, ProviderError, ProviderRequest
+from service.answers import AnswersCache, answers_prompt
+from service.errors import ConversationFull, MessageTooLong, classify
+from service.notify import Notifier
+from service.owner_loop import TOOLS, Contact, OwnerLoop, Question, session_hash
+from service.pricing import estimate_cost
+from service.providers import ChatTurn, Provider, ProviderError, ProviderRequest, ToolCall, ToolRound
 from service.settings import Settings
 from service.tokens import estimate_tokens
 
 log = logging.getLogger("twin.engine")
+#: One JSON object per turn (CloudWatch Logs Insights can query its fields).
+turns_log = logging.getLogger("twin.turns")
+
+
+class TurnLog(msgspec.Struct, frozen=True, kw_only=True):
+    """The per-turn log line. Never add message text, emails or raw session ids here."""
+
+    event: str = "turn"
+    session: str
+    new_session: bool
+    provider: str
+    model: str
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float | None
+    latency_ms: float
+    ttft_ms: float | None
+    outcome: str
+    error: str | None = None
+    tools: tuple[str, ...] = ()
+
+
+_encode_log = msgspec.json.Encoder().encode
+
+
+def classify_error(exc: Exception) -> str:
+    """The short error kind of a failed turn (`model_unavailable`, `memory_unavailable`, ...)."""
+    return classify(exc)[1]
+
+
+#: Model calls in one turn that may end in tool calls; one more call then has to answer.
+MAX_TOOL_ROUNDS = 2
 
 
 def history_window(messages: Sequence[Message], budget: int) -> tuple[ChatTurn, ...]:
@@ -56,7 +104,10 @@ class Turn:
         self.is_new = is_new
         self.reply = ""
         self.usage = Usage()
+        #: answered, replayed (a retried message) or fallback (offline after a model failure).
         self.outcome = "answered"
+        #: Names of the tools the model called in this turn, in order.
+        self.tools_used: list[str] = []
         self._engine = engine
         self._request = request
         self._idempotency_key = idempotency_key
@@ -66,74 +117,136 @@ class Turn:
     async def deltas(self) -> AsyncIterator[str]:
         """The reply as it is generated; stores the whole turn after the last delta.
 
+        Tool calls of the model (recording a contact or an unanswered question) are executed
+        between model calls, at most `MAX_TOOL_ROUNDS` rounds; the last call offers no tools, so
+        the turn always ends in a normal reply.
         With the judge on, nothing is sent until the whole reply has been checked (and perhaps
         regenerated); the checked reply then follows in word-sized deltas.
         """
         started = time.perf_counter()
+        first: float | None = None
+        error: str | None = None
         if self._replay is not None:  # a retried message: the stored reply, nothing stored or billed
             self.reply, self.outcome = self._replay, "replayed"
             for piece in _WORDS.findall(self.reply):
                 yield piece
             return
-        if self._engine.settings.judge_replies and not self._engine.provider.offline:
-            self.reply, self.usage = await self._checked_reply()
-            for piece in _WORDS.findall(self.reply):
-                yield piece
-        else:
-            parts: list[str] = []
-            async for item in self._provided():
-                if isinstance(item, Usage):
-                    self.usage = item
-                elif item:
+        try:
+            if self._engine.settings.judge_replies and not self._engine.provider.offline:
+                self.reply, self.usage = await self._checked_reply()
+                first = time.perf_counter()
+                for piece in _WORDS.findall(self.reply):
+                    yield piece
+            else:
+                parts: list[str] = []
+                async for item in self._generated(self._request):
+                    if first is None:
+                        first = time.perf_counter()
                     parts.append(item)
                     yield item
-            self.reply = "".join(parts)
-        await self._engine.store.append(
-            self.session_id,
-            (
-                Message(
-                    role="user",
-                    content=self._request.message,
-                    timestamp=self._received_at,
-                    idempotency_key=self._idempotency_key,
+                self.reply = "".join(parts)
+            await self._engine.store.append(
+                self.session_id,
+                (
+                    Message(
+                        role="user",
+                        content=self._request.message,
+                        timestamp=self._received_at,
+                        idempotency_key=self._idempotency_key,
+                    ),
+                    Message(
+                        role="assistant", content=self.reply, timestamp=datetime.now(UTC), usage=self.usage
+                    ),
                 ),
-                Message(role="assistant", content=self.reply, timestamp=datetime.now(UTC), usage=self.usage),
-            ),
-            create=self.is_new,
-        )
-        log.info(
-            "turn stored provider=%s tokens_in=%d tokens_out=%d latency_ms=%.0f",
-            self._engine.provider.name,
-            self.usage.prompt_tokens,
-            self.usage.completion_tokens,
-            (time.perf_counter() - started) * 1000,
-        )
+                create=self.is_new,
+            )
+        except (ProviderError, StoreError) as exc:
+            error = classify_error(exc)
+            raise
+        except (GeneratorExit, asyncio.CancelledError):
+            error = "aborted"  # the visitor went away mid-reply; nothing was stored
+            raise
+        finally:
+            self._log(started, first, error)
 
-    async def _provided(self) -> AsyncIterator[str | Usage]:
+    def _log(self, started: float, first: float | None, error: str | None) -> None:
+        """One JSON line per turn: what it cost and how it went; no message text, no personal data."""
+        engine = self._engine
+        if error is not None:
+            outcome = "error"
+        elif self.tools_used:
+            outcome = "tool_used"
+        elif self.outcome == "fallback" or (
+            engine.provider.offline and engine.settings.provider_name != "offline"
+        ):
+            outcome = "fallback"
+        else:
+            outcome = self.outcome
+        record = TurnLog(
+            session=session_hash(self.session_id),
+            new_session=self.is_new,
+            provider=engine.provider.name,
+            model=engine.provider.model,
+            tokens_in=self.usage.prompt_tokens,
+            tokens_out=self.usage.completion_tokens,
+            cost_usd=estimate_cost(engine.provider.model, self.usage),
+            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            ttft_ms=round((first - started) * 1000, 1) if first is not None else None,
+            outcome=outcome,
+            error=error,
+            tools=tuple(self.tools_used),
+        )
+        turns_log.info("%s", _encode_log(record).decode())
+
+    async def _generated(self, request: ProviderRequest) -> AsyncIterator[str]:
+        """Text deltas of the provider across tool rounds; usage of every model call is added up."""
+        for round_number in range(MAX_TOOL_ROUNDS + 1):
+            if round_number == MAX_TOOL_ROUNDS:
+                request = msgspec.structs.replace(request, tools=())  # the last call must answer
+            calls: list[ToolCall] = []
+            texts: list[str] = []
+            async for item in self._provided(request):
+                if isinstance(item, Usage):
+                    self.usage = _add(self.usage, item)
+                elif isinstance(item, ToolCall):
+                    calls.append(item)
+                elif item:
+                    texts.append(item)
+                    yield item
+            if not calls:
+                return
+            results = []
+            for call in calls:
+                result, recorded = await self._engine.owner.execute(call, self.session_id)
+                self.tools_used.append(call.name)
+                results.append(result)
+                if recorded is not None:
+                    await self._engine.notify_owner(recorded, self.session_id)
+            done = ToolRound(calls=tuple(calls), results=tuple(results), text="".join(texts))
+            request = msgspec.structs.replace(request, rounds=(*request.rounds, done))
+
+    async def _provided(self, request: ProviderRequest) -> AsyncIterator[str | Usage | ToolCall]:
         """The provider's stream; with TWIN_FALLBACK_OFFLINE, the offline answer when the model fails
         before its first word (after that, the failure stands: the visitor already has part of a reply).
         """
         started = False
         try:
-            async for item in self._engine.provider.stream(self._request):
-                started = started or isinstance(item, str)
+            async for item in self._engine.provider.stream(request):
+                started = started or not isinstance(item, Usage)
                 yield item
         except ProviderError as exc:
             if started or self._engine.fallback is None:
                 raise
             log.warning("model failed (%s); answering offline instead", type(exc).__name__)
             self.outcome = "fallback"
-            async for item in self._engine.fallback.stream(self._request):
+            async for item in self._engine.fallback.stream(msgspec.structs.replace(request, tools=())):
                 yield item
 
     async def _generate(self, request: ProviderRequest) -> tuple[str, Usage]:
-        parts: list[str] = []
-        usage = Usage()
-        async for item in self._engine.provider.stream(request):
-            if isinstance(item, Usage):
-                usage = item
-            else:
-                parts.append(item)
+        before = self.usage
+        self.usage = Usage()
+        parts = [item async for item in self._generated(request)]
+        usage, self.usage = self.usage, before
         return "".join(parts), usage
 
     async def _checked_reply(self) -> tuple[str, Usage]:
@@ -157,6 +270,7 @@ class Turn:
             self._request,
             system=f"{self._request.system}\n\n{RERUN_FEEDBACK}\n{feedback}",
             stream=False,
+            tools=(),  # anything worth recording was recorded by the first draft
         )
         regenerated, more = await self._generate(retry)
         log.info("judge rerun done: the regenerated reply was sent")
@@ -196,18 +310,91 @@ class ChatEngine:
     """Owns a turn end to end; the HTTP controllers, the CLI and Lambda all go through it."""
 
     def __init__(
-        self, settings: Settings, persona: Persona, provider: Provider, store: ConversationStore
+        self,
+        settings: Settings,
+        persona: Persona,
+        provider: Provider,
+        store: ConversationStore,
+        *,
+        records: RecordStore | None = None,
+        notifier: Notifier | None = None,
     ) -> None:
         self.settings = settings
         self.persona = persona
         self.provider = provider
         self.store = store
+        #: Small JSON documents beside the conversations (owner's loop, budgets).
+        self.records = records if records is not None else FileRecordStore(settings.records_dir)
+        #: Contacts, questions, answers and feedback in the records store.
+        self.owner = OwnerLoop(self.records)
+        #: The owner's answers, refreshed from the records store every `answers_refresh_seconds`.
+        self.answers = AnswersCache(self.owner, settings.answers_refresh_seconds)
+        self.notifier = notifier if notifier is not None else Notifier(self.records, [])
+        self._background: set[asyncio.Task[Any]] = set()
+        self._last_retry = time.monotonic()
+
         #: Answers when the model fails before its first word (TWIN_FALLBACK_OFFLINE), else None.
         self.fallback: Provider | None = None
         if settings.fallback_offline and not provider.offline:
             from service.providers.offline import OfflineProvider
 
             self.fallback = OfflineProvider(persona)
+
+    async def notify_owner(self, recorded: Contact | Question, session_id: str) -> None:
+        """Tell the owner about a new contact or question: queued now, delivered in the background."""
+        if not self.notifier.enabled:
+            return
+        if isinstance(recorded, Contact):
+            lines = [f"Email: {recorded.email}"]
+            lines += [f"Name: {recorded.name}"] if recorded.name else []
+            lines += [f"Note: {recorded.note}"] if recorded.note else []
+            lines.append(f"Conversation: twin conversations show {session_id}")
+            notification = self.notifier.new(
+                "contact", "twin: a visitor wants to get in touch", "\n".join(lines)
+            )
+        else:
+            text = f'{recorded.question}\n\nAnswer it: twin questions answer {recorded.id} "..."'
+            notification = self.notifier.new("question", "twin: a question I could not answer", text)
+        if await self.notifier.enqueue(notification):
+            self.spawn(self.notifier.deliver(notification))
+        else:
+            self.spawn(self.notifier.submit(notification))
+
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run `work` after the current turn's reply, keeping a reference until it is done."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Wait for background work (notifications) to finish: at shutdown, and in tests."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def close(self) -> None:
+        """Let notifications in flight finish (bounded; the outbox keeps what is cut off), then
+        release the provider and the stores."""
+        with anyio.move_on_after(self.settings.notify_timeout_seconds * 2):
+            await self.drain()
+        await self.provider.close()
+        await self.store.close()
+        await self.records.close()
+
+    def _maybe_retry_notifications(self) -> None:
+        interval = self.settings.notify_retry_seconds
+        if not self.notifier.enabled or time.monotonic() - self._last_retry < interval:
+            return
+        self._last_retry = time.monotonic()
+        self.spawn(self._retry_notifications())
+
+    async def _retry_notifications(self) -> None:
+        try:
+            delivered, failed = await self.notifier.retry_pending()
+        except StoreError as exc:
+            log.warning("notification retry skipped: %s", type(exc).__name__)
+            return
+        if delivered or failed:
+            log.info("notification retry: %d delivered, %d still pending", delivered, failed)
 
     async def begin(
         self,
@@ -227,6 +414,7 @@ class ChatEngine:
         limit = self.settings.max_message_chars
         if len(message) > limit:
             raise MessageTooLong(limit, len(message))
+        self._maybe_retry_notifications()
         history: tuple[Message, ...] = ()
         replay = None
         if session_id is None:
@@ -239,12 +427,17 @@ class ChatEngine:
         replay = _stored_reply(history, idempotency_key)
         if replay is None and _turns(history) >= self.settings.max_session_turns:
             raise ConversationFull(self.settings.max_session_turns)
+        answers = await self.answers.sections()
         request = ProviderRequest(
-            system=self.persona.system_prompt(datetime.now(UTC).date()),
+            # the stable prompt first (byte-identical), then the date, then the owner's answers
+            system=self.persona.system_prompt(datetime.now(UTC).date())
+            + answers_prompt(self.persona.name, answers),
             history=history_window(history, self.settings.history_token_budget),
             message=message,
             max_tokens=self.settings.max_reply_tokens,
             stream=stream,
+            tools=TOOLS,
+            answers=answers,
         )
         return Turn(self, session_id, is_new, request, idempotency_key=idempotency_key, replay=replay)
 

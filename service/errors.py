@@ -43,6 +43,11 @@ class ConversationFull(TwinError):
         self.limit = limit
 
 
+class ReplyNotFound(TwinError):
+    def __init__(self, reply: int, replies: int) -> None:
+        super().__init__(f"reply {reply} not found: the session has {replies} replies")
+
+
 #: (exception type, status, error kind), most specific first.
 STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (MessageTooLong, 400, "message_too_long"),
@@ -50,6 +55,7 @@ STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (OriginNotAllowed, 403, "origin_not_allowed"),
     (ConversationFull, 409, "conversation_full"),
     (InvalidSessionId, 400, "invalid_session_id"),
+    (ReplyNotFound, 404, "reply_not_found"),
     (SessionNotFound, 404, "session_not_found"),
     (ConflictError, 409, "conflict"),
     (StoreUnavailable, 503, "memory_unavailable"),

@@ -27,6 +27,7 @@ ENV_VARS: dict[str, str] = {
     "USE_S3": "use_s3",
     "S3_BUCKET": "s3_bucket",
     "S3_PREFIX": "s3_prefix",
+    "S3_RECORDS_PREFIX": "s3_records_prefix",
     "TWIN_S3_TIMEOUT_SECONDS": "s3_timeout_seconds",
     "TWIN_RETENTION_DAYS": "retention_days",
     "OPENAI_API_KEY_PARAMETER": "openai_api_key_parameter",
@@ -41,6 +42,11 @@ ENV_VARS: dict[str, str] = {
     "TWIN_MAX_BODY_BYTES": "max_body_bytes",
     "TWIN_MAX_SESSION_TURNS": "max_session_turns",
     "TWIN_FALLBACK_OFFLINE": "fallback_offline",
+    "TWIN_NOTIFY_WEBHOOK_URL": "notify_webhook_url",
+    "TWIN_NOTIFY_SNS_TOPIC_ARN": "notify_sns_topic_arn",
+    "TWIN_NOTIFY_TIMEOUT_SECONDS": "notify_timeout_seconds",
+    "TWIN_NOTIFY_RETRY_SECONDS": "notify_retry_seconds",
+    "TWIN_ANSWERS_REFRESH_SECONDS": "answers_refresh_seconds",
 }
 
 
@@ -61,6 +67,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     use_s3: bool = False
     s3_bucket: str | None = None
     s3_prefix: str = "conversations/"
+    #: Where the records store (contacts, questions, answers, feedback, budgets) keeps its documents.
+    s3_records_prefix: str = "records/"
     s3_timeout_seconds: float = 5.0
     #: Conversations untouched for longer than this are erased by `twin conversations prune`.
     retention_days: int = 30
@@ -85,6 +93,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_session_turns: int = 100
     #: Answer offline instead of a 503 when the model fails before its first word.
     fallback_offline: bool = False
+    #: Owner notifications of new contacts and questions: a JSON webhook and/or an SNS topic.
+    notify_webhook_url: str | None = None
+    notify_sns_topic_arn: str | None = None
+    notify_timeout_seconds: float = 5.0
+    #: Undelivered notifications are retried on a turn at most this often (and by `twin notify retry`).
+    notify_retry_seconds: float = 300.0
+    #: How long a process keeps the owner's answers before reading them from the records store again.
+    answers_refresh_seconds: float = 60.0
 
     @property
     def provider_name(self) -> ProviderName:
@@ -132,6 +148,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
             "retention_days",
             "max_body_bytes",
             "max_session_turns",
+            "notify_timeout_seconds",
         )
         for field in positive:
             if getattr(self, field) <= 0:
@@ -140,10 +157,27 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         for field in limits:
             if getattr(self, field) < 0:
                 raise SettingsError(f"{_var_of(field)} must be 0 (off) or more, got {getattr(self, field)}")
+        if self.notify_webhook_url and not self.notify_webhook_url.startswith(("http://", "https://")):
+            raise SettingsError("TWIN_NOTIFY_WEBHOOK_URL must be an http(s) URL")
+        for field in ("notify_retry_seconds", "answers_refresh_seconds"):
+            if getattr(self, field) < 0:
+                raise SettingsError(f"{_var_of(field)} must be 0 or more, got {getattr(self, field)}")
         if self.llm_max_retries < 0:
             raise SettingsError(f"TWIN_LLM_MAX_RETRIES must be 0 or more, got {self.llm_max_retries}")
         if self.use_s3 and not self.s3_bucket:
             raise SettingsError("USE_S3=true needs S3_BUCKET")
+        if self.use_s3 and _folder(self.s3_records_prefix) == _folder(self.s3_prefix):
+            raise SettingsError("S3_RECORDS_PREFIX must differ from S3_PREFIX")
+
+    @property
+    def records_dir(self) -> Path:
+        """Where the file backend keeps records: `records/` inside MEMORY_DIR."""
+        return self.memory_dir / "records"
+
+
+def _folder(prefix: str) -> str:
+    prefix = prefix.strip().strip("/")
+    return prefix + "/" if prefix else ""
 
 
 class SettingsError(ValueError):

@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 
 from memory import ConversationStore
 from memory.file import FileStore
+from memory.records import FileRecordStore, RecordStore, S3RecordStore
 from memory.s3 import S3Store
 from service.app import create_app
 from service.settings import Settings
@@ -69,6 +70,22 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         backend = S3Store(bucket, "conversations/", endpoint_url=moto_s3.endpoint)
     else:
         backend = FileStore(tmp_path / "store")
+    try:
+        yield backend
+    finally:
+        await backend.close()
+
+
+@pytest.fixture(params=["file", "s3"])
+async def records(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[RecordStore]:
+    """Every records backend, so one set of contract tests covers them all."""
+    backend: RecordStore
+    if request.param == "s3":
+        moto_s3: MotoS3Server = request.getfixturevalue("moto_s3")
+        bucket: str = request.getfixturevalue("s3_bucket")
+        backend = S3RecordStore(bucket, "records/", endpoint_url=moto_s3.endpoint)
+    else:
+        backend = FileRecordStore(tmp_path / "records")
     try:
         yield backend
     finally:

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 
 from memory import StoreError
 from persona_sources import PersonaError
-from service.cli import chat, conversations, eval, package, persona, serve
+from service.cli import chat, conversations, eval, leads, notify, package, persona, questions, serve, stats
 from service.settings import SettingsError
 
 #: Command modules; each exposes `add_commands(subparsers)` and sets `run` on its parsers.
-COMMANDS = (serve, chat, persona, conversations, eval, package)
+COMMANDS = (serve, chat, persona, conversations, questions, leads, notify, stats, eval, package)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -66,5 +66,4 @@ async def chat_loop(
     finally:
         if session_id:
             stdout.write(f"[session {session_id}]\n")
-        await engine.provider.close()
-        await engine.store.close()
+        await engine.close()

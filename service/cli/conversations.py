@@ -172,7 +172,23 @@ async def _prune(args: argparse.Namespace, settings: Settings, store: Conversati
         return 0
     pruned = await store.prune(cutoff)
     print(f"pruned {_count(pruned)} {since} from {store.location}")
+    erased = await _prune_records(settings, cutoff)
+    print(f"erased {erased} visitor record(s) (contacts, questions, feedback, notifications) {since}")
     return 0
+
+
+async def _prune_records(settings: Settings, cutoff: datetime) -> int:
+    """Retention applies to what visitors left besides their conversations (emails included)."""
+    from service.app import build_records
+    from service.notify import Notifier
+    from service.owner_loop import OwnerLoop
+
+    records = build_records(settings)
+    try:
+        erased = await OwnerLoop(records).prune(cutoff)
+        return erased + await Notifier(records, []).prune(cutoff)
+    finally:
+        await records.close()
 
 
 def _count(n: int) -> str:

@@ -41,7 +41,15 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     with tempfile.TemporaryDirectory(prefix="twin-eval-") as memory:
         # Eval conversations go to a throwaway store, never the owner's conversation memory.
-        engine = build_engine(msgspec.structs.replace(settings, use_s3=False, memory_dir=Path(memory)))
+        # Nor do its unanswerable questions reach the owner as notifications.
+        throwaway = msgspec.structs.replace(
+            settings,
+            use_s3=False,
+            memory_dir=Path(memory),
+            notify_webhook_url=None,
+            notify_sns_topic_arn=None,
+        )
+        engine = build_engine(throwaway)
         if args.judge and engine.provider.offline:
             print("twin eval: --judge needs a model (set OPENAI_API_KEY or OPENAI_BASE_URL)")
             return 2
@@ -56,8 +64,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 engine, cases, concurrency=args.concurrency, judge=engine.provider if args.judge else None
             )
         finally:
-            await engine.provider.close()
-            await engine.store.close()
+            await engine.close()
     report = EvalReport(
         provider=engine.provider.name, model=engine.provider.model, threshold=args.threshold, results=results
     )

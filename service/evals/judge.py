@@ -49,7 +49,7 @@ async def judge_reply(provider: Provider, persona: Persona, question: str, reply
         async for item in provider.stream(request):
             if isinstance(item, Usage):
                 usage = item
-            else:
+            elif isinstance(item, str):  # no tools are offered to the judge
                 parts.append(item)
     except ProviderError as exc:
         raise JudgeError(f"the judge model failed: {exc}") from exc

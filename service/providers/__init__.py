@@ -11,6 +11,11 @@ from service.providers.base import (
     ProviderRequest,
     ProviderTimeout,
     ProviderUnavailable,
+    StreamItem,
+    ToolCall,
+    ToolResult,
+    ToolRound,
+    ToolSpec,
 )
 from service.settings import Settings
 
@@ -22,6 +27,11 @@ __all__ = [
     "ProviderRequest",
     "ProviderTimeout",
     "ProviderUnavailable",
+    "StreamItem",
+    "ToolCall",
+    "ToolResult",
+    "ToolRound",
+    "ToolSpec",
     "build_provider",
 ]
 

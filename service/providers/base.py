@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import msgspec
 
 from memory import Usage
+from persona_sources import Section
 
 
 class ChatTurn(msgspec.Struct, frozen=True):
@@ -17,25 +18,71 @@ class ChatTurn(msgspec.Struct, frozen=True):
     content: str
 
 
+class ToolSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """A function the model may call: its name, what it is for, and a JSON schema of its arguments."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+class ToolCall(msgspec.Struct, frozen=True, kw_only=True):
+    """The model asks the engine to run a tool; `arguments` is the model's JSON text, unchecked."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+class ToolResult(msgspec.Struct, frozen=True, kw_only=True):
+    """What the engine tells the model a tool call did (JSON text)."""
+
+    call_id: str
+    content: str
+
+
+class ToolRound(msgspec.Struct, frozen=True, kw_only=True):
+    """One round of this turn: the model's tool calls (and any text before them), and their results."""
+
+    calls: tuple[ToolCall, ...]
+    results: tuple[ToolResult, ...]
+    text: str = ""
+
+
 class ProviderRequest(msgspec.Struct, frozen=True, kw_only=True):
-    """Everything a provider needs for one reply. `stream` asks for the streaming wire format."""
+    """Everything a provider needs for one reply. `stream` asks for the streaming wire format.
+
+    `tools` are offered to the model; `rounds` are the tool calls already made in this turn with
+    their results, sent back so the model can continue to a normal reply. `answers` are the owner's
+    answers to earlier questions (sections of kind `qa`), refreshed while the process runs.
+    """
 
     system: str
     history: tuple[ChatTurn, ...]
     message: str
     max_tokens: int
     stream: bool = True
+    tools: tuple[ToolSpec, ...] = ()
+    rounds: tuple[ToolRound, ...] = ()
+    answers: tuple[Section, ...] = ()
+
+
+#: What a provider's stream yields: text deltas, tool calls (after any text), and last one Usage.
+StreamItem = str | ToolCall | Usage
 
 
 class Provider(Protocol):
-    """Streams text deltas, then yields one Usage. The non-streaming reply is the joined deltas."""
+    """Streams text deltas (and tool calls when tools are offered), then yields one Usage.
+
+    The non-streaming reply is the joined deltas.
+    """
 
     name: str
     model: str
     offline: bool
 
-    def stream(self, request: ProviderRequest) -> AsyncIterator[str | Usage]:
-        """Yield text deltas and, last, the usage. Raises: ProviderError subclasses only."""
+    def stream(self, request: ProviderRequest) -> AsyncIterator[StreamItem]:
+        """Yield text deltas, tool calls and, last, the usage. Raises: ProviderError subclasses only."""
         ...
 
     async def close(self) -> None:

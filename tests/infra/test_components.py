@@ -26,6 +26,18 @@ def test_memory_bucket_grants_address_only_the_conversation_prefix() -> None:
     run_with_mocks(program)
 
 
+def test_memory_bucket_grants_address_only_the_records_prefix_beside_it() -> None:
+    def program() -> pulumi.Output[None]:
+        memory = MemoryBucket(NAMING, prefix="conversations/", records_prefix="records/", retention_days=3)
+
+        def check(arn: str) -> None:
+            assert arn == "arn:aws:s3:::twin-unit-memory-0a1b2c3/records/*"
+
+        return memory.records_arn.apply(check)
+
+    run_with_mocks(program)
+
+
 @pytest.mark.parametrize(
     ("cloudfront", "url"),
     [

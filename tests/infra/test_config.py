@@ -77,6 +77,7 @@ def test_api_gateway_timeout_is_the_lambda_timeout_capped_at_30_seconds() -> Non
         ({"model": "  "}, "twin:model must not be empty"),
         ({"cloudfront": "maybe"}, "twin:cloudfront: Expected `bool`"),
         ({"lambdaPackage": "dist/lambda.tar"}, "twin:lambdaPackage must be a .zip file"),
+        ({"ownerEmail": "owner at example"}, "twin:ownerEmail must be an email address"),
     ],
 )
 def test_invalid_values_fail_with_a_message_naming_the_key(values: dict[str, object], message: str) -> None:

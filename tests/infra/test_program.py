@@ -38,6 +38,8 @@ API = "aws:apigatewayv2/api:Api"
 INTEGRATION = "aws:apigatewayv2/integration:Integration"
 ROUTE = "aws:apigatewayv2/route:Route"
 STAGE = "aws:apigatewayv2/stage:Stage"
+TOPIC = "aws:sns/topic:Topic"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 
 #: AWS resource types that take no tags (sub-resources of a bucket, policies, routes, permissions).
 UNTAGGABLE = {
@@ -53,6 +55,7 @@ UNTAGGABLE = {
     PERMISSION,
     INTEGRATION,
     ROUTE,
+    SUBSCRIPTION,
 }
 APP = Settings()
 
@@ -124,6 +127,7 @@ def test_every_aws_resource_is_a_child_of_one_of_the_twins_components(deployment
         "twin:infra:TwinFunction",
         "twin:infra:HttpApi",
         "twin:infra:SiteContent",
+        "twin:infra:OwnerTopic",
     }
 
 
@@ -308,6 +312,7 @@ def test_lambda_environment_points_at_the_memory_bucket_and_the_front_end(deploy
     assert env["USE_S3"] == "true"
     assert env["S3_BUCKET"] == memory_bucket(deployment)
     assert env["S3_PREFIX"] == APP.s3_prefix
+    assert env["S3_RECORDS_PREFIX"] == APP.s3_records_prefix
     assert env["TWIN_RETENTION_DAYS"] == cfg(deployment, "memoryRetentionDays")
     assert env["TWIN_MODEL"] == cfg(deployment, "model")
     assert env["CORS_ORIGINS"].split(",") == [
@@ -317,6 +322,9 @@ def test_lambda_environment_points_at_the_memory_bucket_and_the_front_end(deploy
     assert env["OPENAI_API_KEY_PARAMETER"] == f"/twin/{deployment.stack}/openai-api-key"
     assert env["TWIN_PROVIDER"] == "openai"
     assert "OPENAI_API_KEY" not in env
+    assert (
+        env["TWIN_NOTIFY_SNS_TOPIC_ARN"] == f"arn:aws:sns:us-east-1:{ACCOUNT}:twin-{deployment.stack}-owner"
+    )
 
 
 def test_lambda_log_group_has_the_configured_retention(deployment: Deployment) -> None:
@@ -354,11 +362,15 @@ def expected_grants(d: Deployment, with_key: bool) -> set[tuple[str, str]]:
         ("s3:GetObject", f"{bucket}/{APP.s3_prefix}*"),
         ("s3:PutObject", f"{bucket}/{APP.s3_prefix}*"),
         ("s3:DeleteObject", f"{bucket}/{APP.s3_prefix}*"),
+        ("s3:GetObject", f"{bucket}/{APP.s3_records_prefix}*"),
+        ("s3:PutObject", f"{bucket}/{APP.s3_records_prefix}*"),
+        ("s3:DeleteObject", f"{bucket}/{APP.s3_records_prefix}*"),
         ("s3:ListBucket", bucket),
         ("logs:CreateLogStream", logs),
         ("logs:CreateLogStream", f"{logs}:*"),
         ("logs:PutLogEvents", logs),
         ("logs:PutLogEvents", f"{logs}:*"),
+        ("sns:Publish", f"arn:aws:sns:us-east-1:{ACCOUNT}:twin-{d.stack}-owner"),
     }
     if with_key:
         parameter = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/twin/{d.stack}/openai-api-key"
@@ -472,3 +484,43 @@ def test_the_program_imports_its_modules_from_the_package_not_from_infra_dir(dep
 
     assert Path(memory.__file__).parent == REPO / "memory"
     assert all(Path(entry or ".").resolve() != REPO / "infra" for entry in sys.path)
+
+
+# --- owner notifications ---
+
+
+def test_each_stack_has_its_own_notification_topic_exported(deployment: Deployment) -> None:
+    topic = deployment.one(TOPIC).inputs
+    assert topic["name"] == f"twin-{deployment.stack}-owner"
+    assert (
+        deployment.outputs["notifyTopicArn"]
+        == f"arn:aws:sns:us-east-1:{ACCOUNT}:twin-{deployment.stack}-owner"
+    )
+
+
+def test_without_owner_email_there_is_no_subscription(deployment: Deployment) -> None:
+    assert "twin:ownerEmail" not in deployment.config
+    assert deployment.of_type(SUBSCRIPTION) == []
+
+
+def test_owner_email_subscribes_to_the_topic_by_email(
+    deploy_stack: Callable[..., Deployment], stack: str
+) -> None:
+    deployment = deploy_stack(stack, ownerEmail="owner@example.com")
+    subscription = deployment.one(SUBSCRIPTION).inputs
+    assert subscription["protocol"] == "email"
+    assert subscription["endpoint"] == "owner@example.com"
+    assert subscription["topic"] == f"arn:aws:sns:us-east-1:{ACCOUNT}:twin-{stack}-owner"
+
+
+def test_the_lambda_may_publish_to_its_own_topic_only(deployment: Deployment) -> None:
+    [role_policy] = deployment.of_type(ROLE_POLICY)
+    sns = [s for s in policy(role_policy) if any(a.startswith("sns:") for a in as_list(s["Action"]))]
+    assert sns == [
+        {
+            "Sid": "NotifyOwner",
+            "Effect": "Allow",
+            "Action": ["sns:Publish"],
+            "Resource": [f"arn:aws:sns:us-east-1:{ACCOUNT}:twin-{deployment.stack}-owner"],
+        }
+    ]

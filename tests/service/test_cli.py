@@ -36,7 +36,7 @@ def test_chat_answers_and_stores_a_conversation(capsys: pytest.CaptureFixture[st
 def test_chat_continues_a_session(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     main(["chat", "-m", "Hello"])
     session_id = re.search(r"\[session (\S+)\]", capsys.readouterr().out).group(1)  # type: ignore[union-attr]
-    assert main(["chat", "--session", session_id, "-m", "thanks"]) == 0
+    assert main(["chat", f"--session={session_id}", "-m", "thanks"]) == 0
     assert (tmp_path / "conversations" / f"{session_id}.json").read_text().count('"role":"user"') == 2
 
 

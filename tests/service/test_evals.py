@@ -178,3 +178,22 @@ def test_results_decode_as_the_report_shape(tmp_path: Path) -> None:
     main(["eval", "-o", str(output)])
     report = msgspec.json.decode(output.read_bytes())
     assert {"provider", "model", "threshold", "results"} <= set(report)
+
+
+def test_eval_questions_never_notify_the_owner(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from tests.service.test_notify import Receiver
+
+    receiver = Receiver()
+    receiver.thread.start()
+    try:
+        monkeypatch.setenv("TWIN_NOTIFY_WEBHOOK_URL", receiver.url)
+        monkeypatch.setenv("MEMORY_DIR", str(tmp_path / "owner-memory"))
+        assert main(["eval", "-o", str(tmp_path / "results.json")]) == 0
+    finally:
+        receiver.server.shutdown()
+        receiver.server.server_close()
+        receiver.thread.join()
+    assert receiver.bodies == []
+    assert not (tmp_path / "owner-memory").exists()

@@ -1,0 +1,45 @@
+"""`twin notify ...`: owner notifications that could not be delivered yet (webhook, SNS)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from service.cli.records_store import command, where_parser
+from service.notify import Notifier
+from service.owner_loop import OwnerLoop
+from service.settings import Settings
+
+
+def add_commands(subparsers: Any) -> None:
+    where = where_parser()
+    commands = subparsers.add_parser(
+        "notify", help="notifications to the owner still waiting for delivery"
+    ).add_subparsers(title="notify commands")
+    listing = commands.add_parser("list", parents=[where], help="pending notifications, oldest first")
+    listing.set_defaults(run=command(_list))
+    retry = commands.add_parser("retry", parents=[where], help="deliver pending notifications now")
+    retry.set_defaults(run=command(_retry))
+
+
+async def _list(args: argparse.Namespace, settings: Settings, owner: OwnerLoop) -> int:
+    pending = await Notifier.from_settings(settings, owner.records).pending()
+    for n in pending:
+        channels = ",".join(n.pending)
+        print(f"{n.id[:12]}  {n.created:%Y-%m-%d %H:%M}  {n.kind:<8}  attempts={n.attempts}  via {channels}")
+    print(f"{len(pending)} pending notification(s) in {owner.records.location}", file=sys.stderr)
+    return 0
+
+
+async def _retry(args: argparse.Namespace, settings: Settings, owner: OwnerLoop) -> int:
+    notifier = Notifier.from_settings(settings, owner.records)
+    if not notifier.enabled:
+        print(
+            "twin: no channel configured (TWIN_NOTIFY_WEBHOOK_URL, TWIN_NOTIFY_SNS_TOPIC_ARN)",
+            file=sys.stderr,
+        )
+        return 1
+    delivered, failed = await notifier.retry_pending()
+    print(f"delivered {delivered}, still pending {failed}")
+    return 0 if failed == 0 else 1

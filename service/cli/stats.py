@@ -1,0 +1,90 @@
+"""`twin stats`: conversations, turns, tokens, estimated cost, contacts, questions and feedback per day."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+import msgspec
+
+from memory import StoreUnavailable
+from service.cli.conversations import store_settings
+from service.cli.records_store import records_settings, where_parser
+from service.owner_loop import OwnerLoop
+from service.settings import Settings
+from service.stats import Stats, compute
+
+
+def add_commands(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "stats",
+        parents=[where_parser()],
+        help="the last N days from the stores: turns, tokens, cost, contacts, questions, feedback",
+    )
+    parser.add_argument("--days", type=_days, default=7, metavar="N", help="days up to today (default: 7)")
+    parser.add_argument("--s3-prefix", metavar="PREFIX", help="conversations prefix (default: S3_PREFIX)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from service.app import build_records, build_store
+
+    settings = records_settings(Settings.from_env(), args)
+    settings = store_settings(settings, args.memory_dir, args.s3_bucket, args.s3_prefix)
+    store, records = build_store(settings), build_records(settings)
+
+    async def go() -> Stats:
+        try:
+            return await compute(store, OwnerLoop(records), days=args.days, model=settings.model)
+        finally:
+            await store.close()
+            await records.close()
+
+    try:
+        stats = asyncio.run(go())
+    except StoreUnavailable as exc:
+        print(f"twin: {store.location}: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        body = msgspec.to_builtins(stats) | {"feedback_ratio": stats.feedback_ratio}
+        print(msgspec.json.encode(body).decode())
+        return 0
+    print(
+        f"{'DAY':<10}  {'CONVERSATIONS':>13}  {'TURNS':>6}  {'TOKENS IN':>10}  {'TOKENS OUT':>10}  "
+        f"{'COST $':>9}"
+    )
+    for row in stats.per_day:
+        print(
+            f"{row.day.isoformat():<10}  {row.conversations:>13}  {row.turns:>6}  {row.tokens_in:>10}  "
+            f"{row.tokens_out:>10}  {_cost(row.cost_usd):>9}"
+        )
+    print(
+        f"{'total':<10}  {stats.conversations:>13}  {stats.turns:>6}  {stats.tokens_in:>10}  "
+        f"{stats.tokens_out:>10}  {_cost(stats.cost_usd):>9}"
+    )
+    ratio = stats.feedback_ratio
+    print(f"\ncontacts: {stats.new_contacts} new")
+    print(f"unanswered questions: {stats.new_questions} new, {stats.open_questions} open")
+    print(
+        f"feedback: {stats.feedback_up} up, {stats.feedback_down} down"
+        + (f" ({ratio:.0%} up)" if ratio is not None else "")
+    )
+    print(f"costs are estimates at {stats.model} list prices (service/pricing.py)", file=sys.stderr)
+    return 0
+
+
+def _cost(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def _days(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {value!r}") from None
+    if not 1 <= number <= 366:
+        raise argparse.ArgumentTypeError(f"must be 1-366, got {number}")
+    return number

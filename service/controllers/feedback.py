@@ -1,0 +1,38 @@
+"""POST /feedback: a visitor rates one of the twin's replies."""
+
+from __future__ import annotations
+
+from litestar import Controller, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
+
+from memory import SessionNotFound
+from service.contract import FeedbackRequest, FeedbackResponse
+from service.engine import ChatEngine
+from service.errors import ReplyNotFound
+
+
+class FeedbackController(Controller):
+    path = "/feedback"
+    tags = ["feedback"]
+
+    @post(
+        "/",
+        status_code=201,
+        summary="Rate one of the twin's replies",
+        description=(
+            "`reply` counts the twin's replies in the session from 1. 201 when recorded; 400 for a "
+            "malformed body; 404 if the session or that reply does not exist."
+        ),
+    )
+    async def feedback(
+        self, data: JSONBody[FeedbackRequest], engine: NamedDependency[ChatEngine]
+    ) -> FeedbackResponse:
+        found = await engine.store.load(data.session_id)
+        if found is None:
+            raise SessionNotFound("session not found")
+        replies = sum(1 for m in found.conversation.messages if m.role == "assistant")
+        if data.reply > replies:
+            raise ReplyNotFound(data.reply, replies)
+        await engine.owner.record_feedback(data.session_id, data.reply, data.rating, data.comment.strip())
+        return FeedbackResponse(session_id=data.session_id, reply=data.reply, rating=data.rating)
