@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from litestar import Controller, post
+from typing import Any
+
+from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from memory import SessionNotFound
+from service.admission import Admission
 from service.contract import FeedbackRequest, FeedbackResponse
 from service.engine import ChatEngine
 from service.errors import ReplyNotFound
@@ -26,8 +29,13 @@ class FeedbackController(Controller):
         ),
     )
     async def feedback(
-        self, data: JSONBody[FeedbackRequest], engine: NamedDependency[ChatEngine]
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[FeedbackRequest],
+        engine: NamedDependency[ChatEngine],
+        admission: NamedDependency[Admission],
     ) -> FeedbackResponse:
+        admission.admit(request, data.session_id)  # rate-limited and origin-checked like chat
         found = await engine.store.load(data.session_id)
         if found is None:
             raise SessionNotFound("session not found")

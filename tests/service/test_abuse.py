@@ -165,3 +165,11 @@ def test_logs_never_carry_the_key_or_private_facts(
         client.post("/chat/stream", json={"message": "Hi"})
     for secret in (SECRET_KEY, "freja.holmqvist@example.com", "+351 900 000 000"):
         assert secret not in caplog.text
+
+
+def test_feedback_is_rate_limited_like_chat(settings: Settings) -> None:
+    with client_for(settings, rate_limit_per_minute=2) as client:
+        session_id = chat(client).json()["session_id"]
+        rate = {"session_id": session_id, "reply": 1, "rating": "up"}
+        assert client.post("/feedback", json=rate).status_code == 201
+        assert client.post("/feedback", json=rate).status_code == 429
