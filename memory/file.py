@@ -80,18 +80,7 @@ class FileStore(ConversationStore):
                 current = None
             if current != expected_version:
                 raise ConflictError("conversation changed while it was being written")
-            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=f".{conversation.session_id}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(raw)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-                raise
-            _fsync_dir(self.root)
+            write_atomically(path, raw)
         return _version(raw)
 
     def _remove_sync(self, session_id: str, expected_version: str | None) -> bool:
@@ -107,7 +96,7 @@ class FileStore(ConversationStore):
                 path.unlink()
             except FileNotFoundError:
                 return False
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
             return True
 
     def _ids_sync(self) -> list[str]:
@@ -132,7 +121,23 @@ class FileStore(ConversationStore):
         return await anyio.to_thread.run_sync(self._ids_sync)
 
 
-def _fsync_dir(directory: Path) -> None:
+def write_atomically(path: Path, raw: bytes) -> None:
+    """Replace `path` with `raw` so a crash leaves the old or the new bytes, never a torn file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(directory: Path) -> None:
     """Make a rename durable: fsync the directory entry as well as the file."""
     fd = os.open(directory, os.O_RDONLY)
     try:

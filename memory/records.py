@@ -15,10 +15,8 @@ import abc
 import contextlib
 import fcntl
 import hashlib
-import os
 import random
 import re
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -28,6 +26,7 @@ import anyio.to_thread
 import msgspec
 
 from memory.errors import ConflictError, StoreError, StoreUnavailable
+from memory.file import fsync_dir, write_atomically
 
 #: How often `update` re-reads and re-applies a change after losing a race before giving up.
 DEFAULT_UPDATE_ATTEMPTS = 64
@@ -248,18 +247,7 @@ class FileRecordStore(RecordStore):
                     current = None
                 if current != expected_version:
                     raise ConflictError("record changed while it was being written")
-                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key}.", suffix=".tmp")
-                try:
-                    with os.fdopen(fd, "wb") as handle:
-                        handle.write(raw)
-                        handle.flush()
-                        os.fsync(handle.fileno())
-                    os.replace(tmp, path)
-                except BaseException:
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(tmp)
-                    raise
-                _fsync_dir(path.parent)
+                write_atomically(path, raw)
         except OSError as exc:
             raise StoreUnavailable("memory unavailable, try again") from exc
         return _version(raw)
@@ -275,7 +263,7 @@ class FileRecordStore(RecordStore):
                 path.unlink()
             except FileNotFoundError:
                 return False
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
             return True
 
     def _keys_sync(self, collection: str) -> list[str]:
@@ -295,14 +283,6 @@ class FileRecordStore(RecordStore):
 
     async def _keys(self, collection: str) -> list[str]:
         return await anyio.to_thread.run_sync(self._keys_sync, collection)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class S3RecordStore(RecordStore):
