@@ -133,6 +133,11 @@ def _settings(tmp: Path, **changes: Any) -> Settings:
         "memory_dir": tmp / "conversations",
         "web_dir": WEB_DIST,
         "max_message_chars": MAX_MESSAGE_CHARS,
+        # One browser on 127.0.0.1 sends every test's messages: the servers the suite shares must not
+        # rate-limit it (tests/service/test_abuse.py covers the limits).
+        "rate_limit_per_minute": 0,
+        "session_rate_limit_per_minute": 0,
+        "new_sessions_per_hour": 0,
     }
     return Settings(**(base | changes))
 
