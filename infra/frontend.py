@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import policies
+from infra.buckets import own_and_encrypt
 from infra.naming import Naming
 from infra.web import NO_CACHE, RUNTIME_CONFIG, SiteFile
 
@@ -36,24 +37,7 @@ class StaticSite(pulumi.ComponentResource):
         super().__init__("twin:infra:StaticSite", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.bucket = aws.s3.Bucket(name, force_destroy=True, tags=naming.tags, opts=child)
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership",
-            bucket=self.bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=self.bucket.id,
-            rules=[
-                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="AES256"
-                    ),
-                )
-            ],
-            opts=child,
-        )
+        own_and_encrypt(name, self.bucket, child)
         # Behind CloudFront the bucket stays fully private; as a website only a public *policy* is allowed.
         block = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",
