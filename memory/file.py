@@ -22,8 +22,21 @@ _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Conversation)
 
 
-def _version(raw: bytes) -> str:
+def content_version(raw: bytes) -> str:
+    """A document's version: a hash of its bytes, so any change is a new version."""
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+@contextlib.contextmanager
+def locked(lock_file: Path) -> Iterator[None]:
+    """An exclusive flock on `lock_file` (created as needed): safe across threads and processes."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class FileStore(ConversationStore):
@@ -47,15 +60,8 @@ class FileStore(ConversationStore):
     def _path(self, session_id: str) -> Path:
         return self.root / f"{validate_session_id(session_id)}.json"
 
-    @contextlib.contextmanager
-    def _locked(self, session_id: str) -> Iterator[None]:
-        self._locks.mkdir(parents=True, exist_ok=True)
-        with open(self._locks / f"{session_id}.lock", "a+b") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def _locked(self, session_id: str) -> contextlib.AbstractContextManager[None]:
+        return locked(self._locks / f"{session_id}.lock")
 
     def _read_sync(self, session_id: str) -> Versioned | None:
         try:
@@ -68,20 +74,20 @@ class FileStore(ConversationStore):
             conversation = _decoder.decode(raw)
         except msgspec.DecodeError as exc:
             raise StoreUnavailable(f"stored conversation {session_id} cannot be decoded") from exc
-        return Versioned(conversation, _version(raw))
+        return Versioned(conversation, content_version(raw))
 
     def _write_sync(self, conversation: Conversation, expected_version: str | None) -> str:
         path = self._path(conversation.session_id)
         raw = _encoder.encode(conversation)
         with self._locked(conversation.session_id):
             try:
-                current = _version(path.read_bytes())
+                current = content_version(path.read_bytes())
             except FileNotFoundError:
                 current = None
             if current != expected_version:
                 raise ConflictError("conversation changed while it was being written")
             write_atomically(path, raw)
-        return _version(raw)
+        return content_version(raw)
 
     def _remove_sync(self, session_id: str, expected_version: str | None) -> bool:
         path = self._path(session_id)
@@ -91,7 +97,7 @@ class FileStore(ConversationStore):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
             try:
-                if expected_version is not None and _version(path.read_bytes()) != expected_version:
+                if expected_version is not None and content_version(path.read_bytes()) != expected_version:
                     return False
                 path.unlink()
             except FileNotFoundError:

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import fcntl
 import hashlib
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -26,7 +25,7 @@ import anyio.to_thread
 import msgspec
 
 from memory.errors import ConflictError, StoreError, StoreUnavailable
-from memory.file import fsync_dir, write_atomically
+from memory.file import content_version, fsync_dir, locked, write_atomically
 
 #: How often `update` re-reads and re-applies a change after losing a race before giving up.
 DEFAULT_UPDATE_ATTEMPTS = 64
@@ -196,10 +195,6 @@ def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
     return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
-def _version(raw: bytes) -> str:
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
-
-
 class FileRecordStore(RecordStore):
     """Records under `root` as `<collection>/<key>.json`, replaced atomically under a per-record flock."""
 
@@ -216,16 +211,8 @@ class FileRecordStore(RecordStore):
     def _path(self, collection: str, key: str) -> Path:
         return self.root / validate_collection(collection) / f"{validate_key(key)}.json"
 
-    @contextlib.contextmanager
-    def _locked(self, collection: str, key: str) -> Iterator[None]:
-        folder = self._locks / collection
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / f"{key}.lock", "a+b") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def _locked(self, collection: str, key: str) -> contextlib.AbstractContextManager[None]:
+        return locked(self._locks / collection / f"{key}.lock")
 
     def _get_sync(self, collection: str, key: str) -> tuple[bytes, str] | None:
         try:
@@ -234,7 +221,7 @@ class FileRecordStore(RecordStore):
             return None
         except OSError as exc:
             raise StoreUnavailable("memory unavailable, try again") from exc
-        return raw, _version(raw)
+        return raw, content_version(raw)
 
     def _put_sync(self, collection: str, key: str, raw: bytes, expected_version: str | None) -> str:
         path = self._path(collection, key)
@@ -242,7 +229,7 @@ class FileRecordStore(RecordStore):
             path.parent.mkdir(parents=True, exist_ok=True)
             with self._locked(collection, key):
                 try:
-                    current: str | None = _version(path.read_bytes())
+                    current: str | None = content_version(path.read_bytes())
                 except FileNotFoundError:
                     current = None
                 if current != expected_version:
@@ -250,7 +237,7 @@ class FileRecordStore(RecordStore):
                 write_atomically(path, raw)
         except OSError as exc:
             raise StoreUnavailable("memory unavailable, try again") from exc
-        return _version(raw)
+        return content_version(raw)
 
     def _delete_sync(self, collection: str, key: str, expected_version: str | None) -> bool:
         path = self._path(collection, key)
@@ -258,7 +245,7 @@ class FileRecordStore(RecordStore):
             return False
         with self._locked(collection, key):
             try:
-                if expected_version is not None and _version(path.read_bytes()) != expected_version:
+                if expected_version is not None and content_version(path.read_bytes()) != expected_version:
                     return False
                 path.unlink()
             except FileNotFoundError:
