@@ -14,8 +14,11 @@ _SESSION_ID = re.compile(SESSION_ID_PATTERN)
 
 
 def new_session_id() -> str:
-    """A fresh, unguessable session id."""
-    return secrets.token_urlsafe(SESSION_ID_BYTES)
+    """A fresh, unguessable session id; never starting with "-", so command lines never read it
+    as an option (`twin conversations show ID`, `twin chat --session ID`)."""
+    while (session_id := secrets.token_urlsafe(SESSION_ID_BYTES)).startswith("-"):
+        pass
+    return session_id
 
 
 def is_session_id(value: str) -> bool:

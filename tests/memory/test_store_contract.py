@@ -203,3 +203,12 @@ async def test_listing_reads_every_conversation_of_a_larger_store(store: Convers
     summaries = await store.list()
     assert sorted(s.session_id for s in summaries) == sorted(ids)
     assert [s.updated_at for s in summaries] == sorted((s.updated_at for s in summaries), reverse=True)
+
+
+def test_issued_session_ids_never_look_like_command_line_options() -> None:
+    from memory import new_session_id, validate_session_id
+
+    ids = [new_session_id() for _ in range(5000)]
+    assert not any(session_id.startswith("-") for session_id in ids)
+    assert all(validate_session_id(session_id) == session_id for session_id in ids)
+    assert len(set(ids)) == len(ids)
