@@ -7,7 +7,6 @@ or `--s3-bucket` override it, so the same commands work on a laptop's files and 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -16,8 +15,9 @@ from typing import Any, TextIO
 
 import msgspec
 
-from memory import ConversationStore, SessionNotFound, StoreUnavailable
+from memory import ConversationStore, SessionNotFound
 from memory.model import Conversation
+from service.cli.records_store import run_on_store
 from service.settings import Settings
 
 _FIRST_QUESTION_CHARS = 60
@@ -74,22 +74,7 @@ def _command(action: Action) -> Callable[[argparse.Namespace], int]:
         from service.app import build_store
 
         store = build_store(settings)
-
-        async def go() -> int:
-            try:
-                return await action(args, settings, store)
-            finally:
-                await store.close()
-
-        try:
-            return asyncio.run(go())
-        except StoreUnavailable as exc:
-            cause = f" ({exc.__cause__})" if exc.__cause__ else ""
-            print(f"twin: {store.location}: {exc}{cause}", file=sys.stderr)
-            return 1
-        except OSError as exc:
-            print(f"twin: {exc}", file=sys.stderr)
-            return 1
+        return run_on_store(store, lambda: action(args, settings, store))
 
     return run
 

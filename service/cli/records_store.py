@@ -11,6 +11,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Protocol
 
 import msgspec
 
@@ -57,24 +58,38 @@ def command(action: Action) -> Callable[[argparse.Namespace], int]:
 
         settings = records_settings(Settings.from_env(), args)
         records: RecordStore = build_records(settings)
-
-        async def go() -> int:
-            try:
-                return await action(args, settings, OwnerLoop(records))
-            finally:
-                await records.close()
-
-        try:
-            return asyncio.run(go())
-        except StoreUnavailable as exc:
-            cause = f" ({exc.__cause__})" if exc.__cause__ else ""
-            print(f"twin: {records.location}: {exc}{cause}", file=sys.stderr)
-            return 1
-        except OSError as exc:
-            print(f"twin: {exc}", file=sys.stderr)
-            return 1
+        return run_on_store(records, lambda: action(args, settings, OwnerLoop(records)))
 
     return run
+
+
+class Closable(Protocol):
+    """A store: where it is (for messages) and how to release it."""
+
+    @property
+    def location(self) -> str: ...
+
+    async def close(self) -> None: ...
+
+
+def run_on_store(store: Closable, work: Callable[[], Awaitable[int]]) -> int:
+    """Run `work`, then close `store`; an unreachable store or file is one line naming it, exit 1."""
+
+    async def go() -> int:
+        try:
+            return await work()
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(go())
+    except StoreUnavailable as exc:
+        cause = f" ({exc.__cause__})" if exc.__cause__ else ""
+        print(f"twin: {store.location}: {exc}{cause}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"twin: {exc}", file=sys.stderr)
+        return 1
 
 
 def one_line(text: str, limit: int) -> str:
