@@ -58,6 +58,9 @@ class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     protect_memory: bool = False
     lambda_package: str = DEFAULT_LAMBDA_PACKAGE
     web_dir: str = DEFAULT_WEB_DIR
+    #: Model tokens all visitors may use per UTC day / calendar month before the twin answers offline.
+    daily_token_budget: int = APP_DEFAULTS.daily_token_budget
+    monthly_token_budget: int = APP_DEFAULTS.monthly_token_budget
     #: Subscribed by email to the stack's notification topic (new contacts and questions); optional.
     owner_email: str | None = None
 
@@ -79,6 +82,10 @@ class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
             _fail("throttleRateLimit", f"must be positive, got {self.throttle_rate_limit:g}")
         if self.memory_retention_days <= 0:
             _fail("memoryRetentionDays", f"must be positive, got {self.memory_retention_days}")
+        if self.daily_token_budget < 0:
+            _fail("dailyTokenBudget", f"must be 0 (no cap) or more, got {self.daily_token_budget}")
+        if self.monthly_token_budget < 0:
+            _fail("monthlyTokenBudget", f"must be 0 (no cap) or more, got {self.monthly_token_budget}")
         if self.log_retention_days not in LOG_RETENTION_DAYS:
             allowed = ", ".join(str(days) for days in sorted(LOG_RETENTION_DAYS))
             _fail("logRetentionDays", f"must be one of {allowed}; got {self.log_retention_days}")

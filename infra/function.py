@@ -48,6 +48,8 @@ def lambda_environment(
         env_var("retention_days"): str(config.memory_retention_days),
         env_var("cors_origins"): cors_origins,
         env_var("model"): config.model,
+        env_var("daily_token_budget"): str(config.daily_token_budget),
+        env_var("monthly_token_budget"): str(config.monthly_token_budget),
         env_var("provider"): "openai" if key_parameter is not None else "offline",
     }
     if key_parameter is not None:

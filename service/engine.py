@@ -25,6 +25,7 @@ from memory import (
 from memory.records import FileRecordStore, RecordStore
 from persona_sources import Persona
 from service.answers import AnswersCache, answers_prompt
+from service.budget import Exhausted, SpendCap, capped_note
 from service.errors import ConversationFull, MessageTooLong, classify
 from service.notify import Notifier
 from service.owner_loop import TOOLS, Contact, OwnerLoop, Question, session_hash
@@ -97,21 +98,27 @@ class Turn:
         is_new: bool,
         request: ProviderRequest,
         *,
+        provider: Provider,
         idempotency_key: str | None = None,
         replay: str | None = None,
+        capped: Exhausted | None = None,
     ) -> None:
         self.session_id = session_id
         self.is_new = is_new
         self.reply = ""
         self.usage = Usage()
-        #: answered, replayed (a retried message) or fallback (offline after a model failure).
-        self.outcome = "answered"
+        #: answered, replayed (a retried message), fallback (offline after a model failure) or
+        #: budget (offline because the spend cap is reached).
+        self.outcome = "budget" if capped else "answered"
+        #: The model answering this turn: the engine's, or the offline one when the cap is reached.
+        self.provider = provider
         #: Names of the tools the model called in this turn, in order.
         self.tools_used: list[str] = []
         self._engine = engine
         self._request = request
         self._idempotency_key = idempotency_key
         self._replay = replay
+        self._capped = capped
         self._received_at = datetime.now(UTC)
 
     async def deltas(self) -> AsyncIterator[str]:
@@ -132,7 +139,7 @@ class Turn:
                 yield piece
             return
         try:
-            if self._engine.settings.judge_replies and not self._engine.provider.offline:
+            if self._engine.settings.judge_replies and not self.provider.offline:
                 self.reply, self.usage = await self._checked_reply()
                 first = time.perf_counter()
                 for piece in _WORDS.findall(self.reply):
@@ -144,6 +151,10 @@ class Turn:
                         first = time.perf_counter()
                     parts.append(item)
                     yield item
+                if self._capped is not None:
+                    note = "\n\n" + capped_note(self._capped, self._engine.persona.name)
+                    parts.append(note)
+                    yield note
                 self.reply = "".join(parts)
             await self._engine.store.append(
                 self.session_id,
@@ -160,6 +171,7 @@ class Turn:
                 ),
                 create=self.is_new,
             )
+            await self._engine.spend_cap.charge(self.usage, estimate_cost(self.provider.model, self.usage))
         except (ProviderError, StoreError) as exc:
             error = classify_error(exc)
             raise
@@ -174,10 +186,12 @@ class Turn:
         engine = self._engine
         if error is not None:
             outcome = "error"
+        elif self._capped is not None:
+            outcome = "budget"
         elif self.tools_used:
             outcome = "tool_used"
         elif self.outcome == "fallback" or (
-            engine.provider.offline and engine.settings.provider_name != "offline"
+            self.provider.offline and engine.settings.provider_name != "offline"
         ):
             outcome = "fallback"
         else:
@@ -185,11 +199,11 @@ class Turn:
         record = TurnLog(
             session=session_hash(self.session_id),
             new_session=self.is_new,
-            provider=engine.provider.name,
-            model=engine.provider.model,
+            provider=self.provider.name,
+            model=self.provider.model,
             tokens_in=self.usage.prompt_tokens,
             tokens_out=self.usage.completion_tokens,
-            cost_usd=estimate_cost(engine.provider.model, self.usage),
+            cost_usd=estimate_cost(self.provider.model, self.usage),
             latency_ms=round((time.perf_counter() - started) * 1000, 1),
             ttft_ms=round((first - started) * 1000, 1) if first is not None else None,
             outcome=outcome,
@@ -231,7 +245,7 @@ class Turn:
         """
         started = False
         try:
-            async for item in self._engine.provider.stream(request):
+            async for item in self.provider.stream(request):
                 started = started or not isinstance(item, Usage)
                 yield item
         except ProviderError as exc:
@@ -256,7 +270,7 @@ class Turn:
         engine = self._engine
         reply, usage = await self._generate(self._request)
         try:
-            verdict = await judge_reply(engine.provider, engine.persona, self._request.message, reply)
+            verdict = await judge_reply(self.provider, engine.persona, self._request.message, reply)
         except JudgeError as exc:
             log.warning("judge unavailable, reply sent unchecked: %s", exc)
             return reply, usage
@@ -333,12 +347,20 @@ class ChatEngine:
         self._background: set[asyncio.Task[Any]] = set()
         self._last_retry = time.monotonic()
 
-        #: Answers when the model fails before its first word (TWIN_FALLBACK_OFFLINE), else None.
-        self.fallback: Provider | None = None
-        if settings.fallback_offline and not provider.offline:
+        #: Daily and monthly token budgets across all visitors, counted in the records store.
+        self.spend_cap = SpendCap(
+            self.records,
+            daily_tokens=settings.daily_token_budget,
+            monthly_tokens=settings.monthly_token_budget,
+        )
+        #: The embedded offline provider beside a model: for fallback and once the cap is reached.
+        self.offline: Provider = provider
+        if not provider.offline:
             from service.providers.offline import OfflineProvider
 
-            self.fallback = OfflineProvider(persona)
+            self.offline = OfflineProvider(persona)
+        #: Answers when the model fails before its first word (TWIN_FALLBACK_OFFLINE), else None.
+        self.fallback: Provider | None = self.offline if settings.fallback_offline else None
 
     async def notify_owner(self, recorded: Contact | Question, session_id: str) -> None:
         """Tell the owner about a new contact or question: queued now, delivered in the background."""
@@ -427,6 +449,9 @@ class ChatEngine:
         replay = _stored_reply(history, idempotency_key)
         if replay is None and _turns(history) >= self.settings.max_session_turns:
             raise ConversationFull(self.settings.max_session_turns)
+        capped = None
+        if replay is None and not self.provider.offline and self.spend_cap.enabled:
+            capped = await self.spend_cap.exhausted()
         answers = await self.answers.sections()
         request = ProviderRequest(
             # the stable prompt first (byte-identical), then the date, then the owner's answers
@@ -439,7 +464,16 @@ class ChatEngine:
             tools=TOOLS,
             answers=answers,
         )
-        return Turn(self, session_id, is_new, request, idempotency_key=idempotency_key, replay=replay)
+        return Turn(
+            self,
+            session_id,
+            is_new,
+            request,
+            provider=self.offline if capped else self.provider,
+            idempotency_key=idempotency_key,
+            replay=replay,
+            capped=capped,
+        )
 
     async def reply(
         self, message: str, session_id: str | None, *, idempotency_key: str | None = None

@@ -42,6 +42,8 @@ ENV_VARS: dict[str, str] = {
     "TWIN_MAX_BODY_BYTES": "max_body_bytes",
     "TWIN_MAX_SESSION_TURNS": "max_session_turns",
     "TWIN_FALLBACK_OFFLINE": "fallback_offline",
+    "TWIN_DAILY_TOKEN_BUDGET": "daily_token_budget",
+    "TWIN_MONTHLY_TOKEN_BUDGET": "monthly_token_budget",
     "TWIN_NOTIFY_WEBHOOK_URL": "notify_webhook_url",
     "TWIN_NOTIFY_SNS_TOPIC_ARN": "notify_sns_topic_arn",
     "TWIN_NOTIFY_TIMEOUT_SECONDS": "notify_timeout_seconds",
@@ -93,6 +95,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_session_turns: int = 100
     #: Answer offline instead of a 503 when the model fails before its first word.
     fallback_offline: bool = False
+    #: Model tokens (in + out) all visitors may use per UTC day and per calendar month; once one is
+    #: used up the twin answers offline until the period ends. 0 = no cap.
+    daily_token_budget: int = 1_000_000
+    monthly_token_budget: int = 10_000_000
     #: Owner notifications of new contacts and questions: a JSON webhook and/or an SNS topic.
     notify_webhook_url: str | None = None
     notify_sns_topic_arn: str | None = None
@@ -153,7 +159,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         for field in positive:
             if getattr(self, field) <= 0:
                 raise SettingsError(f"{_var_of(field)} must be positive, got {getattr(self, field)}")
-        limits = ("rate_limit_per_minute", "session_rate_limit_per_minute", "new_sessions_per_hour")
+        limits = (
+            "rate_limit_per_minute",
+            "session_rate_limit_per_minute",
+            "new_sessions_per_hour",
+            "daily_token_budget",
+            "monthly_token_budget",
+        )
         for field in limits:
             if getattr(self, field) < 0:
                 raise SettingsError(f"{_var_of(field)} must be 0 (off) or more, got {getattr(self, field)}")

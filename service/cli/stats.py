@@ -10,6 +10,7 @@ from typing import Any
 import msgspec
 
 from memory import StoreUnavailable
+from service.budget import SpendCap
 from service.cli.conversations import store_settings
 from service.cli.records_store import records_settings, where_parser
 from service.owner_loop import OwnerLoop
@@ -38,7 +39,12 @@ def _run(args: argparse.Namespace) -> int:
 
     async def go() -> Stats:
         try:
-            return await compute(store, OwnerLoop(records), days=args.days, model=settings.model)
+            cap = SpendCap(
+                records,
+                daily_tokens=settings.daily_token_budget,
+                monthly_tokens=settings.monthly_token_budget,
+            )
+            return await compute(store, OwnerLoop(records), days=args.days, model=settings.model, cap=cap)
         finally:
             await store.close()
             await records.close()
@@ -72,6 +78,12 @@ def _run(args: argparse.Namespace) -> int:
         f"feedback: {stats.feedback_up} up, {stats.feedback_down} down"
         + (f" ({ratio:.0%} up)" if ratio is not None else "")
     )
+    for use in stats.budget:
+        print(
+            f"spend cap ({use.period}, until {use.ends:%Y-%m-%d %H:%M} UTC): {use.tokens} of {use.budget} "
+            f"tokens ({use.tokens / use.budget:.0%})"
+            + (" - answering offline" if use.tokens >= use.budget else "")
+        )
     print(f"costs are estimates at {stats.model} list prices (service/pricing.py)", file=sys.stderr)
     return 0
 

@@ -67,6 +67,8 @@ def test_api_gateway_timeout_is_the_lambda_timeout_capped_at_30_seconds() -> Non
         ({"lambdaTimeout": "soon"}, "twin:lambdaTimeout: Expected `int`, got `str`"),
         ({"lambdaMemory": "64"}, "twin:lambdaMemory must be 128-10240 MB"),
         ({"memoryRetentionDays": "0"}, "twin:memoryRetentionDays must be positive"),
+        ({"dailyTokenBudget": "-1"}, "twin:dailyTokenBudget must be 0 (no cap) or more"),
+        ({"monthlyTokenBudget": "-5"}, "twin:monthlyTokenBudget must be 0 (no cap) or more"),
         ({"logRetentionDays": "10"}, "twin:logRetentionDays must be one of 1, 3, 5, 7, 14"),
         (
             {"corsOrigins": ["https://example.com/app"]},

@@ -315,6 +315,8 @@ def test_lambda_environment_points_at_the_memory_bucket_and_the_front_end(deploy
     assert env["S3_RECORDS_PREFIX"] == APP.s3_records_prefix
     assert env["TWIN_RETENTION_DAYS"] == cfg(deployment, "memoryRetentionDays")
     assert env["TWIN_MODEL"] == cfg(deployment, "model")
+    assert env["TWIN_DAILY_TOKEN_BUDGET"] == cfg(deployment, "dailyTokenBudget")
+    assert env["TWIN_MONTHLY_TOKEN_BUDGET"] == cfg(deployment, "monthlyTokenBudget")
     assert env["CORS_ORIGINS"].split(",") == [
         deployment.outputs["frontendUrl"],
         *cfg(deployment, "corsOrigins"),

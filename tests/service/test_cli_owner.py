@@ -14,6 +14,7 @@ import pytest
 from memory import Conversation, Message, Usage
 from memory.file import FileStore
 from memory.records import FileRecordStore, S3RecordStore
+from service.budget import SpendCap
 from service.cli import main
 from service.notify import OUTBOX, Notifier
 from service.owner_loop import CONTACTS, OwnerLoop
@@ -101,8 +102,10 @@ def conversation(session_id: str, when: datetime, turns: int, tokens: int) -> Co
 
 
 def test_stats_counts_turns_tokens_cost_contacts_questions_and_feedback(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("TWIN_DAILY_TOKEN_BUDGET", "1000")
+    monkeypatch.setenv("TWIN_MONTHLY_TOKEN_BUDGET", "0")
     now = datetime.now(UTC)
     store = FileStore(tmp_path / "conversations")
     owner = OwnerLoop(records(tmp_path))
@@ -116,6 +119,8 @@ def test_stats_counts_turns_tokens_cost_contacts_questions_and_feedback(
         await owner.record_feedback("c" * 32, 1, "up")
         await owner.record_feedback("c" * 32, 2, "up")
         await owner.record_feedback("d" * 32, 1, "down")
+        cap = SpendCap(records(tmp_path), daily_tokens=1000, monthly_tokens=0)
+        await cap.charge(Usage(prompt_tokens=1100, completion_tokens=100), 0.5)
 
     asyncio.run(seed())
     assert main(["stats", "--days", "7", "--json"]) == 0
@@ -128,9 +133,17 @@ def test_stats_counts_turns_tokens_cost_contacts_questions_and_feedback(
     assert (stats["new_contacts"], stats["new_questions"], stats["open_questions"]) == (1, 1, 1)
     assert (stats["feedback_up"], stats["feedback_down"]) == (2, 1)
     assert stats["feedback_ratio"] == pytest.approx(2 / 3)
+    [daily] = stats["budget"]
+    assert (daily["period"], daily["tokens"], daily["budget"], daily["cost_usd"]) == (
+        "daily",
+        1200,
+        1000,
+        0.5,
+    )
     assert main(["stats"]) == 0
     text = capsys.readouterr().out
     assert "feedback: 2 up, 1 down (67% up)" in text and "contacts: 1 new" in text
+    assert "1200 of 1000 tokens (120%) - answering offline" in text
 
 
 @pytest.mark.parametrize("days", ["0", "x", "400"])
