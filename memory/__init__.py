@@ -10,7 +10,7 @@ from memory.errors import (
     StoreError,
     StoreUnavailable,
 )
-from memory.keys import new_session_id, validate_session_id
+from memory.keys import new_session_id, retry_session_id, validate_session_id
 from memory.model import Conversation, ConversationSummary, Message, Usage
 
 __all__ = [
@@ -26,5 +26,6 @@ __all__ = [
     "Usage",
     "Versioned",
     "new_session_id",
+    "retry_session_id",
     "validate_session_id",
 ]

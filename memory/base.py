@@ -89,9 +89,12 @@ class ConversationStore(abc.ABC):
         attempted = False
         for _ in range(self.append_attempts):
             current = await self._read(session_id)
-            if attempted and current is not None and _ends_with(current.conversation, new):
-                # A write reported as lost (a retried request, a timeout after the store committed)
-                # had in fact landed: applying the turn again would store it twice.
+            if current is not None and (
+                (attempted and _ends_with(current.conversation, new)) or _retried(current.conversation, new)
+            ):
+                # A write reported as lost (a timeout after the store committed) had in fact landed,
+                # or a concurrent retry of the same message stored it first: applying the turn again
+                # would store it twice.
                 return current.conversation
             now = utc_now()
             if current is None:
@@ -159,3 +162,9 @@ class ConversationStore(abc.ABC):
 
 def _ends_with(conversation: Conversation, messages: tuple[Message, ...]) -> bool:
     return bool(messages) and conversation.messages[-len(messages) :] == messages
+
+
+def _retried(conversation: Conversation, messages: tuple[Message, ...]) -> bool:
+    """Whether a message of the turn carries an idempotency key the conversation already holds."""
+    keys = {m.idempotency_key for m in messages if m.idempotency_key is not None}
+    return bool(keys) and any(m.idempotency_key in keys for m in conversation.messages)

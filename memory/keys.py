@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import secrets
 
@@ -19,6 +21,18 @@ def new_session_id() -> str:
     while (session_id := secrets.token_urlsafe(SESSION_ID_BYTES)).startswith("-"):
         pass
     return session_id
+
+
+def retry_session_id(idempotency_key: str, message: str) -> str:
+    """The id of the conversation a first message with an idempotency key starts.
+
+    The same key and message always give the same id, so a retried first message (the client never
+    saw the id) finds the conversation its first attempt stored. Clients must make keys random.
+    """
+    seed = f"{idempotency_key}\0{message}".encode()
+    digest = hashlib.blake2b(seed, digest_size=SESSION_ID_BYTES, person=b"twin-retry").digest()
+    session_id = base64.urlsafe_b64encode(digest).decode()
+    return "A" + session_id[1:] if session_id.startswith("-") else session_id  # never read as an option
 
 
 def is_session_id(value: str) -> bool:

@@ -41,7 +41,8 @@ IdempotencyKey = Annotated[
     Meta(
         pattern=r"^[A-Za-z0-9_-]{16,64}$",
         description="A random key the client sends again when it retries this message after a timeout: "
-        "the turn is then answered from memory, not stored or billed twice.",
+        "the turn is then answered from memory, not stored or billed twice (also for a first message "
+        "sent without session_id: the same key and message give the same conversation).",
     ),
 ]
 

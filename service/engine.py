@@ -20,6 +20,7 @@ from memory import (
     StoreError,
     Usage,
     new_session_id,
+    retry_session_id,
     validate_session_id,
 )
 from memory.records import FileRecordStore, RecordStore
@@ -156,7 +157,7 @@ class Turn:
                     parts.append(note)
                     yield note
                 self.reply = "".join(parts)
-            await self._engine.store.append(
+            stored = await self._engine.store.append(
                 self.session_id,
                 (
                     Message(
@@ -171,6 +172,8 @@ class Turn:
                 ),
                 create=self.is_new,
             )
+            # A concurrent retry of this message may have stored its reply first; that one stands.
+            self.reply = _stored_reply(stored.messages, self._idempotency_key) or self.reply
             await self._engine.spend_cap.charge(self.usage, estimate_cost(self.provider.model, self.usage))
         except (ProviderError, StoreError) as exc:
             error = classify_error(exc)
@@ -438,14 +441,18 @@ class ChatEngine:
             raise MessageTooLong(limit, len(message))
         self._maybe_retry_notifications()
         history: tuple[Message, ...] = ()
-        replay = None
-        if session_id is None:
-            session_id, is_new = new_session_id(), True
-        else:
+        if session_id is not None:
             found = await self.store.load(validate_session_id(session_id))
             if found is None:
                 raise SessionNotFound("session not found; omit session_id to start a new conversation")
             history, is_new = found.conversation.messages, False
+        elif idempotency_key is not None:
+            # A first message the client may retry: its conversation's id follows from key and message.
+            session_id = retry_session_id(idempotency_key, message)
+            found = await self.store.load(session_id)
+            history, is_new = (found.conversation.messages, False) if found else ((), True)
+        else:
+            session_id, is_new = new_session_id(), True
         replay = _stored_reply(history, idempotency_key)
         if replay is None and _turns(history) >= self.settings.max_session_turns:
             raise ConversationFull(self.settings.max_session_turns)

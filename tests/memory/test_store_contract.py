@@ -48,6 +48,20 @@ async def test_append_creates_then_extends_a_conversation(store: ConversationSto
     assert loaded.conversation.started_at <= loaded.conversation.updated_at
 
 
+async def test_a_turn_whose_idempotency_key_is_stored_is_not_stored_again(store: ConversationStore) -> None:
+    sid, now = new_session_id(), datetime.now(UTC)
+
+    def keyed(reply: str) -> tuple[Message, Message]:
+        question = Message(role="user", content="q", timestamp=now, idempotency_key="k" * 16)
+        return question, Message(role="assistant", content=reply, timestamp=datetime.now(UTC))
+
+    await store.append(sid, keyed("first"), create=True)
+    again = await store.append(sid, keyed("second"), create=True)  # a concurrent retry, generated anew
+    assert [m.content for m in again.messages] == ["q", "first"]
+    concurrent = await asyncio.gather(*(store.append(sid, keyed(str(n))) for n in range(4)))
+    assert all(c.turns == 1 for c in concurrent)
+
+
 async def test_append_to_unknown_session_without_create_is_not_found(store: ConversationStore) -> None:
     with pytest.raises(SessionNotFound):
         await store.append(new_session_id(), turn(1))
