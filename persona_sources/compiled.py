@@ -1,7 +1,8 @@
 """The compiled persona: sections, prompt and hash in one JSON file, so a cold start parses nothing.
 
 `twin persona build` writes it beside the sources; the fingerprint of the manifest and the source
-files it was built from tells whether it is still fresh.
+files it was built from, and the version of the prompt's fixed parts (rules, quoting) of the code
+that built it, tell whether it is still fresh.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import msgspec
 from persona_sources.errors import PersonaError
 from persona_sources.manifest import MANIFEST_NAME, read_manifest
 from persona_sources.model import Persona
+from persona_sources.prompt import prompt_version
 
 COMPILED_NAME = "persona.compiled.json"
 FORMAT = 1
@@ -34,6 +36,8 @@ class CompiledPersona(msgspec.Struct, frozen=True, kw_only=True):
     #: sha256 of the manifest and every source file; None when built without sources beside it.
     fingerprint: str | None
     persona: Persona
+    #: `prompt_version()` of the code that built it; None in files built before it was recorded.
+    prompt_version: str | None = None
 
 
 _decoder = msgspec.json.Decoder(CompiledPersona)
@@ -79,6 +83,7 @@ def write_compiled(
         built_at=None if reproducible else datetime.now(UTC),
         fingerprint=source_fingerprint(persona_dir),
         persona=persona,
+        prompt_version=prompt_version(),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -101,9 +106,18 @@ def read_compiled(path: Path) -> CompiledPersona:
     return compiled
 
 
-def _is_fresh(persona_dir: Path, compiled: CompiledPersona) -> bool:
+def _staleness(persona_dir: Path, compiled: CompiledPersona) -> str | None:
+    """Why the compiled persona no longer matches (sources or prompt rules changed), or None.
+
+    Without sources beside it (as on Lambda) it is the only persona there is, so only the prompt
+    version can make it stale.
+    """
     current = source_fingerprint(persona_dir)
-    return current is None or current == compiled.fingerprint
+    if current is not None and current != compiled.fingerprint:
+        return "the sources changed since `twin persona build`"
+    if compiled.prompt_version != prompt_version():
+        return "it was built by a version of twin with other prompt rules"
+    return None
 
 
 def compiled_state(persona_dir: Path) -> str:
@@ -111,20 +125,27 @@ def compiled_state(persona_dir: Path) -> str:
     path = persona_dir / COMPILED_NAME
     if not path.exists():
         return "absent"
-    return "fresh" if _is_fresh(persona_dir, read_compiled(path)) else "stale"
+    return "fresh" if _staleness(persona_dir, read_compiled(path)) is None else "stale"
 
 
 def fresh_compiled(persona_dir: Path) -> Persona | None:
-    """The compiled persona when it exists and its sources have not changed since; else None."""
+    """The compiled persona when it exists and neither its sources nor the prompt rules changed since
+    it was built; else None (sources present) or the compiled persona with a warning (no sources)."""
     path = persona_dir / COMPILED_NAME
     if not path.exists():
         return None
     compiled = read_compiled(path)
-    if _is_fresh(persona_dir, compiled):
+    why = _staleness(persona_dir, compiled)
+    if why is None:
+        return compiled.persona
+    if source_fingerprint(persona_dir) is None:
+        log.warning("compiled persona %s is stale (%s) and no sources are beside it; using it anyway "
+                    "(rebuild it with `twin persona build` or `twin package`)", path, why)  # fmt: skip
         return compiled.persona
     log.warning(
-        "compiled persona %s is stale: the sources changed since `twin persona build`; "
-        "composing from the sources (run `twin persona build` to refresh it)",
+        "compiled persona %s is stale: %s; composing from the sources (run `twin persona build` to "
+        "refresh it)",
         path,
+        why,
     )
     return None

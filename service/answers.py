@@ -17,7 +17,7 @@ import anyio
 from memory import StoreError
 from persona_sources import Section
 from persona_sources.builtin.owner_answers import answer_sections
-from persona_sources.compose import quote_section
+from persona_sources.prompt import quote_section
 from service.owner_loop import OwnerLoop
 
 log = logging.getLogger("twin.answers")

@@ -6,7 +6,7 @@ import msgspec
 
 from memory import Usage
 from persona_sources import Persona
-from persona_sources.compose import quote_section
+from persona_sources.prompt import quote_section
 from service.providers import Provider, ProviderError, ProviderRequest
 
 RUBRIC = """\

@@ -6,6 +6,7 @@ import logging
 import shutil
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from persona_sources import PersonaError, load_persona
@@ -39,6 +40,26 @@ def test_a_stale_compiled_persona_is_reported_and_the_sources_win(
         persona = load_persona(persona_dir)
     assert "alpacas" in persona.prompt
     assert "is stale" in caplog.text
+
+
+def test_a_persona_compiled_under_other_prompt_rules_is_stale(
+    persona_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A code change to the rules must reach a persona compiled before it, not wait for a source edit."""
+    built = compose_sources(persona_dir)
+    path = write_compiled(built, persona_dir)
+    old = msgspec.json.decode(path.read_bytes())
+    old["prompt_version"] = "0123456789abcdef"
+    old["persona"]["prompt"] = "Old rules."
+    path.write_bytes(msgspec.json.encode(old))
+    assert compiled_state(persona_dir) == "stale"
+    with caplog.at_level(logging.WARNING, logger="twin.persona"):
+        assert load_persona(persona_dir) == built  # composed again from the sources
+    assert "other prompt rules" in caplog.text
+    shipped = tmp_path / "shipped"  # no sources beside it: the only persona there is, with a warning
+    shipped.mkdir()
+    (shipped / COMPILED_NAME).write_bytes(path.read_bytes())
+    assert load_persona(shipped, source_types={}).prompt == "Old rules."
 
 
 def test_a_compiled_persona_alone_is_used_as_is(persona_dir: Path, tmp_path: Path) -> None:
