@@ -6,7 +6,8 @@ compare-and-swap on an opaque version, and `update` re-reads and re-applies a ch
 a race, so concurrent writers (threads, processes, Lambdas) lose nothing.
 
 Collection names and keys are validated before they become a path or an object key: callers derive
-keys from hashes, dates or server-issued ids, never from raw client input.
+keys from hashes, dates or server-issued ids, never from raw client input. The file backend is here;
+the S3 one (`memory.s3.S3RecordStore`) shares its bucket code with the conversation store.
 """
 
 from __future__ import annotations
@@ -270,119 +271,3 @@ class FileRecordStore(RecordStore):
 
     async def _keys(self, collection: str) -> list[str]:
         return await anyio.to_thread.run_sync(self._keys_sync, collection)
-
-
-class S3RecordStore(RecordStore):
-    """Records as `<prefix><collection>/<key>.json` in one bucket, guarded by S3 conditional writes.
-
-    Same client configuration and error mapping as the conversation store: 412 is a lost race
-    (ConflictError), anything else is StoreUnavailable with details in the log only.
-    """
-
-    kind = "s3"
-
-    def __init__(
-        self,
-        bucket: str,
-        prefix: str = "records/",
-        *,
-        timeout_seconds: float = 5.0,
-        endpoint_url: str | None = None,
-        client: Any = None,
-    ) -> None:
-        from memory.s3 import normalise_prefix, require_conditional_requests, s3_client
-
-        if not bucket:
-            raise ValueError("S3RecordStore needs a bucket name")
-        self.bucket = bucket
-        self.prefix = normalise_prefix(prefix)
-        self._client = client or s3_client(timeout_seconds=timeout_seconds, endpoint_url=endpoint_url)
-        require_conditional_requests(self._client)
-
-    @property
-    def location(self) -> str:
-        return f"s3://{self.bucket}/{self.prefix}"
-
-    def object_key(self, collection: str, key: str) -> str:
-        """The object key of a record; both names are validated first."""
-        return f"{self.prefix}{validate_collection(collection)}/{validate_key(key)}.json"
-
-    async def close(self) -> None:
-        await anyio.to_thread.run_sync(self._client.close)
-
-    async def _call(self, operation: str, fn: Callable[..., Any], /, **kwargs: Any) -> Any:
-        from memory.s3 import call_s3
-
-        return await call_s3(self.bucket, operation, fn, "record", **kwargs)
-
-    def _get_body(self, **kwargs: Any) -> tuple[bytes, str]:
-        response = self._client.get_object(**kwargs)
-        with response["Body"] as body:
-            return body.read(), str(response["ETag"])
-
-    async def _get(self, collection: str, key: str) -> tuple[bytes, str] | None:
-        from memory.s3 import Missing
-
-        try:
-            found: tuple[bytes, str] = await self._call(
-                "GetObject", self._get_body, Bucket=self.bucket, Key=self.object_key(collection, key)
-            )
-        except Missing:
-            return None
-        return found
-
-    async def _put(self, collection: str, key: str, raw: bytes, expected_version: str | None) -> str:
-        from memory.s3 import UNAVAILABLE, Missing
-
-        condition = {"IfNoneMatch": "*"} if expected_version is None else {"IfMatch": expected_version}
-        try:
-            response = await self._call(
-                "PutObject",
-                self._client.put_object,
-                Bucket=self.bucket,
-                Key=self.object_key(collection, key),
-                Body=raw,
-                ContentType="application/json",
-                **condition,
-            )
-        except Missing as exc:
-            if expected_version is None:
-                raise StoreUnavailable(UNAVAILABLE) from exc
-            raise ConflictError("record was deleted while it was being written") from exc
-        return str(response["ETag"])
-
-    async def _delete(self, collection: str, key: str, expected_version: str | None) -> bool:
-        from memory.s3 import Missing
-
-        object_key = self.object_key(collection, key)
-        condition: dict[str, str] = {}
-        if expected_version is None:
-            try:
-                await self._call("HeadObject", self._client.head_object, Bucket=self.bucket, Key=object_key)
-            except Missing:
-                return False
-        else:
-            condition = {"IfMatch": expected_version}
-        try:
-            await self._call(
-                "DeleteObject", self._client.delete_object, Bucket=self.bucket, Key=object_key, **condition
-            )
-        except (ConflictError, Missing):
-            return False
-        return True
-
-    async def _keys(self, collection: str) -> list[str]:
-        keys: list[str] = await self._call("ListObjectsV2", self._list_keys, collection=collection)
-        return keys
-
-    def _list_keys(self, collection: str) -> list[str]:
-        folder = f"{self.prefix}{collection}/"
-        keys = []
-        paginator = self._client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=folder):
-            for item in page.get("Contents", ()):
-                name = str(item["Key"])[len(folder) :]
-                stem = name.removesuffix(".json")
-                if stem != name and is_record_key(stem):
-                    keys.append(stem)
-        return keys

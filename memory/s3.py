@@ -1,4 +1,4 @@
-"""S3 backend: one JSON object per session, guarded by S3 conditional writes instead of locks."""
+"""S3 backends: conversations and records as JSON objects, guarded by S3 conditional writes, not locks."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from memory.base import ConversationStore, Versioned
 from memory.errors import ConflictError, StoreError, StoreUnavailable
 from memory.keys import is_session_id, validate_session_id
 from memory.model import Conversation
+from memory.records import RecordStore, is_record_key, validate_collection, validate_key
 
 log = logging.getLogger("twin.memory")
 
@@ -46,25 +47,27 @@ def normalise_prefix(prefix: str) -> str:
     return prefix if not prefix or prefix.endswith("/") else prefix + "/"
 
 
-class S3Store(ConversationStore):
-    """Conversations as `<prefix><session_id>.json` in one bucket.
+class S3Bucket:
+    """What both S3 backends share: one bucket and prefix, one client, conditional JSON objects.
 
     S3 evaluates `If-None-Match: *` (create) and `If-Match: <etag>` (update) atomically, so any
-    number of processes can append to one session without locks: the loser gets 412 and the shared
-    `append` re-reads and re-applies its turn. Each PUT replaces the whole object, so a failed or
-    interrupted request leaves the previous version, never half a turn.
+    number of processes can write without locks: the loser gets 412 (ConflictError) and re-reads.
+    Each PUT replaces the whole object, so a failed or interrupted request leaves the previous version.
 
     boto3 is synchronous; every call runs in a worker thread so the event loop never waits on S3.
     The endpoint comes from boto3's own configuration (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`)
     unless `endpoint_url` is given.
     """
 
-    kind = "s3"
+    #: What a lost race or a failure names in its message ("conversation changed ...").
+    what: str
+    #: Where the objects live in the bucket unless a prefix is given.
+    default_prefix: str
 
     def __init__(
         self,
         bucket: str,
-        prefix: str = "conversations/",
+        prefix: str | None = None,
         *,
         timeout_seconds: float = 5.0,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
@@ -72,9 +75,9 @@ class S3Store(ConversationStore):
         client: Any = None,
     ) -> None:
         if not bucket:
-            raise ValueError("S3Store needs a bucket name")
+            raise ValueError(f"{type(self).__name__} needs a bucket name")
         self.bucket = bucket
-        self.prefix = normalise_prefix(prefix)
+        self.prefix = normalise_prefix(self.default_prefix if prefix is None else prefix)
         self._client = client or s3_client(
             timeout_seconds=timeout_seconds, max_attempts=max_attempts, endpoint_url=endpoint_url
         )
@@ -89,27 +92,18 @@ class S3Store(ConversationStore):
     def location(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
 
-    def key(self, session_id: str) -> str:
-        """The object key of a session; the id is validated first, so no input becomes a key raw."""
-        return f"{self.prefix}{validate_session_id(session_id)}.json"
-
     async def close(self) -> None:
         await anyio.to_thread.run_sync(self._client.close)
 
     async def _call(self, operation: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
-        return await call_s3(self.bucket, operation, fn, "conversation", **kwargs)
+        return await call_s3(self.bucket, operation, fn, self.what, **kwargs)
 
-    async def _read(self, session_id: str) -> Versioned | None:
-        key = self.key(session_id)
+    async def _get_object(self, key: str) -> tuple[bytes, str] | None:
+        """The object's bytes and ETag, or None when it does not exist."""
         try:
-            raw, etag = await self._call("GetObject", self._get_body, Bucket=self.bucket, Key=key)
+            return await self._call("GetObject", self._get_body, Bucket=self.bucket, Key=key)
         except Missing:
             return None
-        try:
-            conversation = _decoder.decode(raw)
-        except msgspec.DecodeError as exc:
-            raise StoreUnavailable(f"stored conversation {session_id} cannot be decoded") from exc
-        return Versioned(conversation, etag)
 
     def _get_body(self, **kwargs: Any) -> tuple[bytes, str]:
         """GET and read the body in the same worker thread (the read can time out too)."""
@@ -117,15 +111,16 @@ class S3Store(ConversationStore):
         with response["Body"] as body:
             return body.read(), str(response["ETag"])
 
-    async def _write(self, conversation: Conversation, expected_version: str | None) -> str:
+    async def _put_object(self, key: str, body: bytes, expected_version: str | None) -> str:
+        """PUT if the object is still at `expected_version` (None: must not exist). Returns the ETag."""
         condition = {"IfNoneMatch": "*"} if expected_version is None else {"IfMatch": expected_version}
         try:
             response = await self._call(
                 "PutObject",
                 self._client.put_object,
                 Bucket=self.bucket,
-                Key=self.key(conversation.session_id),
-                Body=_encoder.encode(conversation),
+                Key=key,
+                Body=body,
                 ContentType="application/json",
                 **condition,
             )
@@ -133,17 +128,17 @@ class S3Store(ConversationStore):
             if expected_version is None:
                 raise StoreUnavailable(UNAVAILABLE) from exc
             # If-Match on an object deleted since we read it: re-read (and find it gone)
-            raise ConflictError("conversation was deleted while it was being written") from exc
+            raise ConflictError(f"{self.what} was deleted while it was being written") from exc
         return str(response["ETag"])
 
-    async def _remove(self, session_id: str, expected_version: str | None = None) -> bool:
-        key = self.key(session_id)
+    async def _delete_object(self, key: str, expected_version: str | None) -> bool:
+        """Delete, only if still at `expected_version` when one is given. Returns whether it was there."""
+        condition: dict[str, str] = {}
         if expected_version is None:
             try:
                 await self._call("HeadObject", self._client.head_object, Bucket=self.bucket, Key=key)
             except Missing:
                 return False
-            condition: dict[str, str] = {}
         else:
             condition = {"IfMatch": expected_version}
         try:
@@ -154,19 +149,80 @@ class S3Store(ConversationStore):
             return False  # gone, or changed since it was judged: keep it
         return True
 
-    async def _session_ids(self) -> list[str]:
-        return await self._call("ListObjectsV2", self._list_ids)
+    async def _stems(self, folder: str, valid: Callable[[str], bool]) -> list[str]:
+        """Names (without `.json`) of the objects directly under `folder` that pass `valid`."""
+        return await self._call("ListObjectsV2", self._list_stems, folder=folder, valid=valid)
 
-    def _list_ids(self) -> list[str]:
-        ids = []
+    def _list_stems(self, folder: str, valid: Callable[[str], bool]) -> list[str]:
+        stems = []
         paginator = self._client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=folder):
             for item in page.get("Contents", ()):
-                name = str(item["Key"])[len(self.prefix) :]
+                name = str(item["Key"])[len(folder) :]
                 stem = name.removesuffix(".json")
-                if stem != name and is_session_id(stem):
-                    ids.append(stem)
-        return ids
+                if stem != name and valid(stem):
+                    stems.append(stem)
+        return stems
+
+
+class S3Store(S3Bucket, ConversationStore):
+    """Conversations as `<prefix><session_id>.json` in one bucket; the shared `append` re-reads and
+    re-applies its turn after a lost race, so no turn is lost and none is half-written."""
+
+    kind = "s3"
+    what = "conversation"
+    default_prefix = "conversations/"
+
+    def key(self, session_id: str) -> str:
+        """The object key of a session; the id is validated first, so no input becomes a key raw."""
+        return f"{self.prefix}{validate_session_id(session_id)}.json"
+
+    async def _read(self, session_id: str) -> Versioned | None:
+        found = await self._get_object(self.key(session_id))
+        if found is None:
+            return None
+        raw, etag = found
+        try:
+            conversation = _decoder.decode(raw)
+        except msgspec.DecodeError as exc:
+            raise StoreUnavailable(f"stored conversation {session_id} cannot be decoded") from exc
+        return Versioned(conversation, etag)
+
+    async def _write(self, conversation: Conversation, expected_version: str | None) -> str:
+        return await self._put_object(
+            self.key(conversation.session_id), _encoder.encode(conversation), expected_version
+        )
+
+    async def _remove(self, session_id: str, expected_version: str | None = None) -> bool:
+        return await self._delete_object(self.key(session_id), expected_version)
+
+    async def _session_ids(self) -> list[str]:
+        return await self._stems(self.prefix, is_session_id)
+
+
+class S3RecordStore(S3Bucket, RecordStore):
+    """Records as `<prefix><collection>/<key>.json` in one bucket, with the same client, conditional
+    writes and error mapping as the conversation store."""
+
+    kind = "s3"
+    what = "record"
+    default_prefix = "records/"
+
+    def object_key(self, collection: str, key: str) -> str:
+        """The object key of a record; both names are validated first."""
+        return f"{self.prefix}{validate_collection(collection)}/{validate_key(key)}.json"
+
+    async def _get(self, collection: str, key: str) -> tuple[bytes, str] | None:
+        return await self._get_object(self.object_key(collection, key))
+
+    async def _put(self, collection: str, key: str, raw: bytes, expected_version: str | None) -> str:
+        return await self._put_object(self.object_key(collection, key), raw, expected_version)
+
+    async def _delete(self, collection: str, key: str, expected_version: str | None) -> bool:
+        return await self._delete_object(self.object_key(collection, key), expected_version)
+
+    async def _keys(self, collection: str) -> list[str]:
+        return await self._stems(f"{self.prefix}{collection}/", is_record_key)
 
 
 def s3_client(

@@ -85,7 +85,7 @@ def build_records(settings: Settings) -> RecordStore:
     if settings.use_s3:
         if not settings.s3_bucket:
             raise SettingsError("USE_S3=true needs S3_BUCKET")
-        from memory.records import S3RecordStore
+        from memory.s3 import S3RecordStore
 
         return S3RecordStore(
             settings.s3_bucket, settings.s3_records_prefix, timeout_seconds=settings.s3_timeout_seconds

@@ -12,8 +12,8 @@ from litestar.testing import TestClient
 
 from memory import ConversationStore
 from memory.file import FileStore
-from memory.records import FileRecordStore, RecordStore, S3RecordStore
-from memory.s3 import S3Store
+from memory.records import FileRecordStore, RecordStore
+from memory.s3 import S3RecordStore, S3Store
 from service.app import create_app
 from service.settings import Settings
 from tests.support.moto_s3 import FAKE_CREDENTIALS, MotoS3Server

@@ -14,11 +14,11 @@ from memory.records import (
     FileRecordStore,
     InvalidRecordKey,
     RecordStore,
-    S3RecordStore,
     digest_key,
     validate_collection,
     validate_key,
 )
+from memory.s3 import S3RecordStore
 from tests.support.moto_s3 import MotoS3Server
 
 

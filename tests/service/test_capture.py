@@ -234,7 +234,7 @@ def test_chat_stream_over_http_runs_a_streamed_tool_call_and_streams_the_follow_
 async def test_records_store_down_the_visitor_still_gets_an_honest_reply(
     settings: Settings, moto_s3: MotoS3Server, s3_bucket: str
 ) -> None:
-    from memory.records import S3RecordStore
+    from memory.s3 import S3RecordStore
 
     records = S3RecordStore(s3_bucket, "records/", endpoint_url=moto_s3.endpoint)
     engine = engine_for(settings, records)

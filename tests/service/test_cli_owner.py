@@ -13,7 +13,8 @@ import pytest
 
 from memory import Conversation, Message, Usage
 from memory.file import FileStore
-from memory.records import FileRecordStore, S3RecordStore
+from memory.records import FileRecordStore
+from memory.s3 import S3RecordStore
 from service.budget import SpendCap
 from service.cli import main
 from service.notify import OUTBOX, Notifier

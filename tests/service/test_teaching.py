@@ -10,7 +10,8 @@ import msgspec
 import pytest
 
 from memory.file import FileStore
-from memory.records import FileRecordStore, RecordStore, S3RecordStore
+from memory.records import FileRecordStore, RecordStore
+from memory.s3 import S3RecordStore
 from persona_sources import SourceSpec, load_persona
 from persona_sources.compose import load_source
 from persona_sources.plugins import default_source_types
