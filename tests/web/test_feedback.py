@@ -156,6 +156,34 @@ def test_restored_replies_are_rated_with_their_number_in_the_session(
     assert stored_votes(app_settings, session_id) == {1: ("down", ""), 2: ("up", ""), 3: ("up", "")}
 
 
+def test_while_the_history_cannot_be_loaded_new_replies_are_not_rated_under_a_wrong_number(
+    page: Page, app_url: str, app_settings: Settings, card: dict[str, Any], fake: FakeOpenAI
+) -> None:
+    session_id = chat_once(page, app_url, card, fake, "First answer.")
+    failures: list[str] = []
+
+    def down_once(route: Route) -> None:
+        if route.request.method == "GET" and not failures:
+            failures.append(route.request.url)
+            route.fulfill(status=503, headers={"Content-Type": "application/json"}, body="{}")
+        else:
+            route.fallback()
+
+    page.route("**/conversation/*", down_once)
+    page.reload()
+    expect(page.locator(".tw-notice")).to_contain_text("Your earlier conversation could not be loaded.")
+    fake.reply("Second answer.")
+    ask(page, "Second question")
+    expect(replies(page).last).to_have_text("Second answer.")
+    wait_idle(page)
+    expect(page.locator(".tw-thumb")).to_have_count(0)  # its number (2) is unknown here
+
+    page.reload()  # the history loads this time, and with it every reply's number
+    expect(replies(page)).to_have_text([card["greeting"], "First answer.", "Second answer."])
+    assert vote(page, rating(page, 2), "Good reply")["reply"] == 2
+    assert stored_votes(app_settings, session_id) == {2: ("up", "")}
+
+
 @pytest.mark.parametrize(
     ("status", "headers", "notice"),
     [

@@ -205,7 +205,8 @@ export function mountChat(container, options = {}) {
         button.setAttribute("aria-pressed", String(name === rating));
       }
     };
-    const pressed = () => Object.keys(buttons).find((name) => buttons[name].getAttribute("aria-pressed") === "true");
+    const pressed = () =>
+      Object.keys(buttons).find((name) => buttons[name].getAttribute("aria-pressed") === "true");
 
     function vote(rating, comment = "") {
       const ticket = ++latest;
