@@ -6,12 +6,14 @@ Chromium missing is a failure, never a skip: CI installs it (`.ci/run`).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import shutil
 import socket
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,8 +23,9 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
-from service.app import create_app
+from service.app import build_records, create_app
 from service.controllers.web import WebAssets
+from service.owner_loop import Feedback, OwnerLoop
 from service.settings import Settings
 from tests.conftest import EXAMPLE_PERSONA, REPO
 from tests.support.fake_openai import FakeOpenAI
@@ -143,11 +146,11 @@ def _settings(tmp: Path, **changes: Any) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def app_url(
+def app_settings(
     fake: FakeOpenAI, sites: tuple[HostSite, HostSite], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The twin with the OpenAI provider on the fake; CORS allows the first host site only."""
-    settings = _settings(
+) -> Settings:
+    """The settings `app_url` runs with: tests read what it stored through them."""
+    return _settings(
         tmp_path_factory.mktemp("app"),
         provider="openai",
         openai_base_url=fake.base_url,
@@ -156,9 +159,30 @@ def app_url(
         llm_timeout_seconds=10.0,
         cors_origins=(sites[0].url,),
     )
-    served = serve_app(settings)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_settings: Settings) -> Iterator[str]:
+    """The twin with the OpenAI provider on the fake; CORS allows the first host site only."""
+    served = serve_app(app_settings)
     yield served.url
     served.stop()
+
+
+def stored_votes(settings: Settings, session_id: str) -> dict[int, tuple[str, str]]:
+    """Votes the app recorded for a session, read from its records store: {reply: (rating, comment)}."""
+
+    async def read() -> list[Feedback]:
+        records = build_records(settings)
+        try:
+            return await OwnerLoop(records).feedback()
+        finally:
+            await records.close()
+
+    # Playwright's sync API keeps an event loop running in this thread: read from another one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        votes = pool.submit(asyncio.run, read()).result(timeout=10)
+    return {vote.reply: (vote.rating, vote.comment) for vote in votes if vote.session_id == session_id}
 
 
 @pytest.fixture(scope="session")

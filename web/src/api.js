@@ -114,6 +114,19 @@ export class Api {
     }
   }
 
+  /** POST /feedback: the visitor's "up" or "down" on the session's reply-th reply (1 = the twin's first);
+   *  a second vote on the same reply replaces the first. Resolves with the recorded vote. */
+  async feedback(sessionId, reply, rating, comment = "") {
+    const body = { session_id: sessionId, reply, rating };
+    if (comment) body.comment = comment;
+    const response = await this.request("/feedback", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(body),
+    });
+    return response.json();
+  }
+
   /** POST /chat/stream, calling on.session(id) and on.delta(text); resolves with the `done` event.
    *  Works the same whether the events arrive one by one or, through a buffering proxy, all at once. */
   async chat(message, sessionId, on) {

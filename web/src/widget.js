@@ -99,7 +99,7 @@ function mount() {
   panel.addEventListener("keydown", (event) => {
     if (event.key === "Escape") close();
     if (event.key !== "Tab" || !small.matches) return;
-    const focusable = [...panel.querySelectorAll("button, textarea, a[href], [tabindex='0']")].filter(
+    const focusable = [...panel.querySelectorAll("button, textarea, input, a[href], [tabindex='0']")].filter(
       (node) => !node.disabled && node.getClientRects().length > 0,
     );
     const first = focusable[0];
