@@ -53,9 +53,19 @@ class ChatRequest(Request, frozen=True, kw_only=True, forbid_unknown_fields=True
     idempotency_key: IdempotencyKey | None = None
 
 
+ReplyNumber = Annotated[
+    int,
+    Meta(
+        ge=1,
+        description="Which reply of the session this is (1 = the twin's first); what POST /feedback takes.",
+    ),
+]
+
+
 class ChatResponse(Response, kw_only=True):
     response: str
     session_id: str
+    reply: ReplyNumber
 
 
 class RootInfo(Response, kw_only=True):
@@ -125,6 +135,7 @@ class DeltaEvent(Response, kw_only=True):
 class DoneEvent(Response, kw_only=True):
     session_id: str
     response: str
+    reply: ReplyNumber
 
 
 class ErrorEvent(Response, kw_only=True):

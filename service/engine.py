@@ -100,6 +100,7 @@ class Turn:
         request: ProviderRequest,
         *,
         provider: Provider,
+        number: int,
         idempotency_key: str | None = None,
         replay: str | None = None,
         capped: Exhausted | None = None,
@@ -120,6 +121,8 @@ class Turn:
         self._idempotency_key = idempotency_key
         self._replay = replay
         self._capped = capped
+        #: Which reply of the session this is (1 = the first): the number POST /feedback takes.
+        self.number = number
         self._received_at = datetime.now(UTC)
 
     async def deltas(self) -> AsyncIterator[str]:
@@ -172,8 +175,12 @@ class Turn:
                 ),
                 create=self.is_new,
             )
-            # A concurrent retry of this message may have stored its reply first; that one stands.
-            self.reply = _stored_reply(stored.messages, self._idempotency_key) or self.reply
+            # Another tab may have added turns, or a concurrent retry of this message stored its reply
+            # first (that one stands): number and reply come from what was stored.
+            self.number, self.reply = _stored_reply(stored.messages, self._idempotency_key) or (
+                _replies(stored.messages),
+                self.reply,
+            )
             await self._engine.spend_cap.charge(self.usage, estimate_cost(self.provider.model, self.usage))
         except (ProviderError, StoreError) as exc:
             error = classify_error(exc)
@@ -313,13 +320,18 @@ def _turns(messages: Sequence[Message]) -> int:
     return sum(1 for m in messages if m.role == "user")
 
 
-def _stored_reply(messages: Sequence[Message], key: str | None) -> str | None:
-    """The reply stored after the user message carrying `key`, if that message was already answered."""
+def _replies(messages: Sequence[Message]) -> int:
+    return sum(1 for m in messages if m.role == "assistant")
+
+
+def _stored_reply(messages: Sequence[Message], key: str | None) -> tuple[int, str] | None:
+    """The number and text of the reply stored after the user message carrying `key`, if that message
+    was already answered."""
     if key is None:
         return None
     for index, message in enumerate(messages[:-1]):
         if message.role == "user" and message.idempotency_key == key:
-            return messages[index + 1].content
+            return _replies(messages[: index + 2]), messages[index + 1].content
     return None
 
 
@@ -477,8 +489,9 @@ class ChatEngine:
             is_new,
             request,
             provider=self.offline if capped else self.provider,
+            number=replay[0] if replay else _replies(history) + 1,
             idempotency_key=idempotency_key,
-            replay=replay,
+            replay=replay[1] if replay else None,
             capped=capped,
         )
 

@@ -37,7 +37,7 @@ class ChatController(Controller):
     ) -> ChatResponse:
         admission.admit(request, data.session_id)
         turn = await engine.reply(data.message, data.session_id, idempotency_key=data.idempotency_key)
-        return ChatResponse(response=turn.reply, session_id=turn.session_id)
+        return ChatResponse(response=turn.reply, session_id=turn.session_id, reply=turn.number)
 
     @post(
         "/stream",
@@ -45,7 +45,7 @@ class ChatController(Controller):
         summary="Send a message and stream the reply as server-sent events",
         description=(
             "Events in order: `session` {session_id}, `delta` {text} for each piece, then `done` "
-            "{session_id, response} or `error` {error, detail, retry_after}."
+            "{session_id, response, reply} or `error` {error, detail, retry_after}."
         ),
     )
     async def chat_stream(
@@ -78,4 +78,4 @@ async def _events(turn: Turn) -> AsyncIterator[ServerSentEventMessage]:
             "error", ErrorEvent(error=kind, detail=public_message(exc), retry_after=retry_after(exc))
         )
         return
-    yield _event("done", DoneEvent(session_id=turn.session_id, response=turn.reply))
+    yield _event("done", DoneEvent(session_id=turn.session_id, response=turn.reply, reply=turn.number))

@@ -25,6 +25,20 @@ def start(client: TestClient[Any], message: str = "Where did you study?") -> str
     return session_id
 
 
+def test_each_reply_carries_the_number_feedback_takes(client: TestClient[Any]) -> None:
+    first = client.post("/chat", json={"message": "Hi"}).json()
+    sid = first["session_id"]
+    second = client.post("/chat", json={"message": "Where did you study?", "session_id": sid}).json()
+    key = "numbered-0123456789abcdef"
+    body = {"message": "What do you do?", "session_id": sid, "idempotency_key": key}
+    streamed = client.post("/chat/stream", json=body).text
+    replayed = client.post("/chat", json=body).json()  # a retry keeps its number
+    fourth = client.post("/chat", json={"message": "Thanks", "session_id": sid}).json()
+    assert (first["reply"], second["reply"], replayed["reply"], fourth["reply"]) == (1, 2, 3, 4)
+    assert '"reply":3' in streamed.split("event: done", 1)[1]
+    assert client.post("/feedback", json={"session_id": sid, "reply": 4, "rating": "up"}).status_code == 201
+
+
 def test_feedback_on_a_reply_is_recorded_and_a_second_vote_replaces_it(
     client: TestClient[Any], settings: Settings
 ) -> None:

@@ -19,7 +19,7 @@ def test_stream_sends_session_deltas_and_done_in_order(client: Client) -> None:
     assert set(names[1:-1]) == {"delta"} and len(names) > 3
     session_id = events[0][1]["session_id"]
     text = "".join(data["text"] for name, data in events if name == "delta")
-    assert events[-1][1] == {"session_id": session_id, "response": text}
+    assert events[-1][1] == {"session_id": session_id, "response": text, "reply": 1}
     stored = client.get(f"/conversation/{session_id}").json()["messages"]
     assert stored[-1] == {"role": "assistant", "content": text, "timestamp": stored[-1]["timestamp"]}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -429,3 +430,32 @@ def test_page_fits_a_360_pixel_phone(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     box = page.get_by_role("button", name="Send").bounding_box()
     assert box is not None and box["x"] + box["width"] <= 360
+
+
+def test_retry_after_a_lost_answer_gets_the_stored_reply_not_a_second_turn(
+    page: Page, app_url: str, card: dict[str, Any], fake: FakeOpenAI
+) -> None:
+    """The server stored the turn but its answer never arrived: Retry sends the same idempotency key."""
+    fake.reply("Stored once.")
+    sent: list[dict[str, Any]] = []
+
+    def lost_on_the_way(route: Route) -> None:
+        sent.append(json.loads(route.request.post_data or "{}"))
+        if len(sent) == 1:
+            route.fetch()  # the app answers (and stores the turn) ...
+            route.abort("connectionreset")  # ... but the visitor's connection drops
+        else:
+            route.fallback()
+
+    page.route("**/chat/stream", lost_on_the_way)
+    open_chat(page, app_url, card)
+    ask(page, "Will you remember?")
+    expect(page.get_by_role("button", name="Retry")).to_be_visible()
+    page.get_by_role("button", name="Retry").click()
+    expect(replies(page).last).to_have_text("Stored once.")
+    assert fake.request_count == 1  # the retry was answered from memory
+    first, retried = sent
+    assert first["idempotency_key"] == retried["idempotency_key"] and retried["session_id"] is None
+    session_id = stored_session(page)
+    history = httpx.get(f"{app_url}/conversation/{session_id}", timeout=10).json()["messages"]
+    assert [m["content"] for m in history] == ["Will you remember?", "Stored once."]

@@ -14,6 +14,12 @@ export class ApiError extends Error {
 
 const TIMEOUT_MS = 20000;
 
+/** A random key for one message (32 hex characters); crypto.getRandomValues works without HTTPS too. */
+export function newIdempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 function retryAfterSeconds(response, body) {
   const header = response.headers.get("Retry-After");
   const seconds = header !== null && header !== "" ? Number(header) : Number(body?.retry_after);
@@ -128,12 +134,14 @@ export class Api {
   }
 
   /** POST /chat/stream, calling on.session(id) and on.delta(text); resolves with the `done` event.
-   *  Works the same whether the events arrive one by one or, through a buffering proxy, all at once. */
-  async chat(message, sessionId, on) {
+   *  Works the same whether the events arrive one by one or, through a buffering proxy, all at once.
+   *  Sending the same `idempotencyKey` again retries the message: a turn the server already stored
+   *  comes back as it was, not stored or billed twice. */
+  async chat(message, sessionId, on, idempotencyKey = newIdempotencyKey()) {
     const response = await fetch(this.base + "/chat/stream", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify({ message, session_id: sessionId || null }),
+      body: JSON.stringify({ message, session_id: sessionId || null, idempotency_key: idempotencyKey }),
     }).catch(() => {
       throw new ApiError("unreachable", "The twin's server cannot be reached.");
     });

@@ -1,6 +1,6 @@
 // The chat itself, shared by the page and the widget: mountChat(container, options) builds it inside
 // any element (in the document or in a shadow root) and talks to the API through Api.
-import { Api, ApiError } from "./api.js";
+import { Api, ApiError, newIdempotencyKey } from "./api.js";
 import { renderMarkdown } from "./markdown.js";
 
 let uid = 0;
@@ -404,7 +404,8 @@ export function mountChat(container, options = {}) {
     );
   }
 
-  async function send(text) {
+  // `key` names this message to the server; the Retry button sends it again with the same key.
+  async function send(text, key = newIdempotencyKey()) {
     text = text.trim();
     if (!text || state.busy || !state.card || Date.now() < state.waitUntil) return;
     if (text.length > limit()) {
@@ -441,12 +442,15 @@ export function mountChat(container, options = {}) {
           reply += piece;
           if (!frame) frame = requestAnimationFrame(paint);
         },
-      });
+      }, key);
       if (frame) cancelAnimationFrame(frame);
       reply = done.response;
       paint();
       state.messages += 1;
-      if (state.replies !== null) addRating(item, done.session_id, ++state.replies);
+      // The server numbers the reply (other tabs may share the session); older servers do not.
+      if (done.reply) state.replies = done.reply;
+      else if (state.replies !== null) state.replies += 1;
+      if (state.replies !== null) addRating(item, done.session_id, state.replies);
       announce(`${state.card.name}'s twin: ${body.textContent}`);
     } catch (error) {
       if (frame) cancelAnimationFrame(frame);
@@ -457,7 +461,7 @@ export function mountChat(container, options = {}) {
       setSession(previous);
       renderSuggestions();
       expired = error.kind === "not_found" && Boolean(previous);
-      if (!expired) failed(error, text);
+      if (!expired) failed(error, text, key);
     } finally {
       state.busy = false;
       updateCount();
@@ -473,12 +477,12 @@ export function mountChat(container, options = {}) {
     }
   }
 
-  function failed(error, text) {
+  function failed(error, text, key) {
     // Give the visitor their words back to send again.
     if (!input.value) input.value = text;
     const retry = () => {
       input.value = "";
-      return send(text);
+      return send(text, key); // if the first attempt was stored after all, its reply comes back
     };
     if (error.kind === "rate_limited") {
       showNotice(messageFor(error), { kind: "wait" });
