@@ -2,8 +2,9 @@
 
 Dependencies come from pip for the Lambda platform (`--platform manylinux2014_* --python-version
 3.12 --only-binary=:all: --implementation cp`); the project's packages and the compiled persona are
-added; what the runtime never imports is left out; bytecode is compiled for 3.12 when a python3.12
-exists. Entries are sorted and time-stamped 1980-01-01, so equal inputs give a byte-identical zip.
+added; what the runtime never imports is left out; when a python3.12 exists, the sources are replaced
+by bytecode compiled for 3.12 (sourceless, so tracebacks name file and line but show no source
+text). Entries are sorted and time-stamped 1980-01-01, so equal inputs give a byte-identical zip.
 """
 
 from __future__ import annotations
@@ -35,14 +36,25 @@ MAX_UNZIPPED = 250 * 1024 * 1024
 RUNTIME_PROVIDED = {"boto3", "botocore"}
 NEVER_IMPORTED = {"uvicorn", "pypdf"}
 #: Packages that dependencies pull in for their own CLIs, test factories or pretty printing, which
-#: the app never imports (checked by tracing imports over every endpoint in the package test).
+#: the app never uses. Only httpx imports any (click, rich, pygments for its command-line client, in
+#: a `try/except ImportError` that stubs the client out); the package test's import audit checks it.
 NEVER_IMPORTED_PACKAGES = (
     "faker", "polyfactory", "pygments", "rich", "rich_click", "click", "markdown_it", "mdurl",
     "litestar_htmx",
 )  # fmt: skip
-#: Directory and file names the runtime never imports.
+#: Directory and file names the runtime never imports or reads: tests, caches, console scripts,
+#: stubs and type markers, docs, C headers for building against a package.
 PRUNED_DIRS = {"__pycache__", "tests", "test", "bin"}
-PRUNED_SUFFIXES = (".pyc", ".pyi", ".md", ".rst")
+PRUNED_NAMES = {"py.typed"}
+PRUNED_SUFFIXES = (".pyc", ".pyi", ".md", ".rst", ".h", ".pxd")
+#: dist-info files only installers read. importlib.metadata reads METADATA (`version()`, which
+#: httpx2 and httpcore2 call at import) and entry_points.txt (the persona-source plugin group,
+#: pydantic's plugins), so those stay, as do licences and SBOMs.
+PRUNED_DIST_INFO = {"RECORD", "WHEEL", "INSTALLER", "REQUESTED", "top_level.txt", "direct_url.json"}
+#: Modules that read their own source at import, so they keep it (with cached bytecode beside it):
+#: anyio's lazy importer parses its packages' `__init__.py`; without the source it imports all of
+#: anyio eagerly, which works but slows every cold start.
+KEEP_SOURCES = ("anyio/__init__.py", "anyio/abc/__init__.py")
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
@@ -107,27 +119,34 @@ def find_python312() -> str | None:
 def build_package(options: PackageOptions, log: Callable[[str], None] = print) -> PackageReport:
     """Build the zip; raises PackageError with the reason when it cannot or must not."""
     staging = options.build_dir / options.arch
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
     requirements = runtime_requirements(options.bundle_boto3)
     log(f"installing {len(requirements)} dependencies for python3.12 on {PLATFORMS[options.arch]}")
-    pip_install_for_lambda(requirements, staging, options.arch)
+    stage(requirements, staging, options.persona_dir, options.arch, log=log)
+    prune(staging)
+    python312 = find_python312()
+    if python312:
+        log("compiling bytecode for python3.12 and leaving the sources out")
+        compile_bytecode(python312, staging)
+    else:
+        log("no python3.12 found: shipping sources only (Lambda compiles them at each cold start)")
+    return zip_reproducibly(staging, options.output, bytecode=python312 is not None, log=log)
+
+
+def stage(
+    requirements: list[str], staging: Path, persona_dir: Path, arch: Arch, log: Callable[[str], None]
+) -> None:
+    """A fresh `staging` with the requirements' wheels, the project's packages and compiled persona."""
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    pip_install_for_lambda(requirements, staging, arch)
     log("adding the project's packages: " + ", ".join(PROJECT_PACKAGES))
     for package in PROJECT_PACKAGES:
         shutil.copytree(
             REPO / package, staging / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
         )
-    log(f"compiling the persona from {options.persona_dir}")
-    persona = compose_sources(options.persona_dir)
-    write_compiled(persona, options.persona_dir, staging / "persona" / COMPILED_NAME, reproducible=True)
-    prune(staging)
-    python312 = find_python312()
-    if python312:
-        log("compiling bytecode for python3.12")
-        compile_bytecode(python312, staging)
-    else:
-        log("no python3.12 found: shipping sources only (Lambda compiles them at each cold start)")
-    return zip_reproducibly(staging, options.output, bytecode=python312 is not None, log=log)
+    log(f"compiling the persona from {persona_dir}")
+    persona = compose_sources(persona_dir)
+    write_compiled(persona, persona_dir, staging / "persona" / COMPILED_NAME, reproducible=True)
 
 
 def pip_install_for_lambda(requirements: list[str], target: Path, arch: Arch) -> None:
@@ -142,25 +161,50 @@ def pip_install_for_lambda(requirements: list[str], target: Path, arch: Arch) ->
         raise PackageError(f"pip could not install the dependencies:\n{result.stderr.strip()[-2000:]}")
 
 
+def left_out(relative: str) -> bool:
+    """Whether `prune` removes the file at `relative` (a POSIX path in the package)."""
+    parts = relative.split("/")
+    top = parts[0]
+    if top.endswith(".dist-info"):
+        distribution = top.lower().replace("-", "_")  # e.g. markdown_it_py_3.0.0.dist_info
+        return distribution.startswith(NEVER_IMPORTED_PACKAGES) or (
+            len(parts) == 2 and parts[1] in PRUNED_DIST_INFO
+        )
+    return (
+        top.removesuffix(".py") in NEVER_IMPORTED_PACKAGES
+        or any(part in PRUNED_DIRS for part in parts[:-1])
+        or parts[-1] in PRUNED_NAMES
+        or parts[-1].endswith(PRUNED_SUFFIXES)
+    )
+
+
 def prune(root: Path) -> None:
-    """Remove what the runtime never imports: CLI and test-only packages, caches, tests, stubs."""
-    for package in NEVER_IMPORTED_PACKAGES:
-        shutil.rmtree(root / package, ignore_errors=True)
-        for info in root.glob(f"{package}*.dist-info"):
-            shutil.rmtree(info)
+    """Remove every file `left_out` names, then the directories that leaves empty."""
     for path in sorted(root.rglob("*"), reverse=True):
-        if not path.exists():
-            continue
-        if path.is_dir() and path.name in PRUNED_DIRS:
-            shutil.rmtree(path)
-        elif path.is_file() and path.name.endswith(PRUNED_SUFFIXES):
+        if path.is_file() and left_out(path.relative_to(root).as_posix()):
             path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
 
 
 def compile_bytecode(python: str, root: Path) -> None:
-    """Unchecked-hash pycs under /var/task paths: valid without source mtimes, identical every build."""
+    """Sourceless bytecode: a `.pyc` where each `.py` was (`KEEP_SOURCES` keep theirs, with a cached
+    pyc). Unchecked-hash pycs under /var/task paths: identical every build, never recompiled."""
+    _compileall(python, root, "-b", str(root))
+    kept = []
+    for source in sorted(root.rglob("*.py")):
+        if source.relative_to(root).as_posix() in KEEP_SOURCES:
+            source.with_suffix(".pyc").unlink()
+            kept.append(str(source))
+        else:
+            source.unlink()
+    if kept:
+        _compileall(python, root, *kept)
+
+
+def _compileall(python: str, root: Path, *arguments: str) -> None:
     command = [python, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash",
-               "-s", str(root), "-p", "/var/task", str(root)]  # fmt: skip
+               "-s", str(root), "-p", "/var/task", *arguments]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     if result.returncode != 0:
         raise PackageError(f"compiling bytecode failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")

@@ -1,5 +1,11 @@
 """The Lambda package, proven end to end: built, unzipped, and invoked by a fresh python3.12 process
-that sees only the package (and boto3, as the runtime provides it), with S3 memory on moto."""
+that sees only the package (and boto3, as the runtime provides it), with S3 memory on moto.
+
+The import audit runs the same paths (offline chat, the OpenAI provider on a local test server with
+tool calls, records and owner notifications) against every dependency as pip installs it, with
+sources and nothing left out, and checks the package imports exactly the same modules: so nothing
+the build leaves out (or compiles without its source) is used on those paths, not even through an
+import that would fail quietly."""
 
 from __future__ import annotations
 
@@ -7,16 +13,27 @@ import json
 import os
 import subprocess
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from service.packaging import PackageOptions, build_package, find_python312, pip_install_for_lambda
+from service.packaging import (
+    KEEP_SOURCES,
+    NEVER_IMPORTED,
+    PackageOptions,
+    build_package,
+    find_python312,
+    left_out,
+    pip_install_for_lambda,
+    runtime_requirements,
+    stage,
+)
 from tests.conftest import EXAMPLE_PERSONA
 from tests.support.apigw import http_event
+from tests.support.fake_openai import FakeOpenAI
 from tests.support.moto_s3 import FAKE_CREDENTIALS, MotoS3Server
 
 INVOKE = Path(__file__).resolve().parents[1] / "support" / "lambda_invoke.py"
@@ -49,11 +66,27 @@ def unzipped(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def full_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The import audit's subject: every dependency as pip installs it (pypdf and uvicorn too, less
+    boto3, which the runtime provides), the project's sources, nothing left out, no bytecode."""
+    target = tmp_path_factory.mktemp("full") / "task"
+    requirements = runtime_requirements(bundle_boto3=False) + sorted(NEVER_IMPORTED)
+    stage(requirements, target, EXAMPLE_PERSONA, "x86_64", log=lambda _: None)
+    return target
+
+
+@pytest.fixture(scope="module")
 def runtime(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What the python3.12 Lambda runtime provides beside the package: boto3."""
     target = tmp_path_factory.mktemp("runtime")
     pip_install_for_lambda(["boto3"], target, "x86_64")
     return target
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
 
 
 @pytest.fixture
@@ -68,8 +101,15 @@ def bucket(moto_s3: MotoS3Server) -> Iterator[str]:
 
 
 def invoke(
-    python: str, task: Path, runtime: Path, env: dict[str, str], events: list[dict[str, Any]]
+    python: str,
+    task: Path,
+    runtime: Path,
+    env: dict[str, str],
+    events: list[dict[str, Any]],
+    modules: Path | None = None,
 ) -> list[dict[str, Any]]:
+    if modules is not None:
+        env = env | {"LAMBDA_INVOKE_MODULES": str(modules)}
     result = subprocess.run(
         [python, "-I", "-S", str(INVOKE), str(task), str(runtime)],
         input=json.dumps(events),
@@ -93,10 +133,85 @@ def lambda_env(moto: MotoS3Server, bucket: str) -> dict[str, str]:
     }
 
 
+def openai_env(moto: MotoS3Server, bucket: str, fake: FakeOpenAI, topic: str) -> dict[str, str]:
+    """The OpenAI provider on the local test server; owner notifications to SNS (on moto) and to a
+    webhook that refuses them (the test server answers 404), so both channels run."""
+    return lambda_env(moto, bucket) | {
+        "OPENAI_BASE_URL": fake.base_url,
+        "OPENAI_API_KEY": "test",
+        "TWIN_LLM_MAX_RETRIES": "0",
+        "AWS_ENDPOINT_URL_SNS": moto.endpoint,
+        "TWIN_NOTIFY_SNS_TOPIC_ARN": topic,
+        "TWIN_NOTIFY_WEBHOOK_URL": f"{fake.url}/webhook",
+    }
+
+
+def sns_topic(moto: MotoS3Server) -> str:
+    sns = boto3.client("sns", endpoint_url=moto.endpoint, region_name="us-east-1")
+    return str(sns.create_topic(Name="twin-lambda-owner")["TopicArn"])
+
+
+def chat(message: str, *, stream: bool = False) -> dict[str, Any]:
+    body = json.dumps({"message": message})
+    return http_event("POST", "/chat/stream" if stream else "/chat", body=body,
+                      headers={"content-type": "application/json"})  # fmt: skip
+
+
+def openai_paths(fake: FakeOpenAI, visitor: str = "ada") -> list[dict[str, Any]]:
+    """A reply, a streamed reply, a new contact and a new question recorded through tool calls (so
+    the owner is notified: a known `visitor` would not be), and the model failing (rate-limited,
+    then an unreadable reply)."""
+    email, question = f"{visitor}@example.com", f"{visitor} asks: cats or dogs?"
+    contact = json.dumps({"email": email, "name": visitor.title(), "note": "a platform role"})
+    fake.reply("I work at", " Corvina Pay.")
+    fake.reply("Streamed", " reply.")
+    fake.tool_call("record_contact", contact, then="Thanks, I passed it on.")
+    fake.tool_call("record_unanswered_question", json.dumps({"question": question}), then="Noted.")
+    fake.fail(429)
+    fake.malformed()
+    return [
+        chat("Where do you work?"),
+        chat("Where do you work?", stream=True),
+        chat(f"Please email me at {email}"),
+        chat(question, stream=True),
+        chat("Are you there?"),
+        chat("Hello?"),
+    ]
+
+
+def offline_paths() -> list[dict[str, Any]]:
+    """Every endpoint once with the offline provider, plus the errors the app maps."""
+    headers = {"content-type": "application/json"}
+    vote = {"session_id": "x" * 32, "reply": 1, "rating": "up"}
+    preflight = {"origin": "https://evil.example", "access-control-request-method": "POST"}
+    return [
+        chat("Where do you work?"),
+        chat("Where did you study?", stream=True),
+        http_event("GET", "/health"),
+        http_event("GET", "/"),
+        http_event("GET", "/persona"),
+        http_event("GET", "/schema/openapi.json"),
+        http_event("GET", "/conversation/not-a-session"),
+        http_event("DELETE", "/conversation/not-a-session"),
+        http_event("POST", "/feedback", body=json.dumps(vote), headers=headers),
+        http_event("POST", "/chat", body=json.dumps({"message": ""}), headers=headers),
+        http_event("POST", "/chat", body="{" * 40_000, headers=headers),
+        http_event("OPTIONS", "/chat", headers=preflight),
+    ]
+
+
 def test_the_zip_has_the_app_the_compiled_persona_and_bytecode_but_not_what_never_runs(package: Path) -> None:
     names = set(zipfile.ZipFile(package).namelist())
-    assert "service/lambda_handler.py" in names and "persona/persona.compiled.json" in names
-    assert "service/__pycache__/lambda_handler.cpython-312.pyc" in names
+    assert "service/lambda_handler.pyc" in names and "persona/persona.compiled.json" in names
+    # Bytecode replaces the sources, except those that read themselves (with their cached bytecode).
+    assert sorted(name for name in names if name.endswith(".py")) == sorted(KEEP_SOURCES)
+    for kept in KEEP_SOURCES:
+        folder, _, module = kept.rpartition("/")
+        assert f"{folder}/__pycache__/{module.removesuffix('.py')}.cpython-312.pyc" in names
+    # importlib.metadata finds every distribution's version, but installers' records are left out.
+    infos = {name.split("/", 1)[0] for name in names if ".dist-info/" in name}
+    assert infos and all(f"{info}/METADATA" in names for info in infos)
+    assert not any(name.endswith(("/RECORD", "/INSTALLER", "py.typed", ".pyi")) for name in names)
     tops = {name.split("/", 1)[0] for name in names}
     for absent in ("boto3", "botocore", "uvicorn", "pypdf", "faker", "tests", "web"):
         assert absent not in tops
@@ -178,3 +293,74 @@ def test_cors_preflight_allows_the_configured_origin_only(
     assert allowed["headers"]["access-control-allow-origin"] == ALLOWED
     assert "access-control-allow-origin" not in {k.lower() for k in refused["headers"]}
     assert refused["statusCode"] >= 400
+
+
+def test_the_openai_provider_streams_calls_tools_and_maps_failures_in_the_package(
+    python312: str,
+    unzipped: Path,
+    runtime: Path,
+    moto_s3: MotoS3Server,
+    bucket: str,
+    fake: FakeOpenAI,
+) -> None:
+    env = openai_env(moto_s3, bucket, fake, sns_topic(moto_s3))
+    plain, streamed, contact, question, limited, unreadable, *_ = invoke(
+        python312, unzipped, runtime, env, openai_paths(fake)
+    )
+    assert json.loads(plain["body"])["response"] == "I work at Corvina Pay."
+    assert streamed["statusCode"] == 200 and "Streamed" in streamed["body"]
+    assert json.loads(contact["body"])["response"] == "Thanks, I passed it on."
+    assert question["statusCode"] == 200 and "Noted." in question["body"]
+    assert limited["statusCode"] == 503 and "busy" in limited["body"]
+    assert unreadable["statusCode"] == 503 and "unreadable" in unreadable["body"]
+    client = boto3.client("s3", endpoint_url=moto_s3.endpoint)
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=bucket, Prefix="records/")["Contents"]]
+    assert any(key.startswith("records/contacts/") for key in keys)
+    assert any(key.startswith("records/questions/") for key in keys)
+
+
+#: httpx imports its command-line client at import inside `try/except ImportError`, and stubs it out
+#: when click, rich and pygments are missing, as they are in the package: the one import that the
+#: build makes fail on purpose. Those three are imported by nothing else.
+HTTPX_CLI = "httpx/_main.py"
+HTTPX_CLI_NEEDS = {"click", "rich", "pygments"}
+
+
+def imported_files(listing: Path, task: Path) -> set[str]:
+    """The files under `task` that modules were imported from, as sources (`x.pyc` counts as `x.py`)."""
+    files = set()
+    for line in listing.read_text(encoding="utf-8").splitlines():
+        file = line.partition("\t")[2]
+        if file.startswith(f"{task}/"):
+            relative = file.removeprefix(f"{task}/")
+            files.add(relative.removesuffix("c") if relative.endswith(".pyc") else relative)
+    return files
+
+
+def test_the_package_imports_what_the_full_install_imports_less_only_what_it_leaves_out(
+    python312: str,
+    unzipped: Path,
+    full_install: Path,
+    runtime: Path,
+    moto_s3: MotoS3Server,
+    bucket: str,
+    fake: FakeOpenAI,
+    tmp_path: Path,
+) -> None:
+    runs: list[tuple[str, dict[str, str], Callable[[str], list[dict[str, Any]]]]] = [
+        ("offline", lambda_env(moto_s3, bucket), lambda _: offline_paths()),
+        ("openai", openai_env(moto_s3, bucket, fake, sns_topic(moto_s3)), lambda v: openai_paths(fake, v)),
+    ]
+    for path, env, events in runs:
+        listings = {}
+        for subject, task in (("full", full_install), ("package", unzipped)):
+            listings[subject] = tmp_path / f"{path}-{subject}.tsv"
+            invoke(python312, task, runtime, env, events(subject), modules=listings[subject])
+        full = imported_files(listings["full"], full_install)
+        package = imported_files(listings["package"], unzipped)
+        dropped = {file for file in full if left_out(file)}
+        tops = {file.split("/", 1)[0].removesuffix(".py") for file in full}
+        assert tops.isdisjoint(NEVER_IMPORTED), f"{path}: imports {tops & NEVER_IMPORTED}"
+        assert {file.split("/", 1)[0] for file in dropped} <= HTTPX_CLI_NEEDS, f"{path}: {sorted(dropped)}"
+        expected = full - dropped - {HTTPX_CLI}
+        assert package == expected, f"{path}: {sorted(package ^ expected)}"

@@ -4,9 +4,12 @@
 
 Only PACKAGE_DIR (as /var/task) and the RUNTIME_DIRs (what the runtime provides, e.g. boto3) are
 importable: no virtual environment, no site-packages. Reads a JSON list of API Gateway events and
-prints one JSON line per invocation with the response, then a line with the timings.
+prints one JSON line per invocation with the response, then a line with the timings. With
+LAMBDA_INVOKE_MODULES set to a file name, it first lets the background work the invocations left on
+the handler's event loop (owner notifications) finish, then writes there every module imported.
 """
 
+import asyncio
 import json
 import os
 import sys
@@ -29,3 +32,10 @@ print(
     json.dumps({"import_s": imported - started, "first_response_s": (first or imported) - started}),
     flush=True,
 )
+modules = os.environ.get("LAMBDA_INVOKE_MODULES")
+if modules:
+    loop = asyncio.get_event_loop()  # the loop Mangum ran every invocation on
+    loop.run_until_complete(asyncio.gather(*asyncio.all_tasks(loop), return_exceptions=True))
+    with open(modules, "w", encoding="utf-8") as out:
+        for name, module in sorted(sys.modules.items()):
+            out.write(f"{name}\t{getattr(module, '__file__', None) or ''}\n")
