@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cors_config=_cors(settings),
         openapi_config=_openapi(),
         on_shutdown=[_closer(engine)],
+        state=State({"engine": engine}),
         before_send=[add_security_headers],
         request_max_body_size=settings.max_body_bytes,
         debug=False,

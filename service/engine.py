@@ -408,11 +408,15 @@ class ChatEngine:
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
-    async def close(self) -> None:
-        """Let notifications in flight finish (bounded; the outbox keeps what is cut off), then
-        release the provider and the stores."""
+    async def settle(self) -> None:
+        """Let notifications in flight finish, for at most twice their timeout (the outbox keeps
+        what is cut off): at shutdown, and on Lambda before the container is frozen."""
         with anyio.move_on_after(self.settings.notify_timeout_seconds * 2):
             await self.drain()
+
+    async def close(self) -> None:
+        """Settle background work, then release the provider and the stores."""
+        await self.settle()
         await self.provider.close()
         await self.store.close()
         await self.records.close()

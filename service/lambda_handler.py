@@ -1,19 +1,32 @@
 """AWS Lambda entry point (`service.lambda_handler.handler`): the same app through Mangum.
 
 The app, persona, provider and store are built once per container at import, not per invocation;
-lifespan is off because Mangum would otherwise run it on every invocation.
+lifespan is off because Mangum would otherwise run it on every invocation. Lambda freezes the
+container as soon as the handler returns, so owner notifications a turn queued (normally sent after
+the reply) are delivered before returning: only turns that record a contact or a question wait.
 """
 
 from __future__ import annotations
 
-from typing import cast
+import asyncio
+from typing import Any, cast
 
 from mangum import Mangum
 from mangum.types import ASGI
 
 from service.app import create_app
+from service.engine import ChatEngine
 from service.secrets import with_openai_key
 from service.settings import Settings
 
+_app = create_app(with_openai_key(Settings.from_env(env_file=None)))
+_engine: ChatEngine = _app.state.engine
 # Litestar's typed scope is narrower than Mangum's ASGI protocol; at run time they are the same.
-handler = Mangum(cast(ASGI, create_app(with_openai_key(Settings.from_env(env_file=None)))), lifespan="off")
+_asgi = Mangum(cast(ASGI, _app), lifespan="off")
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """One API Gateway (HTTP API, payload 2.0) invocation."""
+    response: dict[str, Any] = _asgi(event, context)
+    asyncio.get_event_loop().run_until_complete(_engine.settle())  # the loop Mangum ran the request on
+    return response

@@ -158,24 +158,24 @@ def chat(message: str, *, stream: bool = False) -> dict[str, Any]:
 
 
 def openai_paths(fake: FakeOpenAI, visitor: str = "ada") -> list[dict[str, Any]]:
-    """A reply, a streamed reply, a new contact and a new question recorded through tool calls (so
-    the owner is notified: a known `visitor` would not be), and the model failing (rate-limited,
-    then an unreadable reply)."""
+    """A reply, a streamed reply, the model failing (rate-limited, then an unreadable reply), and last
+    a new contact and a new question recorded through tool calls (so the owner is notified: a known
+    `visitor` would not be; last, so no later invocation runs what they left on the loop)."""
     email, question = f"{visitor}@example.com", f"{visitor} asks: cats or dogs?"
     contact = json.dumps({"email": email, "name": visitor.title(), "note": "a platform role"})
     fake.reply("I work at", " Corvina Pay.")
     fake.reply("Streamed", " reply.")
-    fake.tool_call("record_contact", contact, then="Thanks, I passed it on.")
-    fake.tool_call("record_unanswered_question", json.dumps({"question": question}), then="Noted.")
     fake.fail(429)
     fake.malformed()
+    fake.tool_call("record_contact", contact, then="Thanks, I passed it on.")
+    fake.tool_call("record_unanswered_question", json.dumps({"question": question}), then="Noted.")
     return [
         chat("Where do you work?"),
         chat("Where do you work?", stream=True),
-        chat(f"Please email me at {email}"),
-        chat(question, stream=True),
         chat("Are you there?"),
         chat("Hello?"),
+        chat(f"Please email me at {email}"),
+        chat(question, stream=True),
     ]
 
 
@@ -303,10 +303,22 @@ def test_the_openai_provider_streams_calls_tools_and_maps_failures_in_the_packag
     bucket: str,
     fake: FakeOpenAI,
 ) -> None:
-    env = openai_env(moto_s3, bucket, fake, sns_topic(moto_s3))
-    plain, streamed, contact, question, limited, unreadable, *_ = invoke(
+    topic = sns_topic(moto_s3)
+    sqs = boto3.client("sqs", endpoint_url=moto_s3.endpoint, region_name="us-east-1")
+    queue = sqs.create_queue(QueueName="twin-lambda-owner-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns = boto3.client("sns", endpoint_url=moto_s3.endpoint, region_name="us-east-1")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    env = openai_env(moto_s3, bucket, fake, topic)
+    plain, streamed, limited, unreadable, contact, question, *_ = invoke(
         python312, unzipped, runtime, env, openai_paths(fake)
     )
+    # Published before each handler returned: a frozen container would otherwise hold them back.
+    inbox = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    subjects = sorted(json.loads(m["Body"])["Subject"] for m in inbox)
+    assert subjects == ["twin: a question I could not answer", "twin: a visitor wants to get in touch"]
     assert json.loads(plain["body"])["response"] == "I work at Corvina Pay."
     assert streamed["statusCode"] == 200 and "Streamed" in streamed["body"]
     assert json.loads(contact["body"])["response"] == "Thanks, I passed it on."

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import json
 import logging
 import socket
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,6 +26,8 @@ from service.engine import ChatEngine
 from service.notify import OUTBOX, Notifier, SnsChannel, WebhookChannel
 from service.providers import build_provider
 from service.settings import Settings
+from tests.conftest import EXAMPLE_PERSONA
+from tests.support.apigw import http_event
 from tests.support.moto_s3 import MotoS3Server
 
 
@@ -31,12 +37,15 @@ class Receiver:
     def __init__(self) -> None:
         self.bodies: list[dict[str, Any]] = []
         self.status = 200
+        #: Seconds to take before answering (a slow receiver).
+        self.delay = 0.0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 receiver.bodies.append(json.loads(self.rfile.read(length)))
+                time.sleep(receiver.delay)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -225,3 +234,23 @@ def test_webhook_url_must_be_http() -> None:
 
     with pytest.raises(SettingsError, match="TWIN_NOTIFY_WEBHOOK_URL"):
         Settings.from_env({"TWIN_NOTIFY_WEBHOOK_URL": "file:///etc/passwd"}, env_file=None)
+
+
+def test_the_lambda_handler_delivers_before_it_returns(
+    receiver: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lambda freezes the container when the handler returns: a notification still waiting for its
+    receiver then would only finish on a later invocation, if any."""
+    receiver.delay = 0.5
+    for var, value in {
+        "PERSONA_DIR": str(EXAMPLE_PERSONA), "MEMORY_DIR": str(tmp_path), "TWIN_PROVIDER": "offline",
+        "TWIN_NOTIFY_WEBHOOK_URL": receiver.url, "OPENAI_API_KEY_PARAMETER": "",
+    }.items():  # fmt: skip
+        monkeypatch.setenv(var, value)
+    monkeypatch.delitem(sys.modules, "service.lambda_handler", raising=False)
+    lambda_handler = importlib.import_module("service.lambda_handler")
+    body = json.dumps({"message": "Please have Freja write to zed@example.com"})
+    event = http_event("POST", "/chat", body=body, headers={"content-type": "application/json"})
+    response = lambda_handler.handler(event, None)
+    assert response["statusCode"] == 200 and len(receiver.bodies) == 1
+    assert asyncio.run(FileRecordStore(tmp_path / "records").keys(OUTBOX)) == []  # delivered, not pending
