@@ -23,6 +23,7 @@ from service.controllers import CONTROLLERS, WebAssets, WebController
 from service.engine import ChatEngine
 from service.errors import TwinError, handle_app_error, handle_internal
 from service.notify import Notifier
+from service.openapi import ContractSchemas
 from service.providers import ProviderError, build_provider
 from service.security import add_security_headers
 from service.settings import Settings, SettingsError, get_settings
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         cors_config=_cors(settings),
         openapi_config=_openapi(),
+        plugins=[ContractSchemas(settings.max_message_chars)],
         on_shutdown=[_closer(engine)],
         before_send=[add_security_headers],
         request_max_body_size=settings.max_body_bytes,
