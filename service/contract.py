@@ -133,6 +133,8 @@ class DeltaEvent(Response, kw_only=True):
 
 
 class DoneEvent(Response, kw_only=True):
+    """The turn is stored; `response` is the stored reply (see POST /chat/stream on racing retries)."""
+
     session_id: str
     response: str
     reply: ReplyNumber

@@ -55,7 +55,9 @@ class ChatController(Controller):
         description=(
             "Events in order: `session` {session_id}, `delta` {text} for each piece, then `done` "
             "{session_id, response, reply} or `error` {error, detail, retry_after}. A failure before "
-            "the stream starts is a plain error status instead."
+            "the stream starts is a plain error status instead. `done`'s response is the reply as "
+            "stored, the one to show: it differs from the deltas only when another request with the "
+            "same idempotency key (a retry racing this one) stored the turn first."
         ),
         responses={
             **stream_response("The reply as server-sent events"),
