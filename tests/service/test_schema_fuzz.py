@@ -68,6 +68,7 @@ class SeededSession:
 
     def __init__(self, schema: OpenApiSchema) -> None:
         self._chat = schema["/chat"]["POST"]
+        self._read = schema["/conversation/{session_id}"]["GET"]
         self.id = ""
         self.replies = 0
         self.renew()
@@ -91,8 +92,9 @@ class SeededSession:
             return True
         if isinstance(case.body, dict) and isinstance(case.body.get("session_id"), str):
             case.body["session_id"] = self.id
-            if isinstance(case.body.get("reply"), int):
-                case.body["reply"] = 1 + (case.body["reply"] - 1) % self.replies  # a reply that exists
+            reply = case.body.get("reply")
+            if isinstance(reply, int | float) and reply == int(reply):  # 5.0 is an integer to the schema
+                case.body["reply"] = 1 + (int(reply) - 1) % self.replies  # a reply that exists
             return True
         return False
 
@@ -101,7 +103,9 @@ class SeededSession:
         if case.operation.label == "DELETE /conversation/{session_id}" and status == 204:
             self.renew()
         elif case.operation.label in ("POST /chat", "POST /chat/stream") and status == 200:
-            self.replies += 1
+            # Counted, not assumed: a generated idempotency key seen before replays instead.
+            messages = self._read.Case(path_parameters={"session_id": self.id}).call().json()["messages"]
+            self.replies = sum(1 for m in messages if m["role"] == "assistant")
         elif status == 409:
             self.renew()  # full: start another
 
