@@ -17,10 +17,11 @@ or its own timeout, honouring Retry-After.
 
 Afterwards every stored conversation is checked against what its visitor saw succeed: each turn
 stored exactly once, in order, with the reply the visitor got; no user message without its reply;
-no stored conversation that no visitor knows of, unless a first message's attempt timed out before
-its session was named (the known gap of docs/hardening.md). The servers' resident memory (VmRSS),
-threads and open files are sampled every second; the figures replace the "soak" section of
-docs/benchmarks.md. Exits 1 if a check fails or memory grows by 10% or more.
+no stored conversation that no visitor knows of. The spend cap is on (with budgets never reached):
+its day and month counters must hold exactly the tokens of the turns that used the model. The
+servers' resident memory (VmRSS), threads and open files are sampled every second; the figures
+replace the "soak" section of docs/benchmarks.md. Exits 1 if a check fails or memory grows by 10%
+or more.
 """
 
 from __future__ import annotations
@@ -48,10 +49,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 
 from bench.report import write_section
 from memory.file import FileStore
 from memory.model import Conversation
+from memory.records import FileRecordStore
+from service.budget import COLLECTION as BUDGET
+from service.budget import Spend
 from tests.support.fake_openai import CutStream, Fail, FakeOpenAI, Hang, JSONObject, Malformed, Reply, Script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +83,8 @@ HANG_SECONDS = 20.0
 #: twin's slowest success (a hang, a retry, a slow reply), so some retries race their original.
 VISITOR_TIMEOUT = 4.0
 MAX_ATTEMPTS = 10
+#: Token budgets so large the spend cap counts but never steps in.
+NEVER_REACHED = 10**12
 THINK_SECONDS = (0.2, 1.5)
 TURNS_PER_CONVERSATION = (3, 10)
 QUESTIONS = (
@@ -189,6 +196,9 @@ def start_server(name: str, fallback: bool, upstream_url: str, work: Path) -> Se
         "TWIN_RATE_LIMIT_PER_MINUTE": "0",
         "TWIN_SESSION_RATE_LIMIT_PER_MINUTE": "0",
         "TWIN_NEW_SESSIONS_PER_HOUR": "0",
+        # The spend cap counts every turn (its records are checked afterwards) but is never reached.
+        "TWIN_DAILY_TOKEN_BUDGET": str(NEVER_REACHED),
+        "TWIN_MONTHLY_TOKEN_BUDGET": str(NEVER_REACHED),
         "PERSONA_DIR": str(ROOT / "persona"),
         "MEMORY_DIR": str(home / "conversations"),
         "TWIN_WEB_DIR": str(home / "no-web"),
@@ -272,13 +282,6 @@ class Visit:
     server: str
     session_id: str | None = None
     turns: list[Turn] = field(default_factory=list)
-    #: The session a stream's first event named for a first message whose attempt then timed out or
-    #: broke off: retries go there with the same key, so a turn stored after all is replayed.
-    tentative: str | None = None
-    #: Tentative sessions the server then said do not exist (404: retried without one), and first
-    #: attempts on /chat that timed out or lost their connection, whose session was never named.
-    abandoned_sessions: list[str] = field(default_factory=list)
-    unknown_first_attempts: int = 0
 
 
 @dataclass
@@ -291,7 +294,7 @@ class Result:
     retry_after: float | None = None
 
 
-async def post_chat(client: httpx.AsyncClient, body: dict[str, Any], seen: list[str]) -> Result:
+async def post_chat(client: httpx.AsyncClient, body: dict[str, Any]) -> Result:
     response = await client.post("/chat", json=body)
     if response.status_code == 200:
         data = response.json()
@@ -299,8 +302,8 @@ async def post_chat(client: httpx.AsyncClient, body: dict[str, Any], seen: list[
     return _failed(response.status_code, response.headers.get("retry-after"))
 
 
-async def post_stream(client: httpx.AsyncClient, body: dict[str, Any], seen: list[str]) -> Result:
-    """One attempt on /chat/stream; `seen` gets the session id as soon as the first event names it."""
+async def post_stream(client: httpx.AsyncClient, body: dict[str, Any]) -> Result:
+    """One attempt on /chat/stream, read to its `done` or `error` event."""
     async with client.stream("POST", "/chat/stream", json=body) as response:
         if response.status_code != 200:
             await response.aread()
@@ -311,9 +314,7 @@ async def post_stream(client: httpx.AsyncClient, body: dict[str, Any], seen: lis
                 event = line.removeprefix("event:").strip()
             elif line.startswith("data:"):
                 data = json.loads(line.removeprefix("data:").strip())
-                if event == "session":
-                    seen.append(data["session_id"])
-                elif event == "delta":
+                if event == "delta":
                     deltas.append(data["text"])
                 elif event == "done":  # its response is the reply as stored, the one to show
                     replaced = "".join(deltas) != data["response"]
@@ -337,13 +338,12 @@ async def send(
     post = post_chat if endpoint == "/chat" else post_stream
     for _ in range(MAX_ATTEMPTS):
         body: dict[str, Any] = {"message": message, "idempotency_key": turn.key}
-        if visit.session_id or visit.tentative:
-            body["session_id"] = visit.session_id or visit.tentative
-        seen: list[str] = []
+        if visit.session_id:
+            body["session_id"] = visit.session_id
         started = time.perf_counter()
         try:
             async with asyncio.timeout(VISITOR_TIMEOUT):
-                result = await post(client, body, seen)
+                result = await post(client, body)
         except TimeoutError:
             result = Result("timeout")
         except httpx.TransportError:
@@ -351,17 +351,8 @@ async def send(
         turn.attempts.append(Attempt(endpoint, result.outcome, time.perf_counter() - started))
         if result.reply is not None:
             turn.reply = result.reply
-            visit.session_id, visit.tentative = result.session_id, None
+            visit.session_id = result.session_id
             return turn
-        if visit.session_id is None:  # a first message: may the failed attempt have stored a session?
-            if visit.tentative and result.outcome == "http 404":
-                visit.abandoned_sessions.append(visit.tentative)
-                visit.tentative = None
-            elif result.outcome in ("timeout", "connection error", "cut stream"):
-                if seen:
-                    visit.tentative = seen[0]
-                elif not visit.tentative:
-                    visit.unknown_first_attempts += 1
         backoff = rng.uniform(0.3, 1.0)
         await asyncio.sleep(min(result.retry_after or backoff, 5.0))
     return turn
@@ -404,9 +395,8 @@ class Integrity:
     #: Stored although the visitor gave up on the message (after MAX_ATTEMPTS): not an error.
     stored_after_giving_up: int = 0
     given_up: int = 0
-    #: Stored conversations no visitor knows of: a retried first message that had started one.
+    #: Stored conversations no visitor knows of (a retried first message that started a second one).
     orphans: int = 0
-    orphans_explained: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -417,7 +407,7 @@ class Integrity:
             or self.half_stored
             or self.reply_differs
             or self.out_of_order
-            or self.orphans > self.orphans_explained
+            or self.orphans
         )
 
 
@@ -425,11 +415,8 @@ def check(visits: Iterable[Visit], stored: dict[str, Conversation]) -> Integrity
     """Every stored conversation against what its visitor saw succeed."""
     result = Integrity()
     known: set[str] = set()
-    first_messages: dict[str, Visit] = {}
     for visit in visits:
         result.given_up += sum(1 for t in visit.turns if not t.ok)
-        if visit.turns:
-            first_messages[visit.turns[0].key] = visit
         if visit.session_id is None:
             continue
         known.add(visit.session_id)
@@ -438,18 +425,9 @@ def check(visits: Iterable[Visit], stored: dict[str, Conversation]) -> Integrity
         messages = conversation.messages if conversation else ()
         _check_one(result, visit, messages)
     for session_id, conversation in stored.items():
-        if session_id in known:
-            continue
-        result.orphans += 1
-        messages = conversation.messages
-        _check_alternation(result, session_id, messages)
-        keys = [m.idempotency_key for m in messages if m.role == "user"]
-        origin = first_messages.get(keys[0] or "") if len(keys) == 1 else None
-        if origin is not None and (
-            session_id in origin.abandoned_sessions or origin.unknown_first_attempts > 0
-        ):
-            result.orphans_explained += 1
-        else:
+        if session_id not in known:
+            result.orphans += 1
+            _check_alternation(result, session_id, conversation.messages)
             result.problems.append(f"{session_id}: stored, but no visitor was ever told of it")
     return result
 
@@ -504,6 +482,23 @@ async def load_stored(memory_dir: Path) -> dict[str, Conversation]:
     return {c.session_id: c for c in await store.conversations()}
 
 
+async def load_spend(memory_dir: Path) -> tuple[Spend, Spend]:
+    """The spend cap's day and month counters, each summed over the periods the run touched."""
+    records = await FileRecordStore(memory_dir / "records").items(BUDGET)
+    totals = (Spend(), Spend())
+    for key, record in records.items():
+        counter = msgspec.convert(record.value, Spend)
+        total = totals[0] if key.startswith("day-") else totals[1]
+        total.tokens += counter.tokens
+        total.turns += counter.turns
+    return totals
+
+
+def _charged(line: dict[str, Any]) -> bool:
+    """Whether a logged turn was charged: it used the model and was stored (or lost a race)."""
+    return line["error"] is None and line["tokens_in"] + line["tokens_out"] > 0
+
+
 # ------------------------------------------------------------------------------------------- report
 
 
@@ -553,6 +548,7 @@ def render(
     visits: Sequence[Visit],
     integrity: dict[str, Integrity],
     drawn: dict[str, int],
+    spend: dict[str, tuple[Spend, Spend]],
     args: argparse.Namespace,
     active_seconds: float,
 ) -> str:
@@ -565,7 +561,8 @@ def render(
         f"Measured {when}; Python {platform.python_version()} on {platform.system()} "
         f"{platform.machine()}, {os.cpu_count()} CPUs. {args.visitors} visitors for "
         f"{active_seconds / 60:.1f} minutes (seed {args.seed}), half on each of two uvicorn servers "
-        "running the app with file memory and the OpenAI provider (model timeout "
+        "running the app with file memory, rate limits off, the spend cap counting (budgets never "
+        "reached) and the OpenAI provider (model timeout "
         f"{LLM_TIMEOUT:.0f} s, {LLM_RETRIES} retry): `strict` answers a failed model call with 503, "
         "`fallback` answers offline (TWIN_FALLBACK_OFFLINE). Visitors think "
         f"{THINK_SECONDS[0]}-{THINK_SECONDS[1]} s between messages, pick /chat or /chat/stream per "
@@ -622,7 +619,7 @@ def render(
         "Stored conversations checked against what each visitor saw succeed:",
         "",
         "| server | conversations | turns seen answered | turns stored | lost | duplicated "
-        "| half-stored | reply differs | out of order | given up (stored anyway) | orphans (explained) |",
+        "| half-stored | reply differs | out of order | given up (stored anyway) | orphans |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for server in servers:
@@ -630,17 +627,33 @@ def render(
         lines.append(
             f"| {server.name} | {i.conversations} | {i.turns_seen} | {i.turns_stored} | {i.lost} "
             f"| {i.duplicated} | {i.half_stored} | {i.reply_differs} | {i.out_of_order} "
-            f"| {i.given_up} ({i.stored_after_giving_up}) | {i.orphans} ({i.orphans_explained}) |"
+            f"| {i.given_up} ({i.stored_after_giving_up}) | {i.orphans} |"
         )
     lines += [
         "",
         "Lost: answered to the visitor but not stored. Duplicated: stored more than once in the "
         "conversation. Half-stored: a visitor's message without its reply. Reply differs: the stored "
         "reply is not the one the visitor got. Orphans: a stored conversation no visitor was told "
-        "of; explained when a first message's attempt timed out before the visitor learned its "
-        "session (over /chat) and the server went on to answer and store it, so the retry, with the "
-        "same key, started a second conversation. That is the known gap of docs/hardening.md: a "
-        "first message's key cannot yet be looked up, so that question is stored (and billed) twice.",
+        "of (a first message whose attempt timed out, stored again by its retry elsewhere). Given up: "
+        f"messages still unanswered after {MAX_ATTEMPTS} attempts (each may be stored once at most).",
+        "",
+        "The spend cap's counters (records store, budgets never reached) against the tokens of the "
+        "turns the servers logged as having used the model:",
+        "",
+        "| server | turns charged (log) | tokens (log) | day counter turns | tokens | month counter turns "
+        "| tokens | missing |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for server in servers:
+        logged = [line for line in turn_log(server.log) if _charged(line)]
+        tokens = sum(line["tokens_in"] + line["tokens_out"] for line in logged)
+        day, month = spend[server.name]
+        missing = tokens - min(day.tokens, month.tokens)
+        lines.append(
+            f"| {server.name} | {len(logged)} | {tokens} | {day.turns} | {day.tokens} | {month.turns} "
+            f"| {month.tokens} | {missing} |"
+        )
+    lines += [
         "",
         f"Server memory (VmRSS sampled every second; first and last {window:.0f} s compared):",
         "",
@@ -704,19 +717,28 @@ def main(args: argparse.Namespace) -> int:
         integrity = {
             s.name: check(_visits_on(visits, s.name), asyncio.run(load_stored(s.memory_dir))) for s in servers
         }
-        section = render(servers, visits, integrity, drawn, args, active)
+        spend = {s.name: asyncio.run(load_spend(s.memory_dir)) for s in servers}
+        section = render(servers, visits, integrity, drawn, spend, args, active)
+        counted = all(
+            sum(line["tokens_in"] + line["tokens_out"] for line in turn_log(s.log) if _charged(line))
+            == spend[s.name][0].tokens
+            == spend[s.name][1].tokens
+            for s in servers
+        )
         ratios = [memory_row(s, min(60.0, active / 3))[1] for s in servers]
     print(section)
     for name, result in integrity.items():
         for problem in result.problems[:20]:
             print(f"{name}: {problem}", file=sys.stderr)
-    clean = all(i.clean for i in integrity.values())
+    clean = all(i.clean for i in integrity.values()) and counted
     flat = all(ratio < 1.10 for ratio in ratios)
     if args.write:
         write_section("soak", section)
         print("updated docs/benchmarks.md", file=sys.stderr)
     print(
-        f"integrity {'clean' if clean else 'BROKEN'}; memory {'flat' if flat else 'GROWING'}", file=sys.stderr
+        f"integrity {'clean' if clean else 'BROKEN'} (spend {'counted' if counted else 'MISCOUNTED'}); "
+        f"memory {'flat' if flat else 'GROWING'}",
+        file=sys.stderr,
     )
     return 0 if clean and flat else 1
 

@@ -56,11 +56,10 @@ def test_a_turn_given_up_on_may_be_stored_once() -> None:
     assert result.clean and result.stored_after_giving_up == 1
 
 
-def test_a_conversation_no_visitor_knows_is_explained_only_by_a_first_attempt_that_timed_out() -> None:
-    """A first message's attempt timed out but was stored; its retry started the visitor's session."""
+def test_a_conversation_no_visitor_knows_is_an_orphan() -> None:
+    """A first message's attempt timed out but was stored; its retry stored it again elsewhere."""
     first = answered(1)
     history = stored(as_stored(first)) | stored(as_stored(first), session="R" * 32)
-    retried = check([Visit("s", "R" * 32, [first], unknown_first_attempts=1)], history)
-    assert retried.clean and retried.orphans == retried.orphans_explained == 1
-    unexplained = check([Visit("s", "R" * 32, [first])], history)
-    assert unexplained.orphans == 1 and unexplained.orphans_explained == 0 and not unexplained.clean
+    result = check([Visit("s", "R" * 32, [first])], history)
+    assert result.orphans == 1 and not result.clean
+    assert check([Visit("s", "R" * 32, [first])], stored(as_stored(first), session="R" * 32)).clean
