@@ -591,14 +591,14 @@ def render(
             lines.append(f"| {server.name} | {outcome} | {len(values)} | {seconds(values)} |")
     lines += [
         "",
-        "Turns as the servers logged them (`twin.turns`): answered by the model, replayed from memory "
-        "for a retried key, answered offline after a model failure (fallback), failed (503 or an "
-        "`error` event: nothing stored), aborted (the visitor left mid-stream: nothing stored). "
+        "Turns as the servers logged them (`twin.turns`; a retry answered from memory is not logged): "
+        "answered by the model, answered offline after a model failure (fallback), failed (503 or an "
+        "`error` event: nothing stored), aborted (the visitor left mid-reply: nothing stored). "
         "Latencies are the server's own:",
         "",
-        "| server | turns visitors saw answered | turns / s | requests / s | answered | replayed "
+        "| server | turns visitors saw answered | turns / s | requests / s | answered "
         "| fallback | failed | aborted | answered: median s | p95 s | fallback: median s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for server in servers:
         logged = turn_log(server.log)
@@ -610,7 +610,7 @@ def render(
         requests = sum(len(t.attempts) for v in visits if v.server == server.name for t in v.turns)
         lines.append(
             f"| {server.name} | {ok} | {ok / active_seconds:.1f} | {requests / active_seconds:.1f} "
-            f"| {outcomes['answered']} | {outcomes['replayed']} | {outcomes['fallback']} "
+            f"| {outcomes['answered']} | {outcomes['fallback']} "
             f"| {outcomes['error'] - aborted} | {aborted} | {seconds(answered)} "
             f"| {f'{statistics.median(fallback):.2f}' if fallback else '-'} |"
         )
