@@ -24,6 +24,7 @@ from service.controllers import CONTROLLERS, WebAssets, WebController
 from service.engine import ChatEngine
 from service.errors import TwinError, handle_app_error, handle_internal
 from service.notify import Notifier
+from service.openapi import ContractSchemas
 from service.providers import ProviderError, build_provider
 from service.security import add_security_headers
 from service.settings import Settings, SettingsError, get_settings
@@ -49,12 +50,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         cors_config=_cors(settings),
         openapi_config=_openapi(),
+        plugins=[ContractSchemas(settings.max_message_chars)],
         on_shutdown=[_closer(engine)],
         state=State({"engine": engine}),
         before_send=[add_security_headers],
-        request_max_body_size=settings.max_body_bytes,
+        request_max_body_size=body_limit(settings),
         debug=False,
     )
+
+
+#: Most bytes one character of a message can take in a JSON body: an escaped astral character
+#: (`"\ud83d\ude00"`), as Python's `json.dumps` and `requests` send non-ASCII text by default.
+JSON_BYTES_PER_CHAR = 12
+#: Room in a chat body for everything but the message (field names, session id, idempotency key).
+CHAT_BODY_ENVELOPE = 1024
+
+
+def body_limit(settings: Settings) -> int:
+    """The largest request body accepted: TWIN_MAX_BODY_BYTES, raised if need be so that a message
+    within TWIN_MAX_MESSAGE_CHARS is never refused (413) for how its client encoded it."""
+    needed = settings.max_message_chars * JSON_BYTES_PER_CHAR + CHAT_BODY_ENVELOPE
+    return max(settings.max_body_bytes, needed)
 
 
 def build_engine(settings: Settings) -> ChatEngine:

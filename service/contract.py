@@ -133,6 +133,8 @@ class DeltaEvent(Response, kw_only=True):
 
 
 class DoneEvent(Response, kw_only=True):
+    """The turn is stored; `response` is the stored reply (see POST /chat/stream on racing retries)."""
+
     session_id: str
     response: str
     reply: ReplyNumber
@@ -142,6 +144,22 @@ class ErrorEvent(Response, kw_only=True):
     error: str
     detail: str
     retry_after: float | None = None
+
+
+class StreamEvent(Response, kw_only=True):
+    """One server-sent event of POST /chat/stream: its name, and as `data` the JSON of that event's body."""
+
+    event: Literal["session", "delta", "done", "error"]
+    data: str
+
+
+#: Each event of POST /chat/stream and the body its `data` carries, in the order a stream sends them.
+STREAM_EVENTS: dict[str, type[Response]] = {
+    "session": SessionEvent,
+    "delta": DeltaEvent,
+    "done": DoneEvent,
+    "error": ErrorEvent,
+}
 
 
 #: 1 is the twin's first reply in the session; the ceiling only keeps the number sane.

@@ -160,28 +160,35 @@ class Turn:
                     parts.append(note)
                     yield note
                 self.reply = "".join(parts)
-            stored = await self._engine.store.append(
-                self.session_id,
-                (
-                    Message(
-                        role="user",
-                        content=self._request.message,
-                        timestamp=self._received_at,
-                        idempotency_key=self._idempotency_key,
+            # The reply is whole: storing and charging it finish even if the visitor leaves now.
+            with anyio.CancelScope(shield=True):
+                stored = await self._engine.store.append(
+                    self.session_id,
+                    (
+                        Message(
+                            role="user",
+                            content=self._request.message,
+                            timestamp=self._received_at,
+                            idempotency_key=self._idempotency_key,
+                        ),
+                        Message(
+                            role="assistant",
+                            content=self.reply,
+                            timestamp=datetime.now(UTC),
+                            usage=self.usage,
+                        ),
                     ),
-                    Message(
-                        role="assistant", content=self.reply, timestamp=datetime.now(UTC), usage=self.usage
-                    ),
-                ),
-                create=self.is_new,
-            )
-            # Another tab may have added turns, or a concurrent retry of this message stored its reply
-            # first (that one stands): number and reply come from what was stored.
-            self.number, self.reply = _stored_reply(stored.messages, self._idempotency_key) or (
-                _replies(stored.messages),
-                self.reply,
-            )
-            await self._engine.spend_cap.charge(self.usage, estimate_cost(self.provider.model, self.usage))
+                    create=self.is_new,
+                )
+                # Another tab may have added turns, or a concurrent retry of this message stored its
+                # reply first (that one stands): number and reply come from what was stored.
+                self.number, self.reply = _stored_reply(stored.messages, self._idempotency_key) or (
+                    _replies(stored.messages),
+                    self.reply,
+                )
+                await self._engine.spend_cap.charge(
+                    self.usage, estimate_cost(self.provider.model, self.usage)
+                )
         except (ProviderError, StoreError) as exc:
             error = classify_error(exc)
             raise

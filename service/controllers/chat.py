@@ -17,17 +17,26 @@ from service.admission import Admission
 from service.contract import ChatRequest, ChatResponse, DeltaEvent, DoneEvent, ErrorEvent, SessionEvent
 from service.engine import ChatEngine, Turn
 from service.errors import classify, public_message, retry_after
+from service.openapi import error_responses, stream_response
 from service.providers import ProviderError
 
 log = logging.getLogger("twin.chat")
 _encode = msgspec.json.Encoder().encode
+
+#: What either chat route answers before any reply: a bad message, a refused visitor, a failed turn.
+CHAT_ERRORS = (400, 403, 404, 409, 413, 429, 503)
 
 
 class ChatController(Controller):
     path = "/chat"
     tags = ["chat"]
 
-    @post("/", status_code=200, summary="Send a message and get the whole reply")
+    @post(
+        "/",
+        status_code=200,
+        summary="Send a message and get the whole reply",
+        responses=error_responses(*CHAT_ERRORS),
+    )
     async def chat(
         self,
         request: Request[Any, Any, Any],
@@ -45,8 +54,15 @@ class ChatController(Controller):
         summary="Send a message and stream the reply as server-sent events",
         description=(
             "Events in order: `session` {session_id}, `delta` {text} for each piece, then `done` "
-            "{session_id, response, reply} or `error` {error, detail, retry_after}."
+            "{session_id, response, reply} or `error` {error, detail, retry_after}. A failure before "
+            "the stream starts is a plain error status instead. `done`'s response is the reply as "
+            "stored, the one to show: it differs from the deltas only when another request with the "
+            "same idempotency key (a retry racing this one) stored the turn first."
         ),
+        responses={
+            **stream_response("The reply as server-sent events"),
+            **error_responses(*CHAT_ERRORS),
+        },
     )
     async def chat_stream(
         self,

@@ -13,6 +13,7 @@ from service.admission import Admission
 from service.contract import FeedbackRequest, FeedbackResponse
 from service.engine import ChatEngine
 from service.errors import ReplyNotFound
+from service.openapi import error_responses
 
 
 class FeedbackController(Controller):
@@ -27,6 +28,7 @@ class FeedbackController(Controller):
             "`reply` counts the twin's replies in the session from 1. 201 when recorded; 400 for a "
             "malformed body; 404 if the session or that reply does not exist."
         ),
+        responses=error_responses(400, 403, 404, 409, 413, 429, 503),
     )
     async def feedback(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
 import msgspec
@@ -17,6 +18,7 @@ from service.app import create_app
 from service.settings import Settings
 from tests.support.apigw import http_event
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.sse import parse_sse
 
 SECRET_KEY = "sk-test-owner-secret-0123456789"
 
@@ -73,10 +75,24 @@ def test_behind_api_gateway_the_ip_comes_from_the_request_context_not_a_header(s
 
 
 def test_a_body_over_the_limit_is_413(settings: Settings) -> None:
-    with client_for(settings, max_body_bytes=1024) as client:
+    with client_for(settings, max_body_bytes=1024, max_message_chars=50) as client:
         response = client.post("/chat", content=json.dumps({"message": "x" * 2000}),
                                headers={"content-type": "application/json"})  # fmt: skip
     assert response.status_code == 413
+
+
+def test_a_message_within_the_limit_is_never_413_however_its_json_escapes_it(settings: Settings) -> None:
+    """Found while fuzzing with schemathesis: 4000 emoji sent as `json.dumps` does (12 bytes each)
+    made a 48 kB body, over the default 32 kB limit, so a message the schema allows was refused."""
+    assert settings.max_body_bytes < 4000 * 12 and settings.max_message_chars == 4000  # the defaults
+    with client_for(settings) as client:
+        for message in ("\U0001f600" * 4000, "\u00e9" * 4000, "\x01" * 4000):
+            body = json.dumps({"message": message, "idempotency_key": "k" * 64})  # ASCII-escaped
+            response = client.post("/chat", content=body, headers={"content-type": "application/json"})
+            assert response.status_code == 200, (len(body), response.text)
+        too_long = json.dumps({"message": "\U0001f600" * 4001})
+        response = client.post("/chat", content=too_long, headers={"content-type": "application/json"})
+        assert response.status_code == 400 and response.json()["extra"]["error"] == "message_too_long"
 
 
 def test_only_configured_origins_may_chat(settings: Settings) -> None:
@@ -134,6 +150,33 @@ def test_a_retried_message_is_answered_from_memory_not_billed_twice(
     assert again.json() == first.json() and fake.request_count == calls
     assert first.json()["response"] in stream.text
     assert len(history) == 4  # the retried turn is stored once
+
+
+def test_a_retry_racing_its_original_stores_the_turn_once_and_both_answer_with_it(
+    settings: Settings, fake: FakeOpenAI
+) -> None:
+    """The soak bench's case: a visitor timed out and retried a follow-up with the same key while the
+    original still waited for the model; one went over /chat, the other over /chat/stream."""
+    fake.reply("Hello there.")
+    with model(settings, fake) as client:
+        session_id = chat(client, "Hello").json()["session_id"]
+        fake.reply("The first answer.", delay=0.5).reply("The second answer.", delay=0.5)
+        body = {"message": "Where do you work?", "session_id": session_id, "idempotency_key": "k" * 20}
+
+        def plain() -> str:
+            return str(client.post("/chat", json=body).json()["response"])
+
+        def streamed() -> str:
+            events = parse_sse(client.post("/chat/stream", json=body).text)
+            assert events[-1][0] == "done", events
+            return str(events[-1][1]["response"])
+
+        with ThreadPoolExecutor(2) as pool:
+            answers = [future.result() for future in [pool.submit(plain), pool.submit(streamed)]]
+        history = client.get(f"/conversation/{session_id}").json()["messages"]
+    assert fake.request_count == 3  # both called the model: neither had seen the other's turn
+    assert [m["content"] for m in history][2:] == ["Where do you work?", answers[0]]
+    assert answers[0] == answers[1]  # the stream's `done` carries the reply that was kept
 
 
 def test_a_malformed_idempotency_key_is_400(client: TestClient) -> None:  # type: ignore[type-arg]
