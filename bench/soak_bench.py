@@ -591,7 +591,8 @@ def render(
             lines.append(f"| {server.name} | {outcome} | {len(values)} | {seconds(values)} |")
     lines += [
         "",
-        "Turns as the servers logged them (`twin.turns`; a retry answered from memory is not logged): "
+        "Turns as the servers logged them (`twin.turns`; retries answered from memory, `replayed`, "
+        "are left out): "
         "answered by the model, answered offline after a model failure (fallback), failed (503 or an "
         "`error` event: nothing stored), aborted (the visitor left mid-reply: nothing stored). "
         "Latencies are the server's own:",

@@ -54,23 +54,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[_closer(engine)],
         state=State({"engine": engine}),
         before_send=[add_security_headers],
-        request_max_body_size=body_limit(settings),
+        request_max_body_size=settings.max_body_bytes,
         debug=False,
     )
-
-
-#: Most bytes one character of a message can take in a JSON body: an escaped astral character
-#: (`"\ud83d\ude00"`), as Python's `json.dumps` and `requests` send non-ASCII text by default.
-JSON_BYTES_PER_CHAR = 12
-#: Room in a chat body for everything but the message (field names, session id, idempotency key).
-CHAT_BODY_ENVELOPE = 1024
-
-
-def body_limit(settings: Settings) -> int:
-    """The largest request body accepted: TWIN_MAX_BODY_BYTES, raised if need be so that a message
-    within TWIN_MAX_MESSAGE_CHARS is never refused (413) for how its client encoded it."""
-    needed = settings.max_message_chars * JSON_BYTES_PER_CHAR + CHAT_BODY_ENVELOPE
-    return max(settings.max_body_bytes, needed)
 
 
 def build_engine(settings: Settings) -> ChatEngine:

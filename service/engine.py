@@ -139,6 +139,7 @@ class Turn:
         error: str | None = None
         if self._replay is not None:  # a retried message: the stored reply, nothing stored or billed
             self.reply, self.outcome = self._replay, "replayed"
+            self._log(started, started, None)  # logged up front: the retrying client may go away again
             for piece in _WORDS.findall(self.reply):
                 yield piece
             return

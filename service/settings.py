@@ -89,8 +89,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     rate_limit_per_minute: int = 20
     session_rate_limit_per_minute: int = 10
     new_sessions_per_hour: int = 30
-    #: Largest request body accepted (413 above it).
-    max_body_bytes: int = 32_768
+    #: Largest request body accepted (413 above it); at least what a message of `max_message_chars`
+    #: can take as JSON (`body_bytes_needed`).
+    max_body_bytes: int = 49_152
     #: Turns one conversation may hold; a longer one must start afresh (its document stays small).
     max_session_turns: int = 100
     #: Answer offline instead of a 503 when the model fails before its first word.
@@ -174,6 +175,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         for field in ("notify_retry_seconds", "answers_refresh_seconds"):
             if getattr(self, field) < 0:
                 raise SettingsError(f"{_var_of(field)} must be 0 or more, got {getattr(self, field)}")
+        needed = body_bytes_needed(self.max_message_chars)
+        if self.max_body_bytes < needed:
+            raise SettingsError(
+                f"TWIN_MAX_BODY_BYTES must be at least {needed} ({JSON_BYTES_PER_CHAR} bytes per "
+                f"character of TWIN_MAX_MESSAGE_CHARS={self.max_message_chars}, plus "
+                f"{CHAT_BODY_ENVELOPE}), so that no message within the limit is refused for its JSON "
+                f"encoding; got {self.max_body_bytes}"
+            )
         if self.llm_max_retries < 0:
             raise SettingsError(f"TWIN_LLM_MAX_RETRIES must be 0 or more, got {self.llm_max_retries}")
         if self.use_s3 and not self.s3_bucket:
@@ -190,6 +199,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 def _folder(prefix: str) -> str:
     prefix = prefix.strip().strip("/")
     return prefix + "/" if prefix else ""
+
+
+#: Most bytes one character of a message can take in a JSON body: an escaped astral character
+#: (`"\ud83d\ude00"`), as Python's `json.dumps` and `requests` send non-ASCII text by default.
+JSON_BYTES_PER_CHAR = 12
+#: Room in a chat body for everything but the message (field names, session id, idempotency key).
+CHAT_BODY_ENVELOPE = 1024
+
+
+def body_bytes_needed(max_message_chars: int) -> int:
+    """The smallest body limit that never refuses (413) a message within `max_message_chars`."""
+    return max_message_chars * JSON_BYTES_PER_CHAR + CHAT_BODY_ENVELOPE
 
 
 class SettingsError(ValueError):

@@ -15,7 +15,7 @@ from mangum import Mangum
 from mangum.types import ASGI
 
 from service.app import create_app
-from service.settings import Settings
+from service.settings import Settings, SettingsError
 from tests.support.apigw import http_event
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.sse import parse_sse
@@ -75,7 +75,7 @@ def test_behind_api_gateway_the_ip_comes_from_the_request_context_not_a_header(s
 
 
 def test_a_body_over_the_limit_is_413(settings: Settings) -> None:
-    with client_for(settings, max_body_bytes=1024, max_message_chars=50) as client:
+    with client_for(settings, max_body_bytes=1700, max_message_chars=50) as client:
         response = client.post("/chat", content=json.dumps({"message": "x" * 2000}),
                                headers={"content-type": "application/json"})  # fmt: skip
     assert response.status_code == 413
@@ -83,8 +83,8 @@ def test_a_body_over_the_limit_is_413(settings: Settings) -> None:
 
 def test_a_message_within_the_limit_is_never_413_however_its_json_escapes_it(settings: Settings) -> None:
     """Found while fuzzing with schemathesis: 4000 emoji sent as `json.dumps` does (12 bytes each)
-    made a 48 kB body, over the default 32 kB limit, so a message the schema allows was refused."""
-    assert settings.max_body_bytes < 4000 * 12 and settings.max_message_chars == 4000  # the defaults
+    made a 48 kB body, over the then default 32 kB limit, so a message the schema allows was refused."""
+    assert settings.max_message_chars == 4000 and settings.max_body_bytes == 49_152  # the defaults
     with client_for(settings) as client:
         for message in ("\U0001f600" * 4000, "\u00e9" * 4000, "\x01" * 4000):
             body = json.dumps({"message": message, "idempotency_key": "k" * 64})  # ASCII-escaped
@@ -93,6 +93,13 @@ def test_a_message_within_the_limit_is_never_413_however_its_json_escapes_it(set
         too_long = json.dumps({"message": "\U0001f600" * 4001})
         response = client.post("/chat", content=too_long, headers={"content-type": "application/json"})
         assert response.status_code == 400 and response.json()["extra"]["error"] == "message_too_long"
+
+
+def test_a_body_limit_too_small_for_the_message_limit_stops_start_up() -> None:
+    with pytest.raises(SettingsError, match=r"TWIN_MAX_BODY_BYTES must be at least 49024 .*got 32768"):
+        Settings.from_env({"TWIN_MAX_BODY_BYTES": "32768"}, env_file=None)
+    small = {"TWIN_MAX_BODY_BYTES": "2048", "TWIN_MAX_MESSAGE_CHARS": "80"}
+    assert Settings.from_env(small, env_file=None).max_body_bytes == 2048
 
 
 def test_only_configured_origins_may_chat(settings: Settings) -> None:

@@ -119,6 +119,18 @@ def test_each_turn_logs_one_json_line_without_text_or_personal_data(
         assert private not in text
 
 
+def test_a_retry_answered_from_memory_logs_a_replayed_turn_that_cost_nothing(
+    client: TestClient[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    body = {"message": "Where did you study?", "idempotency_key": "logged-0123456789abcdef"}
+    with caplog.at_level(logging.INFO):
+        client.post("/chat", json=body)
+        client.post("/chat", json=body)
+    first, again = turn_lines(caplog)
+    assert (first["outcome"], again["outcome"]) == ("answered", "replayed")
+    assert again["session"] == first["session"] and again["tokens_in"] == again["tokens_out"] == 0
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeOpenAI]:
     with FakeOpenAI(prompt_tokens=1000) as server:
