@@ -123,6 +123,8 @@ class Turn:
         self._capped = capped
         #: Which reply of the session this is (1 = the first): the number POST /feedback takes.
         self.number = number
+        #: Text already sent to the visitor (the parts of the reply streamed so far).
+        self._sent: list[str] = []
         self._received_at = datetime.now(UTC)
 
     async def deltas(self) -> AsyncIterator[str]:
@@ -150,7 +152,7 @@ class Turn:
                 for piece in _WORDS.findall(self.reply):
                     yield piece
             else:
-                parts: list[str] = []
+                parts = self._sent
                 async for item in self._generated(self._request):
                     if first is None:
                         first = time.perf_counter()
@@ -192,12 +194,32 @@ class Turn:
                 )
         except (ProviderError, StoreError) as exc:
             error = classify_error(exc)
+            if self._sent:  # the model had started: its tokens are billed though nothing is stored
+                self._charge_unfinished()
             raise
         except (GeneratorExit, asyncio.CancelledError):
             error = "aborted"  # the visitor went away mid-reply; nothing was stored
+            self._charge_unfinished()
             raise
         finally:
             self._log(started, first, error)
+
+    def _charge_unfinished(self) -> None:
+        """Charge the spend cap for a turn cut short after the model was asked (in the background):
+        the tokens it reported, or an estimate of the prompt and of what was sent, if that is more.
+        Otherwise a visitor dropping streams would spend tokens the cap never counts."""
+        if self.provider.offline:
+            return
+        request = self._request
+        estimate = (
+            estimate_tokens(request.system)
+            + sum(estimate_tokens(turn.content) for turn in request.history)
+            + estimate_tokens(request.message)
+            + estimate_tokens("".join(self._sent))
+        )
+        reported = self.usage.prompt_tokens + self.usage.completion_tokens
+        usage = self.usage if reported >= estimate else Usage(prompt_tokens=estimate)
+        self._engine.spawn(self._engine.spend_cap.charge(usage, estimate_cost(self.provider.model, usage)))
 
     def _log(self, started: float, first: float | None, error: str | None) -> None:
         """One JSON line per turn: what it cost and how it went; no message text, no personal data."""
@@ -416,10 +438,12 @@ class ChatEngine:
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
-    async def settle(self) -> None:
-        """Let notifications in flight finish, for at most twice their timeout (the outbox keeps
-        what is cut off): at shutdown, and on Lambda before the container is frozen."""
-        with anyio.move_on_after(self.settings.notify_timeout_seconds * 2):
+    async def settle(self, within: float | None = None) -> None:
+        """Let background work (notifications, charges) finish, for at most twice the notification
+        timeout or `within` seconds (the outbox keeps what is cut off): at shutdown, and on Lambda
+        before the container is frozen."""
+        limit = self.settings.notify_timeout_seconds * 2
+        with anyio.move_on_after(limit if within is None else max(0.0, min(limit, within))):
             await self.drain()
 
     async def close(self) -> None:

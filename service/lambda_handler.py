@@ -2,8 +2,9 @@
 
 The app, persona, provider and store are built once per container at import, not per invocation;
 lifespan is off because Mangum would otherwise run it on every invocation. Lambda freezes the
-container as soon as the handler returns, so owner notifications a turn queued (normally sent after
-the reply) are delivered before returning: only turns that record a contact or a question wait.
+container as soon as the handler returns, so background work the invocation left on the event loop
+(owner notifications, their periodic retry, a cut-short turn's charge) finishes before returning,
+within the invocation's remaining time less a margin; invocations that left none do not wait.
 """
 
 from __future__ import annotations
@@ -25,8 +26,14 @@ _engine: ChatEngine = _app.state.engine
 _asgi = Mangum(cast(ASGI, _app), lifespan="off")
 
 
+#: Seconds of an invocation's remaining time kept free when settling background work.
+SETTLE_MARGIN_SECONDS = 1.0
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """One API Gateway (HTTP API, payload 2.0) invocation."""
     response: dict[str, Any] = _asgi(event, context)
-    asyncio.get_event_loop().run_until_complete(_engine.settle())  # the loop Mangum ran the request on
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    within = remaining() / 1000 - SETTLE_MARGIN_SECONDS if remaining else None
+    asyncio.get_event_loop().run_until_complete(_engine.settle(within))  # the loop Mangum ran it on
     return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Iterator
@@ -14,9 +15,13 @@ import pytest
 from litestar.testing import TestClient
 
 from memory import StoreUnavailable, Usage
+from memory.file import FileStore
 from memory.records import FileRecordStore, RecordStore
+from persona_sources import load_persona
 from service.app import create_app
 from service.budget import COLLECTION, SpendCap, periods
+from service.engine import ChatEngine
+from service.providers import ProviderError, build_provider
 from service.settings import Settings, SettingsError
 from tests.support.fake_openai import FakeOpenAI
 
@@ -156,3 +161,35 @@ async def test_zero_budgets_leave_the_records_untouched(settings: Settings, fake
         assert "budget" not in client.post("/chat", json={"message": "Hi"}).json()["response"]
         assert "budget" not in client.post("/chat", json={"message": "Hi"}).json()["response"]
     assert await FileRecordStore(settings.records_dir).keys(COLLECTION) == []
+
+
+@pytest.mark.parametrize("cut", ["visitor leaves", "model stream cut"])
+async def test_a_turn_cut_short_after_the_model_started_is_still_charged(
+    settings: Settings, fake: FakeOpenAI, cut: str
+) -> None:
+    """Dropping streams must not spend tokens the cap never counts (nothing is stored for them)."""
+    changed = msgspec.structs.replace(
+        settings, provider="openai", openai_api_key="sk-test", openai_base_url=fake.base_url,
+        model="gpt-fake", llm_max_retries=0, llm_timeout_seconds=5.0,
+    )  # fmt: skip
+    persona = load_persona(changed.persona_dir)
+    records = FileRecordStore(changed.records_dir)
+    engine = ChatEngine(
+        changed, persona, build_provider(changed, persona), FileStore(changed.memory_dir), records=records
+    )
+    if cut == "visitor leaves":
+        fake.reply("I lead ", "payments ", "at Corvina Pay.", delay=0.2)
+    else:
+        fake.cut_stream_after(2, "I lead ", "payments", " at Corvina Pay.")
+    turn = await engine.begin("Where do you work?", None)
+    deltas = turn.deltas()
+    with contextlib.suppress(ProviderError):
+        assert await anext(deltas) == "I lead "
+        await anext(deltas)
+    await deltas.aclose()
+    await engine.drain()
+    counters = await records.items(COLLECTION)
+    assert await engine.store.load(turn.session_id) is None  # nothing stored ...
+    tokens = {record.value["tokens"] for record in counters.values()}
+    assert len(counters) == 2 and len(tokens) == 1 and tokens.pop() > 1000  # ... but the prompt was sent
+    await engine.close()

@@ -432,10 +432,12 @@ def test_page_fits_a_360_pixel_phone(
     assert box is not None and box["x"] + box["width"] <= 360
 
 
-def test_retry_after_a_lost_answer_gets_the_stored_reply_not_a_second_turn(
-    page: Page, app_url: str, card: dict[str, Any], fake: FakeOpenAI
+@pytest.mark.parametrize("again", ["Retry", "Send"])
+def test_sending_again_after_a_lost_answer_gets_the_stored_reply_not_a_second_turn(
+    page: Page, app_url: str, card: dict[str, Any], fake: FakeOpenAI, again: str
 ) -> None:
-    """The server stored the turn but its answer never arrived: Retry sends the same idempotency key."""
+    """The server stored the turn but its answer never arrived: the words sent again (Retry, or Send
+    with the words the page put back) carry the same idempotency key."""
     fake.reply("Stored once.")
     sent: list[dict[str, Any]] = []
 
@@ -451,7 +453,8 @@ def test_retry_after_a_lost_answer_gets_the_stored_reply_not_a_second_turn(
     open_chat(page, app_url, card)
     ask(page, "Will you remember?")
     expect(page.get_by_role("button", name="Retry")).to_be_visible()
-    page.get_by_role("button", name="Retry").click()
+    expect(page.get_by_label("Your message")).to_have_value("Will you remember?")
+    page.get_by_role("button", name=again).click()
     expect(replies(page).last).to_have_text("Stored once.")
     assert fake.request_count == 1  # the retry was answered from memory
     first, retried = sent

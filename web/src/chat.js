@@ -62,6 +62,7 @@ export function mountChat(container, options = {}) {
     replies: 0,
     retry: null,
     waitUntil: 0,
+    unsent: null, // { text, key } of the last message that failed, to send again under the same key
   };
 
   const heading = el(`h${options.headingLevel || 2}`, { class: "tw-name", id: `${id}-name`, text: "Loading…" });
@@ -404,9 +405,11 @@ export function mountChat(container, options = {}) {
     );
   }
 
-  // `key` names this message to the server; the Retry button sends it again with the same key.
-  async function send(text, key = newIdempotencyKey()) {
+  // `key` names this message to the server. The same words sent again after a failure (Retry, or
+  // Send with the words put back) keep their key, so a turn the server stored anyway comes back once.
+  async function send(text, key = null) {
     text = text.trim();
+    key = key ?? (state.unsent?.text === text ? state.unsent.key : newIdempotencyKey());
     if (!text || state.busy || !state.card || Date.now() < state.waitUntil) return;
     if (text.length > limit()) {
       updateCount();
@@ -445,6 +448,7 @@ export function mountChat(container, options = {}) {
       }, key);
       if (frame) cancelAnimationFrame(frame);
       reply = done.response;
+      state.unsent = null;
       paint();
       state.messages += 1;
       // The server numbers the reply (other tabs may share the session); older servers do not.
@@ -461,6 +465,7 @@ export function mountChat(container, options = {}) {
       setSession(previous);
       renderSuggestions();
       expired = error.kind === "not_found" && Boolean(previous);
+      state.unsent = { text, key };
       if (!expired) failed(error, text, key);
     } finally {
       state.busy = false;
@@ -498,6 +503,7 @@ export function mountChat(container, options = {}) {
   // ---------------------------------------------------------------- tools
 
   function newConversation() {
+    state.unsent = null;
     setSession(null);
     clearNotice();
     resetLog();
