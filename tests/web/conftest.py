@@ -19,6 +19,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
@@ -183,6 +184,13 @@ def stored_votes(settings: Settings, session_id: str) -> dict[int, tuple[str, st
     with ThreadPoolExecutor(max_workers=1) as pool:
         votes = pool.submit(asyncio.run, read()).result(timeout=10)
     return {vote.reply: (vote.rating, vote.comment) for vote in votes if vote.session_id == session_id}
+
+
+@pytest.fixture(scope="session")
+def card(app_url: str) -> dict[str, Any]:
+    """The persona card the page shows (`GET /persona`)."""
+    body: dict[str, Any] = httpx.get(f"{app_url}/persona", timeout=10).json()
+    return body
 
 
 @pytest.fixture(scope="session")

@@ -26,12 +26,6 @@ new MutationObserver(() => {
 """
 
 
-@pytest.fixture(scope="module")
-def card(app_url: str) -> dict[str, Any]:
-    body: dict[str, Any] = httpx.get(f"{app_url}/persona", timeout=10).json()
-    return body
-
-
 def open_chat(page: Page, url: str, card: dict[str, Any]) -> None:
     page.goto(url + "/")
     expect(page.get_by_role("heading", level=1)).to_have_text(card["full_name"])

@@ -6,7 +6,6 @@ import json
 import re
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
@@ -28,12 +27,6 @@ new MutationObserver(() => {
   if (window.__snapshots[window.__snapshots.length - 1] !== state) window.__snapshots.push(state);
 }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
 """
-
-
-@pytest.fixture(scope="module")
-def card(app_url: str) -> dict[str, Any]:
-    body: dict[str, Any] = httpx.get(f"{app_url}/persona", timeout=10).json()
-    return body
 
 
 def rating(scope: Page | Locator, reply: int) -> Locator:
