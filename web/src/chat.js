@@ -405,11 +405,8 @@ export function mountChat(container, options = {}) {
     );
   }
 
-  // `key` names this message to the server. The same words sent again after a failure (Retry, or
-  // Send with the words put back) keep their key, so a turn the server stored anyway comes back once.
-  async function send(text, key = null) {
+  async function send(text) {
     text = text.trim();
-    key = key ?? (state.unsent?.text === text ? state.unsent.key : newIdempotencyKey());
     if (!text || state.busy || !state.card || Date.now() < state.waitUntil) return;
     if (text.length > limit()) {
       updateCount();
@@ -421,6 +418,9 @@ export function mountChat(container, options = {}) {
     updateCount();
     input.focus();
     const previous = state.sessionId;
+    // The key names this message to the server. The same words sent again after a failure (Retry, or
+    // Send with the words put back) keep their key, so a turn the server stored anyway comes back once.
+    const idempotencyKey = state.unsent?.text === text ? state.unsent.key : newIdempotencyKey();
     const question = addMessage("user", text, { markdown: false });
     state.messages += 1;
     renderSuggestions();
@@ -445,7 +445,7 @@ export function mountChat(container, options = {}) {
           reply += piece;
           if (!frame) frame = requestAnimationFrame(paint);
         },
-      }, key);
+      }, idempotencyKey);
       if (frame) cancelAnimationFrame(frame);
       reply = done.response;
       state.unsent = null;
@@ -465,8 +465,8 @@ export function mountChat(container, options = {}) {
       setSession(previous);
       renderSuggestions();
       expired = error.kind === "not_found" && Boolean(previous);
-      state.unsent = { text, key };
-      if (!expired) failed(error, text, key);
+      state.unsent = { text, key: idempotencyKey };
+      if (!expired) failed(error, text);
     } finally {
       state.busy = false;
       updateCount();
@@ -482,12 +482,12 @@ export function mountChat(container, options = {}) {
     }
   }
 
-  function failed(error, text, key) {
+  function failed(error, text) {
     // Give the visitor their words back to send again.
     if (!input.value) input.value = text;
     const retry = () => {
       input.value = "";
-      return send(text, key); // if the first attempt was stored after all, its reply comes back
+      return send(text); // same words, same key: if the first attempt was stored, its reply comes back
     };
     if (error.kind === "rate_limited") {
       showNotice(messageFor(error), { kind: "wait" });
