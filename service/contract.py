@@ -53,19 +53,16 @@ class ChatRequest(Request, frozen=True, kw_only=True, forbid_unknown_fields=True
     idempotency_key: IdempotencyKey | None = None
 
 
-ReplyNumber = Annotated[
-    int,
-    Meta(
-        ge=1,
-        description="Which reply of the session this is (1 = the twin's first); what POST /feedback takes.",
-    ),
+#: 1 is the twin's first reply in the session; the ceiling only keeps the number sane.
+ReplyIndex = Annotated[
+    int, Meta(ge=1, le=100_000, description="Which reply: 1 for the twin's first reply in the session.")
 ]
 
 
 class ChatResponse(Response, kw_only=True):
     response: str
     session_id: str
-    reply: ReplyNumber
+    reply: ReplyIndex
 
 
 class RootInfo(Response, kw_only=True):
@@ -137,7 +134,7 @@ class DoneEvent(Response, kw_only=True):
 
     session_id: str
     response: str
-    reply: ReplyNumber
+    reply: ReplyIndex
 
 
 class ErrorEvent(Response, kw_only=True):
@@ -162,10 +159,6 @@ STREAM_EVENTS: dict[str, type[Response]] = {
 }
 
 
-#: 1 is the twin's first reply in the session; the ceiling only keeps the number sane.
-ReplyIndex = Annotated[
-    int, Meta(ge=1, le=100_000, description="Which reply: 1 for the twin's first reply in the session.")
-]
 Rating = Annotated[Literal["up", "down"], Meta(description="Thumbs up or down.")]
 FeedbackComment = Annotated[
     str, Meta(max_length=1000, description="Optional words from the visitor (up to 1000 characters).")
