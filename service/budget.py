@@ -43,6 +43,18 @@ class Period(msgspec.Struct, frozen=True, kw_only=True):
     ends: datetime
 
 
+class PeriodUse(msgspec.Struct, kw_only=True):
+    """How much of a period's token budget all visitors have used (for `twin stats`)."""
+
+    period: PeriodName
+    key: str
+    tokens: int
+    turns: int
+    budget: int
+    cost_usd: float
+    ends: datetime
+
+
 class Exhausted(msgspec.Struct, frozen=True, kw_only=True):
     """A period whose budget is used up, and what it has used."""
 
@@ -101,12 +113,12 @@ class SpendCap:
             if period.key in self._exhausted:
                 return self._exhausted[period.key]
         try:
-            found = await asyncio.gather(*(self.records.get(COLLECTION, p.key) for p in current))
+            counters = await self._counters(current)
         except StoreError as exc:
             log.warning("spend cap not checked, the records store failed: %s", type(exc).__name__)
             return None
-        for period, record in zip(current, found, strict=True):
-            used = _spend(record.value if record else None).tokens
+        for period, spend in counters:
+            used = spend.tokens
             if used >= period.budget:
                 state = Exhausted(period=period, used=used)
                 self._exhausted = {period.key: state}
@@ -141,11 +153,25 @@ class SpendCap:
         except StoreError as exc:
             log.warning("spend of a turn not recorded (%d tokens): %s", tokens, type(exc).__name__)
 
-    async def spent(self) -> dict[PeriodName, tuple[Spend, Period]]:
-        """What each current period has used so far (for `twin stats`)."""
-        current = self._periods()
+    async def spent(self) -> list[PeriodUse]:
+        """What each current period has used so far."""
+        return [
+            PeriodUse(
+                period=period.name,
+                key=period.key,
+                tokens=spend.tokens,
+                turns=spend.turns,
+                budget=period.budget,
+                cost_usd=spend.cost_usd,
+                ends=period.ends,
+            )
+            for period, spend in await self._counters(self._periods())
+        ]
+
+    async def _counters(self, current: list[Period]) -> list[tuple[Period, Spend]]:
+        """Each period with its stored counter (empty when none is stored yet)."""
         found = await asyncio.gather(*(self.records.get(COLLECTION, p.key) for p in current))
-        return {p.name: (_spend(r.value if r else None), p) for p, r in zip(current, found, strict=True)}
+        return [(p, _spend(r.value if r else None)) for p, r in zip(current, found, strict=True)]
 
 
 def capped_note(exhausted: Exhausted, name: str) -> str:

@@ -109,9 +109,9 @@ class Turn:
         self.is_new = is_new
         self.reply = ""
         self.usage = Usage()
-        #: answered, replayed (a retried message), fallback (offline after a model failure) or
-        #: budget (offline because the spend cap is reached).
-        self.outcome = "budget" if capped else "answered"
+        #: answered, replayed (a retried message) or fallback (offline after a model failure); a turn
+        #: answered offline because the spend cap is reached is logged as budget (`capped`).
+        self.outcome = "answered"
         #: The model answering this turn: the engine's, or the offline one when the cap is reached.
         self.provider = provider
         #: Names of the tools the model called in this turn, in order.

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import msgspec
 
 from memory import ConversationStore, Usage
-from service.budget import PeriodName, SpendCap
+from service.budget import PeriodUse, SpendCap
 from service.owner_loop import OwnerLoop
 from service.pricing import estimate_cost
 
@@ -20,17 +20,6 @@ class DayStats(msgspec.Struct, kw_only=True):
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float | None = 0.0
-
-
-class BudgetUse(msgspec.Struct, kw_only=True):
-    """How much of a spend-cap period's token budget all visitors have used."""
-
-    period: PeriodName
-    key: str
-    tokens: int
-    budget: int
-    cost_usd: float
-    ends: datetime
 
 
 class Stats(msgspec.Struct, kw_only=True):
@@ -51,7 +40,7 @@ class Stats(msgspec.Struct, kw_only=True):
     feedback_up: int
     feedback_down: int
     #: The spend cap's current periods (empty when there is no cap).
-    budget: list[BudgetUse] = msgspec.field(default_factory=list)
+    budget: list[PeriodUse] = msgspec.field(default_factory=list)
 
     @property
     def feedback_ratio(self) -> float | None:
@@ -97,13 +86,6 @@ async def compute(
     votes = [v for v in await owner.feedback() if v.at >= start]
     per_day = list(rows.values())
     costs = [r.cost_usd for r in per_day]
-    spent = await cap.spent() if cap is not None else {}
-    budget = [
-        BudgetUse(
-            period=name, key=p.key, tokens=use.tokens, budget=p.budget, cost_usd=use.cost_usd, ends=p.ends
-        )
-        for name, (use, p) in spent.items()
-    ]
     return Stats(
         days=days,
         since=since,
@@ -119,5 +101,5 @@ async def compute(
         open_questions=sum(1 for q in questions if q.status == "open"),
         feedback_up=sum(1 for v in votes if v.rating == "up"),
         feedback_down=sum(1 for v in votes if v.rating == "down"),
-        budget=budget,
+        budget=await cap.spent() if cap is not None else [],
     )

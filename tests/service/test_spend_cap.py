@@ -41,9 +41,10 @@ async def test_concurrent_charges_add_up_exactly(records: RecordStore) -> None:
     await asyncio.gather(
         *(cap.charge(Usage(prompt_tokens=70, completion_tokens=30), 0.001) for _ in range(12))
     )
-    spent = await cap.spent()
-    assert spent["daily"][0].tokens == spent["monthly"][0].tokens == 1200
-    assert spent["daily"][0].turns == 12 and spent["daily"][0].cost_usd == pytest.approx(0.012)
+    daily, monthly = await cap.spent()
+    assert (daily.period, monthly.period) == ("daily", "monthly")
+    assert daily.tokens == monthly.tokens == 1200
+    assert daily.turns == 12 and daily.cost_usd == pytest.approx(0.012)
     assert await records.keys(COLLECTION) == ["day-2026-11-26", "month-2026-11"]
 
 
@@ -70,7 +71,8 @@ async def test_a_hand_edited_counter_does_not_break_turns(records: RecordStore) 
     cap = SpendCap(records, daily_tokens=100, monthly_tokens=0, clock=lambda: NOON)
     assert await cap.exhausted() is None
     await cap.charge(Usage(prompt_tokens=5), None)
-    assert (await cap.spent())["daily"][0].tokens == 5
+    [daily] = await cap.spent()
+    assert daily.period == "daily" and daily.tokens == 5
 
 
 class BrokenRecords(FileRecordStore):
