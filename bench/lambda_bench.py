@@ -25,7 +25,7 @@ import zipfile
 from pathlib import Path
 
 from bench.report import median, write_section
-from service.packaging import (
+from infra.lambda_zip import (
     PackageOptions,
     build_package,
     compile_bytecode,

@@ -19,6 +19,7 @@ from infra.api import HttpApi
 from infra.config import APP_DEFAULTS, DEFAULT_LAMBDA_PACKAGE, read_config
 from infra.frontend import SiteContent, StaticSite
 from infra.function import TwinFunction
+from infra.lambda_zip import PackageError
 from infra.memory_bucket import MemoryBucket
 from infra.naming import Naming
 from infra.notify import OwnerTopic
@@ -34,7 +35,10 @@ naming = Naming(config.project_name, pulumi.get_stack())
 
 # Everything that can fail without the cloud fails first, before any resource is declared.
 files = site_files(resolve(config.web_dir))
-package = lambda_package(config.lambda_package, DEFAULT_LAMBDA_PACKAGE)
+try:
+    package = lambda_package(config.lambda_package, DEFAULT_LAMBDA_PACKAGE)
+except PackageError as exc:  # shown as Pulumi's own error, without a traceback
+    raise pulumi.RunError(str(exc)) from None
 routes = app_routes()
 
 provider = aws.Provider(naming.name("aws"), region=config.region)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pulumi
 
+from infra.lambda_zip import PROJECT_PACKAGES, PackageError
 from service.settings import Settings, SettingsError
 
 #: The repository root: paths in the stack config are relative to it, whatever the working directory.
@@ -20,13 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILD_COMMAND: tuple[str, ...] = (sys.executable, "-m", "service.cli", "package")
 
 #: What the package is built from, besides the persona directory.
-PACKAGE_INPUTS = ("service", "persona_sources", "memory", "pyproject.toml")
+PACKAGE_INPUTS = (*PROJECT_PACKAGES, "pyproject.toml")
 
 _IGNORED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"})
-
-
-class PackageError(pulumi.RunError):
-    """The Lambda package is missing and could not be built."""
 
 
 def package_inputs(root: Path, persona_dir: Path) -> list[Path]:

@@ -21,7 +21,7 @@ def add_commands(subparsers: Any) -> None:
 
 
 def _package(args: argparse.Namespace) -> int:
-    from service.packaging import PackageError, PackageOptions, build_package
+    from infra.lambda_zip import PackageError, PackageOptions, build_package
 
     settings = Settings.from_env()
     options = PackageOptions(

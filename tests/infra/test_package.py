@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pulumi
 import pytest
 
 from infra.package import (
@@ -159,7 +160,7 @@ def test_the_function_updates_exactly_when_the_zip_changes(tmp_path: Path) -> No
 def test_a_missing_custom_package_stops_the_program(
     deploy_stack: Callable[..., Deployment], tmp_path: Path
 ) -> None:
-    with pytest.raises(PackageError, match="does not exist"):
+    with pytest.raises(pulumi.RunError, match="does not exist"):
         deploy_stack("dev", lambdaPackage=str(tmp_path / "missing.zip"))
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 import pytest
 
-from service.packaging import (
+from infra.lambda_zip import (
     KEEP_SOURCES,
     NEVER_IMPORTED,
     PackageOptions,

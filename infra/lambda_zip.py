@@ -1,4 +1,5 @@
-"""`twin package`: a reproducible AWS Lambda zip for the python3.12 runtime, built without Docker.
+"""The Lambda zip: reproducible, for the python3.12 runtime, built without Docker (`twin package`, and
+`pulumi up` when the zip is stale). Build tooling: it is never part of the zip it builds.
 
 Dependencies come from pip for the Lambda platform (`--platform manylinux2014_* --python-version
 3.12 --only-binary=:all: --implementation cp`); the project's packages and the compiled persona are
@@ -25,6 +26,7 @@ from persona_sources.compiled import COMPILED_NAME, write_compiled
 from persona_sources.compose import compose_sources
 
 REPO = Path(__file__).resolve().parent.parent
+#: The project's packages the zip carries (the one list: `infra.package` watches the same ones).
 PROJECT_PACKAGES = ("service", "persona_sources", "memory")
 Arch = Literal["x86_64", "arm64"]
 PLATFORMS: dict[Arch, str] = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
