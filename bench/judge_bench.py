@@ -15,12 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import msgspec
-
 from bench.report import median, write_section
-from service.app import build_engine
+from service.app import build_twin
 from service.settings import Settings
 from tests.support.fake_openai import FakeOpenAI, Reply
+from tests.support.settings import settings_for, tweak
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER = ("I lead the internal ", "developer platform ", "at Corvina Pay.")
@@ -32,19 +31,25 @@ async def turn(
     fake: FakeOpenAI, settings: Settings, scripts: list[tuple[str, ...]], delay: float
 ) -> tuple[float, int]:
     fake.push(*(Reply(pieces=p, delay=delay) for p in scripts))
-    engine = build_engine(settings)
+    twin = build_twin(settings)
     started = time.perf_counter()
-    result = await engine.reply("What do you do at Corvina Pay?", None)
+    result = await twin.engine.reply("What do you do at Corvina Pay?", None)
     elapsed = time.perf_counter() - started
-    await engine.provider.close()
-    return elapsed, result.usage.prompt_tokens + result.usage.completion_tokens
+    await twin.close()
+    return elapsed, result.usage.total
 
 
 async def main_async(turns: int, delay: float) -> str:
     with FakeOpenAI() as fake, tempfile.TemporaryDirectory() as memory:
-        base = Settings(persona_dir=ROOT / "persona", memory_dir=Path(memory), openai_api_key="sk-bench",
-                        openai_base_url=fake.base_url, model="gpt-fake", llm_max_retries=0)  # fmt: skip
-        judged = msgspec.structs.replace(base, judge_replies=True)
+        base = settings_for(
+            PERSONA_DIR=ROOT / "persona",
+            MEMORY_DIR=Path(memory),
+            OPENAI_API_KEY="sk-bench",
+            OPENAI_BASE_URL=fake.base_url,
+            TWIN_MODEL="gpt-fake",
+            TWIN_LLM_MAX_RETRIES=0,
+        )
+        judged = tweak(base, TWIN_JUDGE=True)
         subjects = {
             "judge off": (base, [ANSWER]),
             "judge on, reply approved": (judged, [ANSWER, APPROVE]),

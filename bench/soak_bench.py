@@ -52,11 +52,10 @@ import httpx
 import msgspec
 
 from bench.report import write_section
-from memory.file import FileStore
+from memory import file_memory
 from memory.model import Conversation
-from memory.records import FileRecordStore
-from service.budget import COLLECTION as BUDGET
-from service.budget import Spend
+from service.chat.budget import COLLECTION as BUDGET
+from service.chat.budget import Spend
 from tests.support.fake_openai import CutStream, Fail, FakeOpenAI, Hang, JSONObject, Malformed, Reply, Script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -478,13 +477,13 @@ def _check_one(result: Integrity, visit: Visit, messages: Sequence[Any]) -> None
 
 
 async def load_stored(memory_dir: Path) -> dict[str, Conversation]:
-    store = FileStore(memory_dir)
+    store = file_memory(memory_dir).conversations
     return {c.session_id: c for c in await store.conversations()}
 
 
 async def load_spend(memory_dir: Path) -> tuple[Spend, Spend]:
     """The spend cap's day and month counters, each summed over the periods the run touched."""
-    records = await FileRecordStore(memory_dir / "records").items(BUDGET)
+    records = await file_memory(memory_dir).records.items(BUDGET)
     totals = (Spend(), Spend())
     for key, record in records.items():
         counter = msgspec.convert(record.value, Spend)

@@ -33,7 +33,7 @@ from typing import Any
 import boto3
 
 from bench.report import write_section
-from memory import Conversation, ConversationStore, Message, Usage, Versioned, new_session_id
+from memory import ConversationStore, Document, Message, ReplyTokens, Store, new_session_id
 from memory.file import FileStore
 from memory.s3 import S3Store
 from tests.support.moto_s3 import FAKE_CREDENTIALS, MotoS3Server
@@ -73,34 +73,35 @@ class Result:
     run_medians_ms: list[float] = field(default_factory=list)
 
 
-def counted(store: ConversationStore, counts: Counts) -> ConversationStore:
-    """Count the store's primitive operations (and, on S3, its HTTP requests) without changing them."""
-    read, write = store._read, store._write
+def counted(store: Store, counts: Counts) -> ConversationStore:
+    """Conversations on `store`, counting its primitive reads and writes (and, on S3, its HTTP requests)
+    without changing them."""
+    read, write = store._get, store._put
 
-    async def counting_read(session_id: str) -> Versioned | None:
+    async def counting_read(key: str) -> Document | None:
         counts.reads += 1
-        return await read(session_id)
+        return await read(key)
 
-    async def counting_write(conversation: Conversation, expected: str | None) -> str:
+    async def counting_write(key: str, raw: bytes, expected: str | None) -> str:
         counts.writes += 1
-        return await write(conversation, expected)
+        return await write(key, raw, expected)
 
-    store._read = counting_read  # type: ignore[method-assign]
-    store._write = counting_write  # type: ignore[method-assign]
+    store._get = counting_read  # type: ignore[method-assign]
+    store._put = counting_write  # type: ignore[method-assign]
     if isinstance(store, S3Store):
 
         def count_request(**_: Any) -> None:
             counts.http += 1
 
         store.client.meta.events.register("before-send.s3", count_request)
-    return store
+    return ConversationStore(store)
 
 
 def turn(n: int) -> tuple[Message, Message]:
     now = datetime.now(UTC)
     return (
         Message(role="user", content=f"{n}: {QUESTION}", timestamp=now),
-        Message(role="assistant", content=ANSWER, timestamp=now, usage=Usage(prompt_tokens=900)),
+        Message(role="assistant", content=ANSWER, timestamp=now, usage=ReplyTokens(prompt_tokens=900)),
     )
 
 

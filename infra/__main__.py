@@ -46,8 +46,8 @@ opts = pulumi.ResourceOptions(providers=[provider])
 
 memory = MemoryBucket(
     naming,
-    prefix=APP_DEFAULTS.s3_prefix,
-    records_prefix=APP_DEFAULTS.s3_records_prefix,
+    prefix=APP_DEFAULTS.storage.s3_prefix,
+    records_prefix=APP_DEFAULTS.storage.s3_records_prefix,
     retention_days=config.memory_retention_days,
     protect=config.protect_memory,
     opts=opts,

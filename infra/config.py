@@ -46,12 +46,12 @@ class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
 
     region: str
     project_name: str = "twin"
-    model: str = APP_DEFAULTS.model
+    model: str = APP_DEFAULTS.model.name
     lambda_timeout: int = 30
     lambda_memory: int = 512
     throttle_burst_limit: int = 10
     throttle_rate_limit: float = 5.0
-    memory_retention_days: int = APP_DEFAULTS.retention_days
+    memory_retention_days: int = APP_DEFAULTS.storage.retention_days
     log_retention_days: int = 14
     cors_origins: tuple[str, ...] = ()
     cloudfront: bool = False
@@ -59,8 +59,8 @@ class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     lambda_package: str = DEFAULT_LAMBDA_PACKAGE
     web_dir: str = DEFAULT_WEB_DIR
     #: Model tokens all visitors may use per UTC day / calendar month before the twin answers offline.
-    daily_token_budget: int = APP_DEFAULTS.daily_token_budget
-    monthly_token_budget: int = APP_DEFAULTS.monthly_token_budget
+    daily_token_budget: int = APP_DEFAULTS.limits.daily_token_budget
+    monthly_token_budget: int = APP_DEFAULTS.limits.monthly_token_budget
     #: Subscribed by email to the stack's notification topic (new contacts and questions); optional.
     owner_email: str | None = None
 

@@ -14,19 +14,11 @@ from infra.naming import Naming
 from infra.notify import OwnerTopic
 from infra.package import source_code_hash
 from infra.secret import ApiKeySecret
-from service.settings import ENV_VARS
+from service.settings import env_var
 
 RUNTIME = "python3.12"
 HANDLER = "service.lambda_handler.handler"
 ARCHITECTURE = "x86_64"
-
-
-def env_var(field: str) -> str:
-    """The environment variable the app reads `Settings.<field>` from (never spelled out twice)."""
-    names = [var for var, name in ENV_VARS.items() if name == field]
-    if len(names) != 1:
-        raise KeyError(f"service.settings.ENV_VARS has no variable for Settings.{field}")
-    return names[0]
 
 
 def lambda_environment(
@@ -41,21 +33,21 @@ def lambda_environment(
 ) -> dict[str, pulumi.Input[str]]:
     """The twin's settings on Lambda: S3 memory, the front end's origin, the model, the key's parameter."""
     env: dict[str, pulumi.Input[str]] = {
-        env_var("use_s3"): "true",
-        env_var("s3_bucket"): bucket,
-        env_var("s3_prefix"): prefix,
-        env_var("s3_records_prefix"): records_prefix,
-        env_var("retention_days"): str(config.memory_retention_days),
-        env_var("cors_origins"): cors_origins,
-        env_var("model"): config.model,
-        env_var("daily_token_budget"): str(config.daily_token_budget),
-        env_var("monthly_token_budget"): str(config.monthly_token_budget),
-        env_var("provider"): "openai" if key_parameter is not None else "offline",
+        env_var("storage.use_s3"): "true",
+        env_var("storage.s3_bucket"): bucket,
+        env_var("storage.s3_prefix"): prefix,
+        env_var("storage.s3_records_prefix"): records_prefix,
+        env_var("storage.retention_days"): str(config.memory_retention_days),
+        env_var("web.cors_origins"): cors_origins,
+        env_var("model.name"): config.model,
+        env_var("limits.daily_token_budget"): str(config.daily_token_budget),
+        env_var("limits.monthly_token_budget"): str(config.monthly_token_budget),
+        env_var("model.provider"): "openai" if key_parameter is not None else "offline",
     }
     if key_parameter is not None:
-        env[env_var("openai_api_key_parameter")] = key_parameter
+        env[env_var("model.api_key_parameter")] = key_parameter
     if topic_arn is not None:
-        env[env_var("notify_sns_topic_arn")] = topic_arn
+        env[env_var("notify.sns_topic_arn")] = topic_arn
     return env
 
 

@@ -10,7 +10,7 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from service.app import create_app
-from service.settings import Settings
+from service.settings import ModelSettings, Settings, StorageSettings, WebSettings
 
 #: The example persona shipped with the repository: enough to build the app and read its routes.
 EXAMPLE_PERSONA = Path(__file__).resolve().parent.parent / "persona"
@@ -40,10 +40,10 @@ def app_routes() -> list[ApiRoute]:
     with tempfile.TemporaryDirectory() as memory:
         settings = Settings(
             persona_dir=EXAMPLE_PERSONA,
-            memory_dir=Path(memory),
-            web_dir=Path(memory) / "no-front-end",
-            provider="offline",
             log_level="WARNING",
+            model=ModelSettings(provider="offline"),
+            storage=StorageSettings(memory_dir=Path(memory)),
+            web=WebSettings(web_dir=Path(memory) / "no-front-end"),
         )
         return routes_of(create_app(settings))
 

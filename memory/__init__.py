@@ -1,8 +1,8 @@
-"""Conversation memory: one async store interface; backends in `memory.file` and `memory.s3`."""
+"""Memory: one namespaced document store (file or S3) with conversations and records built on it."""
 
 from __future__ import annotations
 
-from memory.base import ConversationStore, Versioned
+from memory.conversations import ConversationStore, Versioned
 from memory.errors import (
     ConflictError,
     InvalidSessionId,
@@ -11,21 +11,30 @@ from memory.errors import (
     StoreUnavailable,
 )
 from memory.keys import new_session_id, retry_session_id, validate_session_id
-from memory.model import Conversation, ConversationSummary, Message, Usage
+from memory.model import Conversation, ConversationSummary, Message, ReplyTokens
+from memory.open import Memory, file_memory, s3_memory
+from memory.records import RecordStore
+from memory.store import Document, Store
 
 __all__ = [
     "ConflictError",
     "Conversation",
     "ConversationStore",
     "ConversationSummary",
+    "Document",
     "InvalidSessionId",
+    "Memory",
     "Message",
+    "RecordStore",
+    "ReplyTokens",
     "SessionNotFound",
+    "Store",
     "StoreError",
     "StoreUnavailable",
-    "Usage",
     "Versioned",
+    "file_memory",
     "new_session_id",
     "retry_session_id",
+    "s3_memory",
     "validate_session_id",
 ]

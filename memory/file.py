@@ -1,30 +1,126 @@
-"""File backend: one JSON document per session, replaced atomically, guarded by a lock file."""
+"""File backend: one JSON file per document, replaced atomically, guarded by a lock file.
+
+A key `a/b` is the file `<root>/a/b.json`. Writes go to a temporary file that is fsynced and then
+`os.replace`d over the old one, so a crash leaves either the old or the new document, never a torn
+one; a per-document `flock` makes compare-and-swap safe across threads and processes. Every call runs
+in a worker thread through `_run`, the one place an OS error becomes `StoreUnavailable`.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
+import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import anyio.to_thread
-import msgspec
 
-from memory.base import ConversationStore, Versioned
 from memory.errors import ConflictError, StoreUnavailable
-from memory.keys import is_session_id, validate_session_id
-from memory.model import Conversation
+from memory.store import Document, Store, is_segment
 
-_encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(Conversation)
+log = logging.getLogger("twin.memory")
+
+T = TypeVar("T")
+
+#: What a visitor reads when the medium fails; details go to the log only.
+UNAVAILABLE = "memory unavailable, try again"
+#: Lock files live here, mirroring the documents' keys, so listings never see them.
+LOCKS = ".locks"
 
 
 def content_version(raw: bytes) -> str:
     """A document's version: a hash of its bytes, so any change is a new version."""
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+class FileStore(Store):
+    """Documents under `root`; see the module docstring for the layout and guarantees."""
+
+    kind = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def location(self) -> str:
+        return str(self.root / self.namespace)
+
+    def _path(self, key: str) -> Path:
+        return self.root / f"{key}.json"
+
+    async def _run(self, fn: Callable[..., T], *args: object) -> T:
+        """Run one file operation in a worker thread; any OS failure is StoreUnavailable (logged)."""
+        try:
+            return await anyio.to_thread.run_sync(functools.partial(fn, *args))
+        except OSError as exc:
+            log.warning("file store %s failed: %s (%s)", self.root, type(exc).__name__, exc.strerror)
+            raise StoreUnavailable(UNAVAILABLE) from exc
+
+    async def _get(self, key: str) -> Document | None:
+        return await self._run(self._get_sync, key)
+
+    async def _put(self, key: str, raw: bytes, expected_version: str | None) -> str:
+        return await self._run(self._put_sync, key, raw, expected_version)
+
+    async def _delete(self, key: str, expected_version: str | None) -> bool:
+        return await self._run(self._delete_sync, key, expected_version)
+
+    async def _list(self, folder: str) -> list[str]:
+        return await self._run(self._list_sync, folder)
+
+    def _get_sync(self, key: str) -> Document | None:
+        try:
+            raw = self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        return Document(raw, content_version(raw))
+
+    def _put_sync(self, key: str, raw: bytes, expected_version: str | None) -> str:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._locked(key):
+            if _version_of(path) != expected_version:
+                raise ConflictError("the document changed while it was being written")
+            write_atomically(path, raw)
+        return content_version(raw)
+
+    def _delete_sync(self, key: str, expected_version: str | None) -> bool:
+        path = self._path(key)
+        if not path.parent.is_dir():
+            return False
+        with self._locked(key):
+            # A writer killed mid-write leaves its temp file behind; it holds the visitor's words too.
+            for leftover in path.parent.glob(f".{path.stem}.*.tmp"):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+            current = _version_of(path)
+            if current is None or (expected_version is not None and current != expected_version):
+                return False
+            path.unlink()
+            fsync_dir(path.parent)
+            return True
+
+    def _list_sync(self, folder: str) -> list[str]:
+        directory = self.root / folder
+        if not directory.is_dir():
+            return []
+        return [p.stem for p in directory.glob("*.json") if is_segment(p.stem)]
+
+    def _locked(self, key: str) -> contextlib.AbstractContextManager[None]:
+        return locked(self.root / LOCKS / f"{key}.lock")
+
+
+def _version_of(path: Path) -> str | None:
+    try:
+        return content_version(path.read_bytes())
+    except FileNotFoundError:
+        return None
 
 
 @contextlib.contextmanager
@@ -37,94 +133,6 @@ def locked(lock_file: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-class FileStore(ConversationStore):
-    """Conversations under `root` as `<session_id>.json`.
-
-    Writes go to a temporary file that is fsynced and then `os.replace`d over the old one, so a
-    crash leaves either the old or the new document, never a torn one. A per-session `flock`
-    makes compare-and-swap safe across threads and processes.
-    """
-
-    kind = "local"
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self._locks = self.root / ".locks"
-
-    @property
-    def location(self) -> str:
-        return str(self.root)
-
-    def _path(self, session_id: str) -> Path:
-        return self.root / f"{validate_session_id(session_id)}.json"
-
-    def _locked(self, session_id: str) -> contextlib.AbstractContextManager[None]:
-        return locked(self._locks / f"{session_id}.lock")
-
-    def _read_sync(self, session_id: str) -> Versioned | None:
-        try:
-            raw = self._path(session_id).read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise StoreUnavailable("memory unavailable, try again") from exc
-        try:
-            conversation = _decoder.decode(raw)
-        except msgspec.DecodeError as exc:
-            raise StoreUnavailable(f"stored conversation {session_id} cannot be decoded") from exc
-        return Versioned(conversation, content_version(raw))
-
-    def _write_sync(self, conversation: Conversation, expected_version: str | None) -> str:
-        path = self._path(conversation.session_id)
-        raw = _encoder.encode(conversation)
-        with self._locked(conversation.session_id):
-            try:
-                current = content_version(path.read_bytes())
-            except FileNotFoundError:
-                current = None
-            if current != expected_version:
-                raise ConflictError("conversation changed while it was being written")
-            write_atomically(path, raw)
-        return content_version(raw)
-
-    def _remove_sync(self, session_id: str, expected_version: str | None) -> bool:
-        path = self._path(session_id)
-        with self._locked(session_id):
-            # A writer killed mid-write leaves its temp file behind; it holds the visitor's words too.
-            for leftover in self.root.glob(f".{session_id}.*.tmp"):
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
-            try:
-                if expected_version is not None and content_version(path.read_bytes()) != expected_version:
-                    return False
-                path.unlink()
-            except FileNotFoundError:
-                return False
-            fsync_dir(self.root)
-            return True
-
-    def _ids_sync(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        return [p.stem for p in self.root.glob("*.json") if is_session_id(p.stem)]
-
-    def _ensure_root(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-
-    async def _read(self, session_id: str) -> Versioned | None:
-        return await anyio.to_thread.run_sync(self._read_sync, session_id)
-
-    async def _write(self, conversation: Conversation, expected_version: str | None) -> str:
-        await anyio.to_thread.run_sync(self._ensure_root)
-        return await anyio.to_thread.run_sync(self._write_sync, conversation, expected_version)
-
-    async def _remove(self, session_id: str, expected_version: str | None = None) -> bool:
-        return await anyio.to_thread.run_sync(self._remove_sync, session_id, expected_version)
-
-    async def _session_ids(self) -> list[str]:
-        return await anyio.to_thread.run_sync(self._ids_sync)
 
 
 def write_atomically(path: Path, raw: bytes) -> None:

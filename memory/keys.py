@@ -45,3 +45,8 @@ def validate_session_id(session_id: str) -> str:
     if not is_session_id(session_id):
         raise InvalidSessionId("session_id is malformed: expected the 32-character id the server issued")
     return session_id
+
+
+def session_hash(session_id: str) -> str:
+    """A session id as logs may carry it: linkable within the logs, useless as a session."""
+    return hashlib.sha256(session_id.encode()).hexdigest()[:16]

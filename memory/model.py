@@ -13,8 +13,8 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Usage(msgspec.Struct, frozen=True, kw_only=True):
-    """Tokens one model call consumed, as the provider reported (or estimated) them."""
+class ReplyTokens(msgspec.Struct, frozen=True, kw_only=True):
+    """What a stored reply cost in model tokens (the stored shape of a provider's usage report)."""
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -26,7 +26,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     role: Literal["user", "assistant"]
     content: str
     timestamp: datetime
-    usage: Usage | None = None
+    usage: ReplyTokens | None = None
     #: On user messages: the client's idempotency key, so a retried message is answered from memory.
     idempotency_key: str | None = None
 

@@ -1,4 +1,4 @@
-"""S3 backends: conversations and records as JSON objects, guarded by S3 conditional writes, not locks."""
+"""S3 backend: documents as JSON objects in one bucket, guarded by S3 conditional writes, not locks."""
 
 from __future__ import annotations
 
@@ -9,15 +9,11 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 import boto3
-import msgspec
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from memory.base import ConversationStore, Versioned
 from memory.errors import ConflictError, StoreError, StoreUnavailable
-from memory.keys import is_session_id, validate_session_id
-from memory.model import Conversation
-from memory.records import RecordStore, is_record_key, validate_collection, validate_key
+from memory.store import Document, Store, is_segment, namespace_of
 
 log = logging.getLogger("twin.memory")
 
@@ -37,37 +33,25 @@ _CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"}
 #: lag) reject them as unknown, which would turn every write into a 503: refuse to start instead.
 REQUIRED_PARAMETERS = {"PutObject": ("IfMatch", "IfNoneMatch"), "DeleteObject": ("IfMatch",)}
 
-_encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder(Conversation)
 
-
-def normalise_prefix(prefix: str) -> str:
-    """`conversations` and `conversations/` both mean the folder; an empty prefix is the bucket root."""
-    prefix = prefix.strip().lstrip("/")
-    return prefix if not prefix or prefix.endswith("/") else prefix + "/"
-
-
-class S3Bucket:
-    """What both S3 backends share: one bucket and prefix, one client, conditional JSON objects.
+class S3Store(Store):
+    """Documents as `<prefix><key>.json` objects in one bucket, guarded by S3 conditional writes.
 
     S3 evaluates `If-None-Match: *` (create) and `If-Match: <etag>` (update) atomically, so any
     number of processes can write without locks: the loser gets 412 (ConflictError) and re-reads.
     Each PUT replaces the whole object, so a failed or interrupted request leaves the previous version.
 
-    boto3 is synchronous; every call runs in a worker thread so the event loop never waits on S3.
-    The endpoint comes from boto3's own configuration (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`)
-    unless `endpoint_url` is given.
+    boto3 is synchronous; every call runs in a worker thread so the event loop never waits on S3, and
+    `call_s3` is the one place its failures are mapped. The endpoint comes from boto3's own
+    configuration (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`) unless `endpoint_url` is given.
     """
 
-    #: What a lost race or a failure names in its message ("conversation changed ...").
-    what: str
-    #: Where the objects live in the bucket unless a prefix is given.
-    default_prefix: str
+    kind = "s3"
 
     def __init__(
         self,
         bucket: str,
-        prefix: str | None = None,
+        prefix: str = "",
         *,
         timeout_seconds: float = 5.0,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
@@ -75,9 +59,9 @@ class S3Bucket:
         client: Any = None,
     ) -> None:
         if not bucket:
-            raise ValueError(f"{type(self).__name__} needs a bucket name")
+            raise ValueError("S3Store needs a bucket name")
         self.bucket = bucket
-        self.prefix = normalise_prefix(self.default_prefix if prefix is None else prefix)
+        self.namespace = namespace_of(prefix)
         self._client = client or s3_client(
             timeout_seconds=timeout_seconds, max_attempts=max_attempts, endpoint_url=endpoint_url
         )
@@ -85,42 +69,44 @@ class S3Bucket:
 
     @property
     def client(self) -> Any:
-        """The boto3 client (shared by every call; boto3 clients are thread-safe)."""
+        """The boto3 client (shared by every view and call; boto3 clients are thread-safe)."""
         return self._client
 
     @property
     def location(self) -> str:
-        return f"s3://{self.bucket}/{self.prefix}"
+        return f"s3://{self.bucket}/{self.namespace}"
 
     async def close(self) -> None:
         await anyio.to_thread.run_sync(self._client.close)
 
-    async def _call(self, operation: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
-        return await call_s3(self.bucket, operation, fn, self.what, **kwargs)
+    def object_key(self, key: str) -> str:
+        """The object key of a document in this view; its segments are validated first."""
+        return f"{self._full(key)}.json"
 
-    async def _get_object(self, key: str) -> tuple[bytes, str] | None:
-        """The object's bytes and ETag, or None when it does not exist."""
+    async def _call(self, operation: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        return await call_s3(self.bucket, operation, fn, **kwargs)
+
+    async def _get(self, key: str) -> Document | None:
         try:
-            return await self._call("GetObject", self._get_body, Bucket=self.bucket, Key=key)
+            return await self._call("GetObject", self._get_body, Bucket=self.bucket, Key=f"{key}.json")
         except Missing:
             return None
 
-    def _get_body(self, **kwargs: Any) -> tuple[bytes, str]:
+    def _get_body(self, **kwargs: Any) -> Document:
         """GET and read the body in the same worker thread (the read can time out too)."""
         response = self._client.get_object(**kwargs)
         with response["Body"] as body:
-            return body.read(), str(response["ETag"])
+            return Document(body.read(), str(response["ETag"]))
 
-    async def _put_object(self, key: str, body: bytes, expected_version: str | None) -> str:
-        """PUT if the object is still at `expected_version` (None: must not exist). Returns the ETag."""
+    async def _put(self, key: str, raw: bytes, expected_version: str | None) -> str:
         condition = {"IfNoneMatch": "*"} if expected_version is None else {"IfMatch": expected_version}
         try:
             response = await self._call(
                 "PutObject",
                 self._client.put_object,
                 Bucket=self.bucket,
-                Key=key,
-                Body=body,
+                Key=f"{key}.json",
+                Body=raw,
                 ContentType="application/json",
                 **condition,
             )
@@ -128,101 +114,41 @@ class S3Bucket:
             if expected_version is None:
                 raise StoreUnavailable(UNAVAILABLE) from exc
             # If-Match on an object deleted since we read it: re-read (and find it gone)
-            raise ConflictError(f"{self.what} was deleted while it was being written") from exc
+            raise ConflictError("the document was deleted while it was being written") from exc
         return str(response["ETag"])
 
-    async def _delete_object(self, key: str, expected_version: str | None) -> bool:
-        """Delete, only if still at `expected_version` when one is given. Returns whether it was there."""
+    async def _delete(self, key: str, expected_version: str | None) -> bool:
         condition: dict[str, str] = {}
         if expected_version is None:
             try:
-                await self._call("HeadObject", self._client.head_object, Bucket=self.bucket, Key=key)
+                await self._call(
+                    "HeadObject", self._client.head_object, Bucket=self.bucket, Key=f"{key}.json"
+                )
             except Missing:
                 return False
         else:
             condition = {"IfMatch": expected_version}
         try:
             await self._call(
-                "DeleteObject", self._client.delete_object, Bucket=self.bucket, Key=key, **condition
+                "DeleteObject", self._client.delete_object, Bucket=self.bucket, Key=f"{key}.json", **condition
             )
         except (ConflictError, Missing):
             return False  # gone, or changed since it was judged: keep it
         return True
 
-    async def _stems(self, folder: str, valid: Callable[[str], bool]) -> list[str]:
-        """Names (without `.json`) of the objects directly under `folder` that pass `valid`."""
-        return await self._call("ListObjectsV2", self._list_stems, folder=folder, valid=valid)
+    async def _list(self, folder: str) -> list[str]:
+        return await self._call("ListObjectsV2", self._list_names, folder=folder)
 
-    def _list_stems(self, folder: str, valid: Callable[[str], bool]) -> list[str]:
-        stems = []
+    def _list_names(self, folder: str) -> list[str]:
+        names = []
         paginator = self._client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=folder):
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=folder, Delimiter="/"):
             for item in page.get("Contents", ()):
                 name = str(item["Key"])[len(folder) :]
                 stem = name.removesuffix(".json")
-                if stem != name and valid(stem):
-                    stems.append(stem)
-        return stems
-
-
-class S3Store(S3Bucket, ConversationStore):
-    """Conversations as `<prefix><session_id>.json` in one bucket; the shared `append` re-reads and
-    re-applies its turn after a lost race, so no turn is lost and none is half-written."""
-
-    kind = "s3"
-    what = "conversation"
-    default_prefix = "conversations/"
-
-    def key(self, session_id: str) -> str:
-        """The object key of a session; the id is validated first, so no input becomes a key raw."""
-        return f"{self.prefix}{validate_session_id(session_id)}.json"
-
-    async def _read(self, session_id: str) -> Versioned | None:
-        found = await self._get_object(self.key(session_id))
-        if found is None:
-            return None
-        raw, etag = found
-        try:
-            conversation = _decoder.decode(raw)
-        except msgspec.DecodeError as exc:
-            raise StoreUnavailable(f"stored conversation {session_id} cannot be decoded") from exc
-        return Versioned(conversation, etag)
-
-    async def _write(self, conversation: Conversation, expected_version: str | None) -> str:
-        return await self._put_object(
-            self.key(conversation.session_id), _encoder.encode(conversation), expected_version
-        )
-
-    async def _remove(self, session_id: str, expected_version: str | None = None) -> bool:
-        return await self._delete_object(self.key(session_id), expected_version)
-
-    async def _session_ids(self) -> list[str]:
-        return await self._stems(self.prefix, is_session_id)
-
-
-class S3RecordStore(S3Bucket, RecordStore):
-    """Records as `<prefix><collection>/<key>.json` in one bucket, with the same client, conditional
-    writes and error mapping as the conversation store."""
-
-    kind = "s3"
-    what = "record"
-    default_prefix = "records/"
-
-    def object_key(self, collection: str, key: str) -> str:
-        """The object key of a record; both names are validated first."""
-        return f"{self.prefix}{validate_collection(collection)}/{validate_key(key)}.json"
-
-    async def _get(self, collection: str, key: str) -> tuple[bytes, str] | None:
-        return await self._get_object(self.object_key(collection, key))
-
-    async def _put(self, collection: str, key: str, raw: bytes, expected_version: str | None) -> str:
-        return await self._put_object(self.object_key(collection, key), raw, expected_version)
-
-    async def _delete(self, collection: str, key: str, expected_version: str | None) -> bool:
-        return await self._delete_object(self.object_key(collection, key), expected_version)
-
-    async def _keys(self, collection: str) -> list[str]:
-        return await self._stems(f"{self.prefix}{collection}/", is_record_key)
+                if stem != name and is_segment(stem):
+                    names.append(stem)
+        return names
 
 
 def s3_client(
@@ -243,11 +169,11 @@ def s3_client(
     return client
 
 
-async def call_s3(bucket: str, operation: str, fn: Callable[..., T], what: str, /, **kwargs: Any) -> T:
-    """Run one boto3 call in a worker thread and map its failure to the stores' errors.
+async def call_s3(bucket: str, operation: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run one boto3 call in a worker thread and map its failure to the store's errors.
 
-    A missing key raises `Missing`; 412 raises ConflictError (naming `what` changed); anything else
-    is logged without the key and raised as StoreUnavailable.
+    A missing key raises `Missing`; 412 raises ConflictError; anything else is logged without the
+    key and raised as StoreUnavailable.
     """
     try:
         return await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
@@ -256,7 +182,7 @@ async def call_s3(bucket: str, operation: str, fn: Callable[..., T], what: str, 
         if code in _MISSING_CODES:
             raise Missing from exc
         if code in _CONFLICT_CODES or _status(exc) == 412:
-            raise ConflictError(f"{what} changed while it was being written") from exc
+            raise ConflictError("the document changed while it was being written") from exc
         log.warning("S3 %s on s3://%s failed: %s (HTTP %s)", operation, bucket, code, _status(exc))
         raise StoreUnavailable(UNAVAILABLE) from exc
     except BotoCoreError as exc:

@@ -1,9 +1,15 @@
-"""The app factory: the only place the service is wired together."""
+"""The app factory: the only place the service is wired together.
+
+`build_twin` makes every collaborator once per process and hands each one only what it uses;
+`create_app` serves them over HTTP, giving each controller its own narrow dependencies. The CLI and
+the Lambda handler use the same two functions.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
 from litestar import Litestar
@@ -15,31 +21,121 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
-from memory import ConversationStore, StoreError
-from memory.file import FileStore
-from memory.records import FileRecordStore, RecordStore
-from persona_sources import PersonaError, load_persona
-from service.admission import Admission
-from service.controllers import CONTROLLERS, WebAssets, WebController
-from service.engine import ChatEngine
-from service.errors import TwinError, handle_app_error, handle_internal
-from service.notify import Notifier
-from service.openapi import ContractSchemas
-from service.providers import ProviderError, build_provider
-from service.security import add_security_headers
-from service.settings import Settings, SettingsError, get_settings
+from memory import Memory, StoreError, file_memory, s3_memory
+from persona_sources import Persona, PersonaError, load_persona
+from service.background import Background
+from service.chat.answers import AnswersCache
+from service.chat.budget import SpendCap
+from service.chat.engine import ChatEngine
+from service.chat.judge import Judge
+from service.chat.turn import TurnServices
+from service.errors import TwinError
+from service.http.admission import Admission
+from service.http.controllers import CONTROLLERS, WebAssets, WebController
+from service.http.controllers.meta import health_of
+from service.http.controllers.persona import card_of
+from service.http.openapi import ContractSchemas
+from service.http.responses import handle_app_error, handle_internal
+from service.http.security import add_security_headers
+from service.owner.loop import OwnerLoop
+from service.owner.notify import Announcer, Notifier
+from service.owner.tools import TwinTools
+from service.providers import Provider, ProviderError, build_provider
+from service.settings import Settings, StorageSettings, get_settings
+
+
+@dataclass(frozen=True)
+class Twin:
+    """What the twin is made of, built once per process; the API, the CLI and Lambda share it."""
+
+    settings: Settings
+    persona: Persona
+    provider: Provider
+    memory: Memory
+    owner: OwnerLoop
+    notifier: Notifier
+    spend_cap: SpendCap
+    background: Background
+    engine: ChatEngine
+
+    async def close(self) -> None:
+        """Let background work settle, then release the provider and the store."""
+        await self.background.settle()
+        await self.provider.close()
+        await self.memory.close()
+
+
+def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
+    """The persona composed once, the provider and memory opened once, the engine given its parts.
+
+    `memory` replaces the store the settings choose (tests run one twin on every backend).
+    """
+    persona = load_persona(settings.persona_dir)
+    provider = build_provider(settings.model, persona)
+    memory = memory or build_memory(settings.storage)
+    owner = OwnerLoop(memory.records)
+    background = Background(settle_seconds=settings.notify.timeout_seconds * 2)
+    notifier = Notifier.from_settings(settings.notify, memory.records)
+    announcer = Announcer(notifier, background, settings.notify.retry_seconds)
+    limits = settings.limits
+    spend_cap = SpendCap(
+        memory.records, daily_tokens=limits.daily_token_budget, monthly_tokens=limits.monthly_token_budget
+    )
+    offline = provider if provider.offline else build_provider(settings.model, persona, offline=True)
+    services = TurnServices(
+        conversations=memory.conversations,
+        tools=TwinTools(owner, announcer),
+        spend_cap=spend_cap,
+        background=background,
+        fallback=offline if settings.model.fallback_offline and not provider.offline else None,
+        judge=Judge(provider, persona) if settings.model.judge and not provider.offline else None,
+    )
+    engine = ChatEngine(
+        persona=persona,
+        provider=provider,
+        offline=offline,
+        answers=AnswersCache(owner, settings.owner.answers_refresh_seconds),
+        announcer=announcer,
+        services=services,
+        limits=limits,
+        max_reply_tokens=settings.model.max_reply_tokens,
+    )
+    return Twin(settings, persona, provider, memory, owner, notifier, spend_cap, background, engine)
+
+
+def build_memory(storage: StorageSettings) -> Memory:
+    """The store the settings choose, with conversations and records in it (API, CLI and Lambda)."""
+    if storage.use_s3:
+        assert storage.s3_bucket  # Settings guarantees it
+        return s3_memory(
+            storage.s3_bucket,
+            storage.s3_prefix,
+            storage.s3_records_prefix,
+            timeout_seconds=storage.s3_timeout_seconds,
+        )
+    return file_memory(storage.memory_dir)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
-    """Build the twin: persona composed once, provider and store created once, routes wired."""
+    """Build the twin and serve it: routes, their dependencies, errors, CORS, limits, OpenAPI."""
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    engine = build_engine(settings)
-    web = WebAssets.find(settings.web_dir)
+    twin = build_twin(settings)
+    web = WebAssets.find(settings.web.web_dir)
     return Litestar(
         route_handlers=[*CONTROLLERS, *_web_routes(web, settings)],
         dependencies=_singletons(
-            engine=engine, store=engine.store, records=engine.records, web=web, admission=Admission(settings)
+            engine=twin.engine,
+            conversations=twin.memory.conversations,
+            owner=twin.owner,
+            admission=Admission(settings.limits, settings.web.cors_origins),
+            health=health_of(twin.persona, twin.provider, settings.storage.kind),
+            card=card_of(
+                twin.persona,
+                offline=twin.provider.offline,
+                max_message_chars=settings.limits.max_message_chars,
+            ),
+            web=web,
         ),
         exception_handlers={
             TwinError: handle_app_error,
@@ -48,53 +144,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PersonaError: handle_app_error,
             500: handle_internal,
         },
-        cors_config=_cors(settings),
+        cors_config=_cors(settings.web.cors_origins),
         openapi_config=_openapi(),
-        plugins=[ContractSchemas(settings.max_message_chars)],
-        on_shutdown=[_closer(engine)],
-        state=State({"engine": engine}),
+        plugins=[ContractSchemas(settings.limits.max_message_chars)],
+        on_shutdown=[_closer(twin)],
+        state=State({"background": twin.background}),
         before_send=[add_security_headers],
-        request_max_body_size=settings.max_body_bytes,
+        request_max_body_size=settings.limits.max_body_bytes,
         debug=False,
     )
-
-
-def build_engine(settings: Settings) -> ChatEngine:
-    """The chat engine with its persona, provider and store: what the API, CLI and Lambda share."""
-    persona = load_persona(settings.persona_dir)
-    records = build_records(settings)
-    return ChatEngine(
-        settings,
-        persona,
-        build_provider(settings, persona),
-        build_store(settings),
-        records=records,
-        notifier=Notifier.from_settings(settings, records),
-    )
-
-
-def build_store(settings: Settings) -> ConversationStore:
-    """The conversation store the settings choose (the API, the CLI and Lambda share this choice)."""
-    if settings.use_s3:
-        if not settings.s3_bucket:
-            raise SettingsError("USE_S3=true needs S3_BUCKET")
-        from memory.s3 import S3Store  # boto3 is only imported when S3 is in use
-
-        return S3Store(settings.s3_bucket, settings.s3_prefix, timeout_seconds=settings.s3_timeout_seconds)
-    return FileStore(settings.memory_dir)
-
-
-def build_records(settings: Settings) -> RecordStore:
-    """The records store (owner's loop, budgets) beside the conversations, on the same backend."""
-    if settings.use_s3:
-        if not settings.s3_bucket:
-            raise SettingsError("USE_S3=true needs S3_BUCKET")
-        from memory.s3 import S3RecordStore
-
-        return S3RecordStore(
-            settings.s3_bucket, settings.s3_records_prefix, timeout_seconds=settings.s3_timeout_seconds
-        )
-    return FileRecordStore(settings.records_dir)
 
 
 def _singletons(**values: object) -> dict[str, Provide]:
@@ -113,7 +171,7 @@ def _web_routes(web: WebAssets | None, settings: Settings) -> list[ControllerRou
     """The chat page's assets, the widget and config.json, when the front end has been built."""
     if web is None:
         logging.getLogger("twin").info(
-            "no front end in %s (run `make web`): serving the API only", settings.web_dir
+            "no front end in %s (run `make web`): serving the API only", settings.web.web_dir
         )
         return []
     logging.getLogger("twin").info("serving the chat page from %s", web.root)
@@ -121,11 +179,11 @@ def _web_routes(web: WebAssets | None, settings: Settings) -> list[ControllerRou
     return [WebController, static]
 
 
-def _cors(settings: Settings) -> CORSConfig | None:
-    if not settings.cors_origins:
+def _cors(origins: tuple[str, ...]) -> CORSConfig | None:
+    if not origins:
         return None
     return CORSConfig(
-        allow_origins=list(settings.cors_origins),
+        allow_origins=list(origins),
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
         allow_headers=["Content-Type"],
         max_age=600,
@@ -146,8 +204,8 @@ def _openapi() -> OpenAPIConfig:
     )
 
 
-def _closer(engine: ChatEngine) -> Callable[[], Awaitable[None]]:
+def _closer(twin: Twin) -> Callable[[], Awaitable[None]]:
     async def close() -> None:
-        await engine.close()
+        await twin.close()
 
     return close

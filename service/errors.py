@@ -1,19 +1,15 @@
-"""The application's errors and their one mapping to HTTP responses."""
+"""The application's errors and the one table that gives each error its HTTP status and short kind.
+
+The chat turn logs the kind; `service.http.responses` turns an error into its HTTP answer.
+"""
 
 from __future__ import annotations
 
-import logging
 import math
-from typing import Any
-
-from litestar import MediaType, Request, Response
 
 from memory import ConflictError, InvalidSessionId, SessionNotFound, StoreError, StoreUnavailable
 from persona_sources import PersonaError
-from service.contract import ErrorBody
 from service.providers import ProviderError
-
-log = logging.getLogger("twin")
 
 
 class TwinError(Exception):
@@ -88,38 +84,3 @@ def public_message(exc: Exception) -> str:
     """What a client may read about `exc`: our own messages, never internals."""
     status, _ = classify(exc)
     return str(exc) if status < 500 or status == 503 else "internal server error"
-
-
-def handle_app_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    """The one mapping from application errors to HTTP responses."""
-    status, kind = classify(exc)
-    if status >= 500:
-        log.warning(
-            "request failed: %s %s -> %d %s (%s)",
-            request.method,
-            request.url.path,
-            status,
-            kind,
-            type(exc).__name__,
-        )
-    extra: dict[str, object] | None = {"error": kind}
-    if isinstance(exc, MessageTooLong):
-        extra = {"error": kind, "key": "message", "max_message_chars": exc.limit}
-    headers = {}
-    wait = retry_after(exc)
-    if wait is not None:
-        headers["Retry-After"] = str(wait)
-    return Response(
-        ErrorBody(status_code=status, detail=public_message(exc), extra=extra),
-        status_code=status,
-        headers=headers,
-        media_type=MediaType.JSON,
-    )
-
-
-def handle_internal(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    """Anything unforeseen: logged with its trace on the server, a plain 500 for the client."""
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return Response(
-        ErrorBody(status_code=500, detail="internal server error"), status_code=500, media_type=MediaType.JSON
-    )

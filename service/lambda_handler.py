@@ -16,12 +16,12 @@ from mangum import Mangum
 from mangum.types import ASGI
 
 from service.app import create_app
-from service.engine import ChatEngine
+from service.background import Background
 from service.secrets import with_openai_key
 from service.settings import Settings
 
 _app = create_app(with_openai_key(Settings.from_env(env_file=None)))
-_engine: ChatEngine = _app.state.engine
+_background: Background = _app.state.background
 # Litestar's typed scope is narrower than Mangum's ASGI protocol; at run time they are the same.
 _asgi = Mangum(cast(ASGI, _app), lifespan="off")
 
@@ -35,5 +35,5 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     response: dict[str, Any] = _asgi(event, context)
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     within = remaining() / 1000 - SETTLE_MARGIN_SECONDS if remaining else None
-    asyncio.get_event_loop().run_until_complete(_engine.settle(within))  # the loop Mangum ran it on
+    asyncio.get_event_loop().run_until_complete(_background.settle(within))  # the loop Mangum ran it on
     return response

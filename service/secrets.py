@@ -17,19 +17,20 @@ def with_openai_key(settings: Settings) -> Settings:
     A key set directly (OPENAI_API_KEY) wins and SSM is not asked. When the parameter cannot be
     read, the twin stays up on the offline provider and says why in the log (never the key).
     """
-    name = settings.openai_api_key_parameter
-    if settings.openai_api_key or not name:
+    model = settings.model
+    name = model.api_key_parameter
+    if model.api_key or not name:
         return settings
     try:
-        key = read_secure_parameter(name, timeout=settings.s3_timeout_seconds)
+        key = read_secure_parameter(name, timeout=settings.storage.s3_timeout_seconds)
     except Exception as exc:
         log.error(
             "cannot read the OpenAI key from SSM parameter %s (%s); answering offline",
             name,
             type(exc).__name__,
         )
-        return msgspec.structs.replace(settings, provider="offline")
-    return msgspec.structs.replace(settings, openai_api_key=key)
+        return msgspec.structs.replace(settings, model=msgspec.structs.replace(model, provider="offline"))
+    return msgspec.structs.replace(settings, model=msgspec.structs.replace(model, api_key=key))
 
 
 def read_secure_parameter(name: str, *, timeout: float) -> str:

@@ -1,124 +1,161 @@
-"""Settings: read once from the environment (and `.env`), typed, frozen, with defaults that run locally."""
+"""Settings: read once from the environment (and `.env`), typed, frozen, with defaults that run locally.
+
+Each setting is declared once, in its group: its attribute, its environment variable (the field's
+encoded name), its type and its constraint. Everything else (parsing, the error naming the variable,
+the list of variables, the Pulumi program's environment) is derived from these declarations.
+Rules that involve more than one variable live in `Settings.__post_init__`.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import typing
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
+from msgspec import Meta, field
 
 ProviderName = Literal["openai", "offline"]
 
-#: Environment variable -> Settings field. The names are a public interface: keep them.
-ENV_VARS: dict[str, str] = {
-    "OPENAI_API_KEY": "openai_api_key",
-    "OPENAI_BASE_URL": "openai_base_url",
-    "TWIN_PROVIDER": "provider",
-    "TWIN_MODEL": "model",
-    "TWIN_LLM_TIMEOUT_SECONDS": "llm_timeout_seconds",
-    "TWIN_LLM_MAX_RETRIES": "llm_max_retries",
-    "TWIN_MAX_REPLY_TOKENS": "max_reply_tokens",
-    "CORS_ORIGINS": "cors_origins",
-    "PERSONA_DIR": "persona_dir",
-    "MEMORY_DIR": "memory_dir",
-    "USE_S3": "use_s3",
-    "S3_BUCKET": "s3_bucket",
-    "S3_PREFIX": "s3_prefix",
-    "S3_RECORDS_PREFIX": "s3_records_prefix",
-    "TWIN_S3_TIMEOUT_SECONDS": "s3_timeout_seconds",
-    "TWIN_RETENTION_DAYS": "retention_days",
-    "OPENAI_API_KEY_PARAMETER": "openai_api_key_parameter",
-    "TWIN_MAX_MESSAGE_CHARS": "max_message_chars",
-    "TWIN_HISTORY_TOKEN_BUDGET": "history_token_budget",
-    "TWIN_LOG_LEVEL": "log_level",
-    "TWIN_JUDGE": "judge_replies",
-    "TWIN_WEB_DIR": "web_dir",
-    "TWIN_RATE_LIMIT_PER_MINUTE": "rate_limit_per_minute",
-    "TWIN_SESSION_RATE_LIMIT_PER_MINUTE": "session_rate_limit_per_minute",
-    "TWIN_NEW_SESSIONS_PER_HOUR": "new_sessions_per_hour",
-    "TWIN_MAX_BODY_BYTES": "max_body_bytes",
-    "TWIN_MAX_SESSION_TURNS": "max_session_turns",
-    "TWIN_FALLBACK_OFFLINE": "fallback_offline",
-    "TWIN_DAILY_TOKEN_BUDGET": "daily_token_budget",
-    "TWIN_MONTHLY_TOKEN_BUDGET": "monthly_token_budget",
-    "TWIN_NOTIFY_WEBHOOK_URL": "notify_webhook_url",
-    "TWIN_NOTIFY_SNS_TOPIC_ARN": "notify_sns_topic_arn",
-    "TWIN_NOTIFY_TIMEOUT_SECONDS": "notify_timeout_seconds",
-    "TWIN_NOTIFY_RETRY_SECONDS": "notify_retry_seconds",
-    "TWIN_ANSWERS_REFRESH_SECONDS": "answers_refresh_seconds",
-}
+Positive = Annotated[int, Meta(ge=1)]
+PositiveSeconds = Annotated[float, Meta(gt=0)]
+#: 0 turns a limit or budget off.
+Limit = Annotated[int, Meta(ge=0)]
+NonNegativeSeconds = Annotated[float, Meta(ge=0)]
+HttpUrl = Annotated[str, Meta(pattern=r"^https?://\S+$")]
+LogLevel = Annotated[str, Meta(pattern=r"(?i)^(debug|info|warning|error|critical)$")]
 
 
-class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Everything configurable. Only `from_env` reads the environment; the app receives this object."""
+class SettingsError(ValueError):
+    """A configuration value is invalid; the message names the environment variable."""
 
-    openai_api_key: str | None = None
-    openai_base_url: str | None = None
+
+class Group(msgspec.Struct, frozen=True, kw_only=True):
+    """Settings of one concern; each field's encoded name is the environment variable it comes from."""
+
+
+class ModelSettings(Group, frozen=True, kw_only=True):
+    """The model that answers, and how it is called."""
+
+    api_key: str | None = field(default=None, name="OPENAI_API_KEY")
+    base_url: str | None = field(default=None, name="OPENAI_BASE_URL")
     #: None picks `openai` when a key or base URL is set, else the embedded `offline` provider.
-    provider: ProviderName | None = None
-    model: str = "gpt-4o-mini"
-    llm_timeout_seconds: float = 30.0
-    llm_max_retries: int = 2
-    max_reply_tokens: int = 600
-    cors_origins: tuple[str, ...] = ()
-    persona_dir: Path = Path("persona")
-    memory_dir: Path = Path("data/conversations")
-    use_s3: bool = False
-    s3_bucket: str | None = None
-    s3_prefix: str = "conversations/"
-    #: Where the records store (contacts, questions, answers, feedback, budgets) keeps its documents.
-    s3_records_prefix: str = "records/"
-    s3_timeout_seconds: float = 5.0
-    #: Conversations untouched for longer than this are erased by `twin conversations prune`.
-    retention_days: int = 30
+    provider: ProviderName | None = field(default=None, name="TWIN_PROVIDER")
+    name: Annotated[str, Meta(min_length=1)] = field(default="gpt-4o-mini", name="TWIN_MODEL")
+    timeout_seconds: PositiveSeconds = field(default=30.0, name="TWIN_LLM_TIMEOUT_SECONDS")
+    max_retries: Limit = field(default=2, name="TWIN_LLM_MAX_RETRIES")
+    max_reply_tokens: Positive = field(default=600, name="TWIN_MAX_REPLY_TOKENS")
     #: Name of an SSM SecureString parameter holding the OpenAI key (Lambda); read once per container.
-    openai_api_key_parameter: str | None = None
-    max_message_chars: int = 4000
-    history_token_budget: int = 3000
-    log_level: str = "INFO"
+    api_key_parameter: str | None = field(default=None, name="OPENAI_API_KEY_PARAMETER")
     #: Check every reply with a second model call before it is sent; a flagged reply is regenerated
     #: once. Streaming then delivers the checked reply after the check (see docs/evals.md).
-    judge_replies: bool = False
-    #: The built front end (`make web`); served at / to browsers when present, else the app is API only.
-    web_dir: Path = Path("web/dist")
-    #: Chat requests per client IP per minute, per session per minute, and new sessions per client IP
-    #: per hour; 0 turns a limit off.
-    rate_limit_per_minute: int = 20
-    session_rate_limit_per_minute: int = 10
-    new_sessions_per_hour: int = 30
-    #: Largest request body accepted (413 above it); at least what a message of `max_message_chars`
-    #: can take as JSON (`body_bytes_needed`).
-    max_body_bytes: int = 49_152
-    #: Turns one conversation may hold; a longer one must start afresh (its document stays small).
-    max_session_turns: int = 100
+    judge: bool = field(default=False, name="TWIN_JUDGE")
     #: Answer offline instead of a 503 when the model fails before its first word.
-    fallback_offline: bool = False
-    #: Model tokens (in + out) all visitors may use per UTC day and per calendar month; once one is
-    #: used up the twin answers offline until the period ends. 0 = no cap.
-    daily_token_budget: int = 1_000_000
-    monthly_token_budget: int = 10_000_000
-    #: Owner notifications of new contacts and questions: a JSON webhook and/or an SNS topic.
-    notify_webhook_url: str | None = None
-    notify_sns_topic_arn: str | None = None
-    notify_timeout_seconds: float = 5.0
-    #: Undelivered notifications are retried on a turn at most this often (and by `twin notify retry`).
-    notify_retry_seconds: float = 300.0
-    #: How long a process keeps the owner's answers before reading them from the records store again.
-    answers_refresh_seconds: float = 60.0
+    fallback_offline: bool = field(default=False, name="TWIN_FALLBACK_OFFLINE")
 
     @property
     def provider_name(self) -> ProviderName:
         """The provider in use: explicit, else OpenAI when configured, else offline."""
         if self.provider:
             return self.provider
-        return "openai" if (self.openai_api_key or self.openai_base_url) else "offline"
+        return "openai" if (self.api_key or self.base_url) else "offline"
+
+
+class LimitSettings(Group, frozen=True, kw_only=True):
+    """What one visitor, one conversation and all visitors together may use."""
+
+    max_message_chars: Positive = field(default=4000, name="TWIN_MAX_MESSAGE_CHARS")
+    history_token_budget: Positive = field(default=3000, name="TWIN_HISTORY_TOKEN_BUDGET")
+    #: Largest request body accepted (413 above it); at least what a message of `max_message_chars`
+    #: can take as JSON (`body_bytes_needed`).
+    max_body_bytes: Positive = field(default=49_152, name="TWIN_MAX_BODY_BYTES")
+    #: Turns one conversation may hold; a longer one must start afresh (its document stays small).
+    max_session_turns: Positive = field(default=100, name="TWIN_MAX_SESSION_TURNS")
+    #: Chat requests per client IP per minute, per session per minute, and new sessions per client
+    #: IP per hour.
+    rate_limit_per_minute: Limit = field(default=20, name="TWIN_RATE_LIMIT_PER_MINUTE")
+    session_rate_limit_per_minute: Limit = field(default=10, name="TWIN_SESSION_RATE_LIMIT_PER_MINUTE")
+    new_sessions_per_hour: Limit = field(default=30, name="TWIN_NEW_SESSIONS_PER_HOUR")
+    #: Model tokens (in + out) all visitors may use per UTC day and per calendar month; once one is
+    #: used up the twin answers offline until the period ends.
+    daily_token_budget: Limit = field(default=1_000_000, name="TWIN_DAILY_TOKEN_BUDGET")
+    monthly_token_budget: Limit = field(default=10_000_000, name="TWIN_MONTHLY_TOKEN_BUDGET")
+
+
+class StorageSettings(Group, frozen=True, kw_only=True):
+    """Where conversations and records live: files under `memory_dir`, or one S3 bucket."""
+
+    memory_dir: Path = field(default=Path("data/conversations"), name="MEMORY_DIR")
+    use_s3: bool = field(default=False, name="USE_S3")
+    s3_bucket: str | None = field(default=None, name="S3_BUCKET")
+    s3_prefix: str = field(default="conversations/", name="S3_PREFIX")
+    #: Where the records (contacts, questions, answers, feedback, budgets) live in the bucket.
+    s3_records_prefix: str = field(default="records/", name="S3_RECORDS_PREFIX")
+    s3_timeout_seconds: PositiveSeconds = field(default=5.0, name="TWIN_S3_TIMEOUT_SECONDS")
+    #: Conversations untouched for longer than this are erased by `twin conversations prune`.
+    retention_days: Positive = field(default=30, name="TWIN_RETENTION_DAYS")
 
     @property
-    def storage(self) -> Literal["local", "s3"]:
+    def kind(self) -> Literal["local", "s3"]:
         return "s3" if self.use_s3 else "local"
+
+
+class NotifySettings(Group, frozen=True, kw_only=True):
+    """How the owner hears of new contacts and questions: a JSON webhook and/or an SNS topic."""
+
+    webhook_url: HttpUrl | None = field(default=None, name="TWIN_NOTIFY_WEBHOOK_URL")
+    sns_topic_arn: str | None = field(default=None, name="TWIN_NOTIFY_SNS_TOPIC_ARN")
+    timeout_seconds: PositiveSeconds = field(default=5.0, name="TWIN_NOTIFY_TIMEOUT_SECONDS")
+    #: Undelivered notifications are retried on a turn at most this often (and by `twin notify retry`).
+    retry_seconds: NonNegativeSeconds = field(default=300.0, name="TWIN_NOTIFY_RETRY_SECONDS")
+
+
+class WebSettings(Group, frozen=True, kw_only=True):
+    """The front end and the browsers allowed to call the API."""
+
+    #: The built front end (`make web`); served at / to browsers when present, else the app is API only.
+    web_dir: Path = field(default=Path("web/dist"), name="TWIN_WEB_DIR")
+    #: Comma-separated in the environment.
+    cors_origins: tuple[str, ...] = field(default=(), name="CORS_ORIGINS")
+
+
+class OwnerSettings(Group, frozen=True, kw_only=True):
+    """The owner's side of the twin."""
+
+    #: How long a process keeps the owner's answers before reading them from the records store again.
+    answers_refresh_seconds: NonNegativeSeconds = field(default=60.0, name="TWIN_ANSWERS_REFRESH_SECONDS")
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything configurable. Only `from_env` reads the environment; the app receives this object."""
+
+    persona_dir: Path = field(default=Path("persona"), name="PERSONA_DIR")
+    log_level: LogLevel = field(default="INFO", name="TWIN_LOG_LEVEL")
+    model: ModelSettings = field(default_factory=ModelSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    owner: OwnerSettings = field(default_factory=OwnerSettings)
+
+    def __post_init__(self) -> None:
+        """The rules that involve more than one variable (the one place for them)."""
+        storage, limits = self.storage, self.limits
+        if storage.use_s3 and not storage.s3_bucket:
+            raise SettingsError("USE_S3=true needs S3_BUCKET")
+        if storage.use_s3 and _folder(storage.s3_records_prefix) == _folder(storage.s3_prefix):
+            raise SettingsError("S3_RECORDS_PREFIX must differ from S3_PREFIX")
+        needed = body_bytes_needed(limits.max_message_chars)
+        if limits.max_body_bytes < needed:
+            raise SettingsError(
+                f"TWIN_MAX_BODY_BYTES must be at least {needed} ({JSON_BYTES_PER_CHAR} bytes per "
+                f"character of TWIN_MAX_MESSAGE_CHARS={limits.max_message_chars}, plus "
+                f"{CHAT_BODY_ENVELOPE}), so that no message within the limit is refused for its JSON "
+                f"encoding; got {limits.max_body_bytes}"
+            )
 
     @classmethod
     def from_env(
@@ -130,70 +167,57 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         """
         values = dict(_read_env_file(env_file)) if env_file else {}
         values.update(os.environ if environ is None else environ)
-        raw: dict[str, object] = {}
-        for var, field in ENV_VARS.items():
-            value = values.get(var, "").strip()
+        raw: dict[str, Any] = {}
+        for variable, (group, attribute) in ENV_VARS.items():
+            value = values.get(variable, "").strip()
             if value:
-                raw[field] = (
-                    [o.strip() for o in value.split(",") if o.strip()] if field == "cors_origins" else value
-                )
+                target = raw.setdefault(group, {}) if group else raw
+                target[variable] = _split(value) if _is_list(group, attribute) else value
         try:
-            settings = msgspec.convert(raw, cls, strict=False, dec_hook=_decode_path)
+            return msgspec.convert(raw, cls, strict=False, dec_hook=_decode_path)
         except msgspec.ValidationError as exc:
-            raise SettingsError(_name_variable(str(exc))) from None
-        settings.validate()
-        return settings
+            raise SettingsError(_name_variable(str(exc), values)) from None
 
-    def validate(self) -> None:
-        """Reject values that decode but make no sense."""
-        positive = (
-            "llm_timeout_seconds",
-            "max_reply_tokens",
-            "max_message_chars",
-            "history_token_budget",
-            "s3_timeout_seconds",
-            "retention_days",
-            "max_body_bytes",
-            "max_session_turns",
-            "notify_timeout_seconds",
-        )
-        for field in positive:
-            if getattr(self, field) <= 0:
-                raise SettingsError(f"{_var_of(field)} must be positive, got {getattr(self, field)}")
-        limits = (
-            "rate_limit_per_minute",
-            "session_rate_limit_per_minute",
-            "new_sessions_per_hour",
-            "daily_token_budget",
-            "monthly_token_budget",
-        )
-        for field in limits:
-            if getattr(self, field) < 0:
-                raise SettingsError(f"{_var_of(field)} must be 0 (off) or more, got {getattr(self, field)}")
-        if self.notify_webhook_url and not self.notify_webhook_url.startswith(("http://", "https://")):
-            raise SettingsError("TWIN_NOTIFY_WEBHOOK_URL must be an http(s) URL")
-        for field in ("notify_retry_seconds", "answers_refresh_seconds"):
-            if getattr(self, field) < 0:
-                raise SettingsError(f"{_var_of(field)} must be 0 or more, got {getattr(self, field)}")
-        needed = body_bytes_needed(self.max_message_chars)
-        if self.max_body_bytes < needed:
-            raise SettingsError(
-                f"TWIN_MAX_BODY_BYTES must be at least {needed} ({JSON_BYTES_PER_CHAR} bytes per "
-                f"character of TWIN_MAX_MESSAGE_CHARS={self.max_message_chars}, plus "
-                f"{CHAT_BODY_ENVELOPE}), so that no message within the limit is refused for its JSON "
-                f"encoding; got {self.max_body_bytes}"
-            )
-        if self.llm_max_retries < 0:
-            raise SettingsError(f"TWIN_LLM_MAX_RETRIES must be 0 or more, got {self.llm_max_retries}")
-        if self.use_s3 and not self.s3_bucket:
-            raise SettingsError("USE_S3=true needs S3_BUCKET")
-        if self.use_s3 and _folder(self.s3_records_prefix) == _folder(self.s3_prefix):
-            raise SettingsError("S3_RECORDS_PREFIX must differ from S3_PREFIX")
 
-    @property
-    def records_dir(self) -> Path:
-        """Where the file backend keeps records: `records/` inside MEMORY_DIR."""
-        return self.memory_dir / "records"
+def _groups() -> Iterator[tuple[str, type[Group] | None]]:
+    """("", None) for the top-level variables, then each group's attribute and type."""
+    yield "", None
+    for info in msgspec.structs.fields(Settings):
+        if isinstance(info.type, type) and issubclass(info.type, Group):
+            yield info.name, info.type
+
+
+def _variables() -> dict[str, tuple[str, str]]:
+    found: dict[str, tuple[str, str]] = {}
+    for group, kind in _groups():
+        fields = msgspec.structs.fields(kind or Settings)
+        for info in fields:
+            if kind is not None or not (isinstance(info.type, type) and issubclass(info.type, Group)):
+                found[info.encode_name] = (group, info.name)
+    return found
+
+
+#: Environment variable -> (group, attribute); `("", name)` for top-level ones. A public interface.
+ENV_VARS: dict[str, tuple[str, str]] = _variables()
+
+
+def env_var(path: str) -> str:
+    """The environment variable of a setting, by its path (`"storage.use_s3"`, `"persona_dir"`)."""
+    group, _, attribute = path.rpartition(".")
+    for variable, where in ENV_VARS.items():
+        if where == (group, attribute):
+            return variable
+    raise KeyError(f"no environment variable for Settings.{path}")
+
+
+def _is_list(group: str, attribute: str) -> bool:
+    kind = dict(_groups())[group] or Settings
+    hint = typing.get_type_hints(kind)[attribute]
+    return typing.get_origin(hint) is tuple
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def _folder(prefix: str) -> str:
@@ -213,25 +237,20 @@ def body_bytes_needed(max_message_chars: int) -> int:
     return max_message_chars * JSON_BYTES_PER_CHAR + CHAT_BODY_ENVELOPE
 
 
-class SettingsError(ValueError):
-    """A configuration value is invalid; the message names the environment variable."""
-
-
 def _decode_path(kind: type, value: object) -> object:
     if kind is Path and isinstance(value, str):
         return Path(value)
     raise NotImplementedError
 
 
-def _var_of(field: str) -> str:
-    return next(var for var, name in ENV_VARS.items() if name == field)
-
-
-def _name_variable(message: str) -> str:
-    for var, field in ENV_VARS.items():
-        if f"$.{field}" in message:
-            return f"{var}: {message.split(' - at ')[0]}"
-    return message
+def _name_variable(message: str, values: Mapping[str, str]) -> str:
+    """msgspec's "Expected ... - at `$.storage.USE_S3`" as "USE_S3: expected ..., got '...'"."""
+    problem, _, where = message.partition(" - at ")
+    variable = where.strip("`").rpartition(".")[2]
+    if variable not in ENV_VARS:
+        return problem
+    got = "" if ", got" in problem else f", got {values.get(variable, '').strip()!r}"
+    return f"{variable}: {problem[:1].lower()}{problem[1:]}{got}"
 
 
 def _read_env_file(path: Path) -> dict[str, str]:

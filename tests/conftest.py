@@ -10,13 +10,13 @@ import boto3
 import pytest
 from litestar.testing import TestClient
 
-from memory import ConversationStore
+from memory import ConversationStore, RecordStore, Store
 from memory.file import FileStore
-from memory.records import FileRecordStore, RecordStore
-from memory.s3 import S3RecordStore, S3Store
+from memory.s3 import S3Store
 from service.app import create_app
 from service.settings import Settings
 from tests.support.moto_s3 import FAKE_CREDENTIALS, MotoS3Server
+from tests.support.settings import settings_for
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_PERSONA = REPO / "persona"
@@ -25,7 +25,9 @@ EXAMPLE_PERSONA = REPO / "persona"
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Offline provider, the example persona, file memory in a temporary directory."""
-    return Settings(persona_dir=EXAMPLE_PERSONA, memory_dir=tmp_path / "conversations", provider="offline")
+    return settings_for(
+        PERSONA_DIR=EXAMPLE_PERSONA, MEMORY_DIR=tmp_path / "conversations", TWIN_PROVIDER="offline"
+    )
 
 
 @pytest.fixture
@@ -61,32 +63,29 @@ def s3_bucket(moto_s3: MotoS3Server) -> Iterator[str]:
 
 
 @pytest.fixture(params=["file", "s3"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ConversationStore]:
-    """Every store backend, so one set of contract tests covers them all."""
-    backend: ConversationStore
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """Every store backend (files, and S3 on the moto server), so one set of contract tests covers
+    them all; conversations and records are built on it."""
+    medium: Store
     if request.param == "s3":
         moto_s3: MotoS3Server = request.getfixturevalue("moto_s3")
         bucket: str = request.getfixturevalue("s3_bucket")
-        backend = S3Store(bucket, "conversations/", endpoint_url=moto_s3.endpoint)
+        medium = S3Store(bucket, endpoint_url=moto_s3.endpoint)
     else:
-        backend = FileStore(tmp_path / "store")
+        medium = FileStore(tmp_path / "store")
     try:
-        yield backend
+        yield medium
     finally:
-        await backend.close()
+        await medium.close()
 
 
-@pytest.fixture(params=["file", "s3"])
-async def records(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[RecordStore]:
-    """Every records backend, so one set of contract tests covers them all."""
-    backend: RecordStore
-    if request.param == "s3":
-        moto_s3: MotoS3Server = request.getfixturevalue("moto_s3")
-        bucket: str = request.getfixturevalue("s3_bucket")
-        backend = S3RecordStore(bucket, "records/", endpoint_url=moto_s3.endpoint)
-    else:
-        backend = FileRecordStore(tmp_path / "records")
-    try:
-        yield backend
-    finally:
-        await backend.close()
+@pytest.fixture
+def store(backend: Store) -> ConversationStore:
+    """Conversations on every backend, in the namespace the app gives them on S3."""
+    return ConversationStore(backend.with_namespace("conversations"))
+
+
+@pytest.fixture
+def records(backend: Store) -> RecordStore:
+    """Records on every backend, in the namespace the app gives them on S3."""
+    return RecordStore(backend.with_namespace("records"))

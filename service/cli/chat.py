@@ -27,19 +27,14 @@ async def chat_loop(
     settings: Settings, session_id: str | None, messages: list[str] | None, stdin: TextIO, stdout: TextIO
 ) -> int:
     """Answer `messages` (or stdin lines when None) in one session; returns the exit code."""
-    from service.app import build_engine
+    from service.app import build_twin
 
-    engine = build_engine(settings)
+    twin = build_twin(settings)
+    engine, persona = twin.engine, twin.persona
     interactive = messages is None
     if interactive:
-        mode = (
-            "offline, answering from the persona's notes"
-            if engine.provider.offline
-            else engine.provider.model
-        )
-        stdout.write(
-            f"Talking with {engine.persona.full_name}'s twin ({mode}). Empty line or Ctrl-D to quit.\n"
-        )
+        mode = "offline, answering from the persona's notes" if twin.provider.offline else twin.provider.model
+        stdout.write(f"Talking with {persona.full_name}'s twin ({mode}). Empty line or Ctrl-D to quit.\n")
     pending = iter(messages or [])
     try:
         while True:
@@ -53,7 +48,7 @@ async def chat_loop(
                 return 0
             try:
                 turn = await engine.begin(line.strip(), session_id)
-                stdout.write(f"{engine.persona.name}> ")
+                stdout.write(f"{persona.name}> ")
                 async for delta in turn.deltas():
                     stdout.write(delta)
                     stdout.flush()
@@ -66,4 +61,4 @@ async def chat_loop(
     finally:
         if session_id:
             stdout.write(f"[session {session_id}]\n")
-        await engine.close()
+        await twin.close()

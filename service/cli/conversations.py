@@ -1,23 +1,24 @@
 """`twin conversations ...`: the owner reviews, exports, erases and prunes visitors' conversations.
 
-The store is the one the settings choose (USE_S3, S3_BUCKET, S3_PREFIX, MEMORY_DIR); `--memory-dir`
-or `--s3-bucket` override it, so the same commands work on a laptop's files and on a deployed bucket.
+The store is the one the settings choose; `--memory-dir` or `--s3-bucket` override it (see
+`service.cli.memory`).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 import msgspec
 
-from memory import ConversationStore, SessionNotFound
+from memory import Memory, SessionNotFound
 from memory.model import Conversation
-from service.cli.records_store import run_on_store
+from service.cli.memory import command, one_line, where_parser
+from service.owner.loop import OwnerLoop
+from service.owner.notify import Notifier
 from service.settings import Settings
 
 _FIRST_QUESTION_CHARS = 60
@@ -25,12 +26,7 @@ _encoder = msgspec.json.Encoder()
 
 
 def add_commands(subparsers: Any) -> None:
-    where = argparse.ArgumentParser(add_help=False)
-    group = where.add_argument_group("store (default: the one the settings choose)")
-    backend = group.add_mutually_exclusive_group()
-    backend.add_argument("--memory-dir", type=Path, metavar="DIR", help="the file store in DIR")
-    backend.add_argument("--s3-bucket", metavar="BUCKET", help="the S3 store in BUCKET")
-    group.add_argument("--s3-prefix", metavar="PREFIX", help="key prefix in the bucket (default: S3_PREFIX)")
+    where = where_parser(conversations=True)
 
     commands = subparsers.add_parser(
         "conversations", help="review, export, erase and prune visitors' conversations"
@@ -39,19 +35,19 @@ def add_commands(subparsers: Any) -> None:
     listing = commands.add_parser(
         "list", parents=[where], help="newest first: id, started, turns, first question"
     )
-    listing.set_defaults(run=_command(_list))
+    listing.set_defaults(run=command(_list, reads="conversations"))
 
     show = commands.add_parser("show", parents=[where], help="one conversation, message by message")
     show.add_argument("session_id", metavar="ID")
-    show.set_defaults(run=_command(_show))
+    show.set_defaults(run=command(_show, reads="conversations"))
 
     export = commands.add_parser("export", parents=[where], help="every conversation as JSON Lines")
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: stdout)")
-    export.set_defaults(run=_command(_export))
+    export.set_defaults(run=command(_export, reads="conversations"))
 
     delete = commands.add_parser("delete", parents=[where], help="erase one conversation")
     delete.add_argument("session_id", metavar="ID")
-    delete.set_defaults(run=_command(_delete))
+    delete.set_defaults(run=command(_delete, reads="conversations"))
 
     prune = commands.add_parser(
         "prune", parents=[where], help="erase conversations unchanged for longer than the retention period"
@@ -60,40 +56,11 @@ def add_commands(subparsers: Any) -> None:
         "--days", type=_positive_int, metavar="N", help="retention in days (default: TWIN_RETENTION_DAYS, 30)"
     )
     prune.add_argument("--dry-run", action="store_true", help="only list what would be erased")
-    prune.set_defaults(run=_command(_prune))
+    prune.set_defaults(run=command(_prune, reads="conversations"))
 
 
-Action = Callable[[argparse.Namespace, Settings, ConversationStore], Awaitable[int]]
-
-
-def _command(action: Action) -> Callable[[argparse.Namespace], int]:
-    """Pick the store, run `action` on it, close it; store failures name their cause for the owner."""
-
-    def run(args: argparse.Namespace) -> int:
-        settings = store_settings(Settings.from_env(), args.memory_dir, args.s3_bucket, args.s3_prefix)
-        from service.app import build_store
-
-        store = build_store(settings)
-        return run_on_store(store, lambda: action(args, settings, store))
-
-    return run
-
-
-def store_settings(
-    settings: Settings, memory_dir: Path | None, s3_bucket: str | None, s3_prefix: str | None
-) -> Settings:
-    """The settings with the command line's choice of store applied over them."""
-    if memory_dir is not None:
-        settings = msgspec.structs.replace(settings, use_s3=False, memory_dir=memory_dir)
-    elif s3_bucket is not None:
-        settings = msgspec.structs.replace(settings, use_s3=True, s3_bucket=s3_bucket)
-    if s3_prefix is not None:
-        settings = msgspec.structs.replace(settings, s3_prefix=s3_prefix)
-    settings.validate()
-    return settings
-
-
-async def _list(args: argparse.Namespace, settings: Settings, store: ConversationStore) -> int:
+async def _list(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
+    store = memory.conversations
     summaries = await store.list()
     if not summaries:
         print(f"no conversations in {store.location}", file=sys.stderr)
@@ -102,13 +69,14 @@ async def _list(args: argparse.Namespace, settings: Settings, store: Conversatio
     for s in summaries:
         print(
             f"{s.session_id:<32}  {_when(s.started_at)}  {_when(s.updated_at)}  {s.turns:>5}  "
-            f"{_one_line(s.first_question, _FIRST_QUESTION_CHARS)}"
+            f"{one_line(s.first_question, _FIRST_QUESTION_CHARS)}"
         )
     print(f"{_count(len(summaries))} in {store.location}", file=sys.stderr)
     return 0
 
 
-async def _show(args: argparse.Namespace, settings: Settings, store: ConversationStore) -> int:
+async def _show(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
+    store = memory.conversations
     found = await store.load(args.session_id)
     if found is None:
         raise SessionNotFound(f"no conversation {args.session_id} in {store.location}")
@@ -120,7 +88,8 @@ async def _show(args: argparse.Namespace, settings: Settings, store: Conversatio
     return 0
 
 
-async def _export(args: argparse.Namespace, settings: Settings, store: ConversationStore) -> int:
+async def _export(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
+    store = memory.conversations
     conversations = await store.conversations()
     if args.output is None:
         _write_lines(conversations, sys.stdout)
@@ -138,15 +107,17 @@ def _write_lines(conversations: list[Conversation], out: TextIO) -> None:
         out.write("\n")
 
 
-async def _delete(args: argparse.Namespace, settings: Settings, store: ConversationStore) -> int:
+async def _delete(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
+    store = memory.conversations
     if not await store.delete(args.session_id):
         raise SessionNotFound(f"no conversation {args.session_id} in {store.location}")
     print(f"deleted {args.session_id}")
     return 0
 
 
-async def _prune(args: argparse.Namespace, settings: Settings, store: ConversationStore) -> int:
-    days = args.days or settings.retention_days
+async def _prune(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
+    store = memory.conversations
+    days = args.days or settings.storage.retention_days
     cutoff = datetime.now(UTC) - timedelta(days=days)
     since = f"not changed since {_when(cutoff)} UTC ({days} days)"
     if args.dry_run:
@@ -157,23 +128,11 @@ async def _prune(args: argparse.Namespace, settings: Settings, store: Conversati
         return 0
     pruned = await store.prune(cutoff)
     print(f"pruned {_count(pruned)} {since} from {store.location}")
-    erased = await _prune_records(settings, cutoff)
+    # Retention applies to what visitors left besides their conversations (emails included).
+    records = memory.records
+    erased = await OwnerLoop(records).prune(cutoff) + await Notifier(records, []).prune(cutoff)
     print(f"erased {erased} visitor record(s) (contacts, questions, feedback, notifications) {since}")
     return 0
-
-
-async def _prune_records(settings: Settings, cutoff: datetime) -> int:
-    """Retention applies to what visitors left besides their conversations (emails included)."""
-    from service.app import build_records
-    from service.notify import Notifier
-    from service.owner_loop import OwnerLoop
-
-    records = build_records(settings)
-    try:
-        erased = await OwnerLoop(records).prune(cutoff)
-        return erased + await Notifier(records, []).prune(cutoff)
-    finally:
-        await records.close()
 
 
 def _count(n: int) -> str:
@@ -182,11 +141,6 @@ def _count(n: int) -> str:
 
 def _when(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M}"
-
-
-def _one_line(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _positive_int(value: str) -> int:

@@ -35,7 +35,8 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from service.app import build_engine
+    from service.app import build_twin
+    from service.chat.judge import Judge
     from service.evals.cases import generate_cases, owner_cases
     from service.evals.run import EvalReport, format_report, run_cases
 
@@ -44,29 +45,31 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         # Nor do its unanswerable questions reach the owner as notifications.
         throwaway = msgspec.structs.replace(
             settings,
-            use_s3=False,
-            memory_dir=Path(memory),
-            notify_webhook_url=None,
-            notify_sns_topic_arn=None,
+            storage=msgspec.structs.replace(settings.storage, use_s3=False, memory_dir=Path(memory)),
+            notify=msgspec.structs.replace(settings.notify, webhook_url=None, sns_topic_arn=None),
         )
-        engine = build_engine(throwaway)
-        if args.judge and engine.provider.offline:
+        twin = build_twin(throwaway)
+        engine, provider = twin.engine, twin.provider
+        if args.judge and provider.offline:
             print("twin eval: --judge needs a model (set OPENAI_API_KEY or OPENAI_BASE_URL)")
             return 2
         try:
             cases = (
                 []
                 if args.no_generated
-                else generate_cases(engine.persona, private_values(settings.persona_dir))
+                else generate_cases(twin.persona, private_values(settings.persona_dir))
             )
             cases += owner_cases(settings.persona_dir)
             results = await run_cases(
-                engine, cases, concurrency=args.concurrency, judge=engine.provider if args.judge else None
+                engine,
+                cases,
+                concurrency=args.concurrency,
+                judge=Judge(provider, twin.persona) if args.judge else None,
             )
         finally:
-            await engine.close()
+            await twin.close()
     report = EvalReport(
-        provider=engine.provider.name, model=engine.provider.model, threshold=args.threshold, results=results
+        provider=provider.name, model=provider.model, threshold=args.threshold, results=results
     )
     print(format_report(report))
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -10,15 +10,16 @@ from typing import Any, TextIO
 
 import msgspec
 
-from service.cli.records_store import command, one_line, where_parser
-from service.owner_loop import Contact, OwnerLoop
+from memory import Memory
+from service.cli.memory import command, one_line, where_parser
+from service.owner.loop import Contact, OwnerLoop
 from service.settings import Settings
 
 FIELDS = ("id", "email", "name", "note", "count", "first_seen", "last_seen", "sessions")
 
 
 def add_commands(subparsers: Any) -> None:
-    where = where_parser()
+    where = where_parser(records=True)
     commands = subparsers.add_parser("leads", help="visitors who want to get in touch").add_subparsers(
         title="leads commands"
     )
@@ -30,10 +31,11 @@ def add_commands(subparsers: Any) -> None:
     export.set_defaults(run=command(_export))
 
 
-async def _list(args: argparse.Namespace, settings: Settings, owner: OwnerLoop) -> int:
+async def _list(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
+    owner = OwnerLoop(memory.records)
     contacts = await owner.contacts()
     if not contacts:
-        print(f"no contacts in {owner.records.location}", file=sys.stderr)
+        print(f"no contacts in {memory.records.location}", file=sys.stderr)
         return 0
     print(f"{'EMAIL':<32}  {'NAME':<20}  {'TIMES':>5}  {'LAST SEEN (UTC)':<16}  NOTE")
     for c in contacts:
@@ -41,11 +43,12 @@ async def _list(args: argparse.Namespace, settings: Settings, owner: OwnerLoop) 
             f"{one_line(c.email, 32):<32}  {one_line(c.name, 20):<20}  {c.count:>5}  "
             f"{c.last_seen:%Y-%m-%d %H:%M}  {one_line(c.note, 60)}"
         )
-    print(f"{len(contacts)} contact(s) in {owner.records.location}", file=sys.stderr)
+    print(f"{len(contacts)} contact(s) in {memory.records.location}", file=sys.stderr)
     return 0
 
 
-async def _export(args: argparse.Namespace, settings: Settings, owner: OwnerLoop) -> int:
+async def _export(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
+    owner = OwnerLoop(memory.records)
     contacts = await owner.contacts()
     if args.output is None:
         _write(contacts, sys.stdout, args.format)

@@ -6,14 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from service.cli.records_store import command, where_parser
-from service.notify import Notifier
-from service.owner_loop import OwnerLoop
+from memory import Memory
+from service.cli.memory import command, where_parser
+from service.owner.notify import Notifier
 from service.settings import Settings
 
 
 def add_commands(subparsers: Any) -> None:
-    where = where_parser()
+    where = where_parser(records=True)
     commands = subparsers.add_parser(
         "notify", help="notifications to the owner still waiting for delivery"
     ).add_subparsers(title="notify commands")
@@ -23,17 +23,17 @@ def add_commands(subparsers: Any) -> None:
     retry.set_defaults(run=command(_retry))
 
 
-async def _list(args: argparse.Namespace, settings: Settings, owner: OwnerLoop) -> int:
-    pending = await Notifier.from_settings(settings, owner.records).pending()
+async def _list(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
+    pending = await Notifier.from_settings(settings.notify, memory.records).pending()
     for n in pending:
         channels = ",".join(n.pending)
         print(f"{n.id[:12]}  {n.created:%Y-%m-%d %H:%M}  {n.kind:<8}  attempts={n.attempts}  via {channels}")
-    print(f"{len(pending)} pending notification(s) in {owner.records.location}", file=sys.stderr)
+    print(f"{len(pending)} pending notification(s) in {memory.records.location}", file=sys.stderr)
     return 0
 
 
-async def _retry(args: argparse.Namespace, settings: Settings, owner: OwnerLoop) -> int:
-    notifier = Notifier.from_settings(settings, owner.records)
+async def _retry(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
+    notifier = Notifier.from_settings(settings.notify, memory.records)
     if not notifier.enabled:
         print(
             "twin: no channel configured (TWIN_NOTIFY_WEBHOOK_URL, TWIN_NOTIFY_SNS_TOPIC_ARN)",

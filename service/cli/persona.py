@@ -13,8 +13,8 @@ from persona_sources.compiled import compiled_state, write_compiled
 from persona_sources.compose import compose_sources
 from persona_sources.plugins import default_source_types
 from persona_sources.publish import llms_txt, person_jsonld_text
+from service.providers.tokens import context_window, count_tokens
 from service.settings import Settings
-from service.tokens import context_window, count_tokens
 
 #: `twin persona check` flags exports older than this unless told otherwise.
 DEFAULT_MAX_AGE_DAYS = 365
@@ -56,8 +56,8 @@ def _show(args: argparse.Namespace) -> int:
             f"  source {section.source_id!r} ({section.source_type}, {section.kind}): {section.title}, "
             f"{len(section.text)} characters"
         )
-    count = count_tokens(prompt, settings.model)
-    size = f"{len(prompt)} characters, {count.tokens} tokens for {settings.model}"
+    count = count_tokens(prompt, settings.model.name)
+    size = f"{len(prompt)} characters, {count.tokens} tokens for {settings.model.name}"
     print(f"system prompt: {size} ({count.method})")
     print(f"content hash: {persona.content_hash}")
     print(f"compiled persona: {compiled_state(settings.persona_dir)}")
@@ -72,10 +72,11 @@ def _sources(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    budget = context_window(settings.model) - settings.max_reply_tokens - settings.history_token_budget
+    model = settings.model
+    budget = context_window(model.name) - model.max_reply_tokens - settings.limits.history_token_budget
     report = check_persona(
         settings.persona_dir,
-        count_tokens=lambda text: count_tokens(text, settings.model).tokens,
+        count_tokens=lambda text: count_tokens(text, model.name).tokens,
         prompt_budget=budget,
         max_age=timedelta(days=args.max_age_days),
         now=datetime.now(UTC),
@@ -85,7 +86,7 @@ def _check(args: argparse.Namespace) -> int:
     if report.persona is not None:
         print(
             f"persona {report.persona.full_name!r}: {len(report.persona.sections)} sections, "
-            f"prompt {report.prompt_tokens} tokens of {budget} for {settings.model}"
+            f"prompt {report.prompt_tokens} tokens of {budget} for {model.name}"
         )
     failed = report.errors or (args.strict and report.findings)
     print("persona check failed" if failed else "persona check passed")

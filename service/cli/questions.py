@@ -10,13 +10,14 @@ import argparse
 import sys
 from typing import Any
 
-from service.cli.records_store import command, one_line, where_parser
-from service.owner_loop import OwnerLoop
+from memory import Memory
+from service.cli.memory import command, one_line, where_parser
+from service.owner.loop import OwnerLoop
 from service.settings import Settings
 
 
 def add_commands(subparsers: Any) -> None:
-    where = where_parser()
+    where = where_parser(records=True)
     commands = subparsers.add_parser(
         "questions", help="answer or dismiss the questions the twin could not answer"
     ).add_subparsers(title="questions commands")
@@ -37,11 +38,12 @@ def add_commands(subparsers: Any) -> None:
     dismiss.set_defaults(run=command(_dismiss))
 
 
-async def _list(args: argparse.Namespace, settings: Settings, owner: OwnerLoop) -> int:
+async def _list(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
+    owner = OwnerLoop(memory.records)
     questions = await owner.questions(None if args.status == "all" else args.status)
     if not questions:
         print(
-            f"no {'' if args.status == 'all' else args.status + ' '}questions in {owner.records.location}",
+            f"no {'' if args.status == 'all' else args.status + ' '}questions in {memory.records.location}",
             file=sys.stderr,
         )
         return 0
@@ -56,25 +58,30 @@ async def _list(args: argparse.Namespace, settings: Settings, owner: OwnerLoop) 
     return 0
 
 
-async def _answer(args: argparse.Namespace, settings: Settings, owner: OwnerLoop) -> int:
+async def _answer(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
+    owner = OwnerLoop(memory.records)
     try:
         question = await owner.answer(args.question_id, args.text)
     except KeyError:
-        print(f"twin: no question {args.question_id} in {owner.records.location}", file=sys.stderr)
+        print(f"twin: no question {args.question_id} in {memory.records.location}", file=sys.stderr)
         return 1
     except ValueError as exc:
         print(f"twin: {exc}", file=sys.stderr)
         return 1
     print(f"answered {question.id}: {one_line(question.question, 70)}")
-    print(f"the twin uses this answer within {settings.answers_refresh_seconds:g} seconds", file=sys.stderr)
+    print(
+        f"the twin uses this answer within {settings.owner.answers_refresh_seconds:g} seconds",
+        file=sys.stderr,
+    )
     return 0
 
 
-async def _dismiss(args: argparse.Namespace, settings: Settings, owner: OwnerLoop) -> int:
+async def _dismiss(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
+    owner = OwnerLoop(memory.records)
     try:
         question = await owner.dismiss(args.question_id)
     except KeyError:
-        print(f"twin: no question {args.question_id} in {owner.records.location}", file=sys.stderr)
+        print(f"twin: no question {args.question_id} in {memory.records.location}", file=sys.stderr)
         return 1
     print(f"dismissed {question.id}: {one_line(question.question, 70)}")
     return 0

@@ -3,57 +3,38 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from typing import Any
 
 import msgspec
 
-from memory import StoreUnavailable
-from service.budget import SpendCap
-from service.cli.conversations import store_settings
-from service.cli.records_store import records_settings, where_parser
-from service.owner_loop import OwnerLoop
+from memory import Memory
+from service.chat.budget import SpendCap
+from service.cli.memory import command, where_parser
+from service.owner.loop import OwnerLoop
+from service.owner.stats import compute
 from service.settings import Settings
-from service.stats import Stats, compute
 
 
 def add_commands(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "stats",
-        parents=[where_parser()],
+        parents=[where_parser(conversations=True, records=True)],
         help="the last N days from the stores: turns, tokens, cost, contacts, questions, feedback",
     )
     parser.add_argument("--days", type=_days, default=7, metavar="N", help="days up to today (default: 7)")
-    parser.add_argument("--s3-prefix", metavar="PREFIX", help="conversations prefix (default: S3_PREFIX)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.set_defaults(run=_run)
+    parser.set_defaults(run=command(_stats, reads="conversations"))
 
 
-def _run(args: argparse.Namespace) -> int:
-    from service.app import build_records, build_store
-
-    settings = records_settings(Settings.from_env(), args)
-    settings = store_settings(settings, args.memory_dir, args.s3_bucket, args.s3_prefix)
-    store, records = build_store(settings), build_records(settings)
-
-    async def go() -> Stats:
-        try:
-            cap = SpendCap(
-                records,
-                daily_tokens=settings.daily_token_budget,
-                monthly_tokens=settings.monthly_token_budget,
-            )
-            return await compute(store, OwnerLoop(records), days=args.days, model=settings.model, cap=cap)
-        finally:
-            await store.close()
-            await records.close()
-
-    try:
-        stats = asyncio.run(go())
-    except StoreUnavailable as exc:
-        print(f"twin: {store.location}: {exc}", file=sys.stderr)
-        return 1
+async def _stats(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
+    limits = settings.limits
+    cap = SpendCap(
+        memory.records, daily_tokens=limits.daily_token_budget, monthly_tokens=limits.monthly_token_budget
+    )
+    stats = await compute(
+        memory.conversations, OwnerLoop(memory.records), days=args.days, model=settings.model.name, cap=cap
+    )
     if args.json:
         body = msgspec.to_builtins(stats) | {"feedback_ratio": stats.feedback_ratio}
         print(msgspec.json.encode(body).decode())
@@ -84,7 +65,7 @@ def _run(args: argparse.Namespace) -> int:
             f"tokens ({use.tokens / use.budget:.0%})"
             + (" - answering offline" if use.tokens >= use.budget else "")
         )
-    print(f"costs are estimates at {stats.model} list prices (service/pricing.py)", file=sys.stderr)
+    print(f"costs are estimates at {stats.model} list prices (service/providers/pricing.py)", file=sys.stderr)
     return 0
 
 

@@ -7,11 +7,11 @@ import time
 
 import msgspec
 
-from service.engine import ChatEngine
+from service.chat.engine import ChatEngine
+from service.chat.judge import Judge, JudgeError, Verdict
 from service.evals.cases import EvalCase
 from service.evals.grade import grade
-from service.evals.judge import JudgeError, Verdict, judge_reply
-from service.providers import Provider, ProviderError
+from service.providers import ProviderError
 
 
 class EvalResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -65,7 +65,7 @@ async def run_cases(
     cases: list[EvalCase],
     *,
     concurrency: int = 4,
-    judge: Provider | None = None,
+    judge: Judge | None = None,
 ) -> list[EvalResult]:
     """Each case in a fresh conversation, at most `concurrency` at once, in the cases' order."""
     bound = asyncio.Semaphore(concurrency)
@@ -82,7 +82,7 @@ async def run_cases(
             verdict = None
             if judge is not None and case.category in ("known_answer", "owner"):
                 try:
-                    verdict = await judge_reply(judge, engine.persona, case.question, reply)
+                    verdict = await judge(case.question, reply)
                 except JudgeError as exc:
                     failures.append(str(exc))
                 else:

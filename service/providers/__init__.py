@@ -17,7 +17,8 @@ from service.providers.base import (
     ToolRound,
     ToolSpec,
 )
-from service.settings import Settings
+from service.providers.usage import Usage
+from service.settings import ModelSettings
 
 __all__ = [
     "ChatTurn",
@@ -32,13 +33,14 @@ __all__ = [
     "ToolResult",
     "ToolRound",
     "ToolSpec",
+    "Usage",
     "build_provider",
 ]
 
 
-def build_provider(settings: Settings, persona: Persona) -> Provider:
-    """The provider the settings ask for."""
-    if settings.provider_name == "openai":
+def build_provider(settings: ModelSettings, persona: Persona, *, offline: bool = False) -> Provider:
+    """The provider the settings ask for (or, with `offline`, the embedded one beside it)."""
+    if settings.provider_name == "openai" and not offline:
         from service.providers.openai import OpenAIProvider
 
         return OpenAIProvider(settings)

@@ -7,8 +7,8 @@ from typing import Any, Literal, Protocol
 
 import msgspec
 
-from memory import Usage
 from persona_sources import Section
+from service.providers.usage import Usage
 
 
 class ChatTurn(msgspec.Struct, frozen=True):

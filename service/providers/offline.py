@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 
 import msgspec
 
-from memory import Usage
 from persona_sources import Persona, Section
+from service.owner.tools import EMAIL, RECORD_CONTACT, RECORD_QUESTION
 from service.providers.base import ProviderRequest, StreamItem, ToolCall, ToolRound
 from service.providers.retrieval import BM25Index, Passage, passages_of
+from service.providers.usage import Usage
 
 #: Below this BM25 score a passage is not taken as an answer (one solid term match scores ~2).
 MIN_SCORE = 1.2
@@ -28,8 +29,6 @@ _QUESTION = re.compile(
     r"can|could|would|will|should)\b",
     re.I,
 )
-#: The same shape as `service.owner_loop.EMAIL_PATTERN` (providers do not import the service layer).
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}")
 _EXTRACTION = re.compile(
     r"(system prompt|your (instructions|rules|prompt)|ignore (all |any )?(previous|prior|above)|"
     r"developer mode|jailbreak|pretend (you are|to be)|you are now|act as)",
@@ -82,18 +81,18 @@ class OfflineProvider:
     def plan_tools(self, message: str, answers: tuple[Section, ...] = ()) -> list[ToolCall]:
         """What a model would record for `message`: an email as a contact, else an unanswered question."""
         text = message.strip()
-        emails = _EMAIL.findall(text)
+        emails = EMAIL.findall(text)
         if emails:
-            note = " ".join(_EMAIL.sub(" ", text).split())[:300]
+            note = " ".join(EMAIL.sub(" ", text).split())[:300]
             args = {"email": emails[0], "note": note}
-            return [ToolCall(id="offline_contact", name="record_contact", arguments=_json(args))]
+            return [ToolCall(id="offline_contact", name=RECORD_CONTACT, arguments=_json(args))]
         if self._canned(text) is not None or not _QUESTION.search(text):
             return []
         hits = self._index_with(answers).search(text, limit=1)
         if hits and hits[0][0] >= MIN_SCORE:
             return []
         args = {"question": text[:500]}
-        return [ToolCall(id="offline_question", name="record_unanswered_question", arguments=_json(args))]
+        return [ToolCall(id="offline_question", name=RECORD_QUESTION, arguments=_json(args))]
 
     def answer(
         self, message: str, answers: tuple[Section, ...] = (), rounds: tuple[ToolRound, ...] = ()
@@ -102,7 +101,7 @@ class OfflineProvider:
         name = self._persona.name
         text = message.strip()
         recorded = _recorded(rounds)
-        if "record_contact" in recorded:
+        if RECORD_CONTACT in recorded:
             return (
                 f"Thanks! I've passed your email on to {name}, who will get back to you. "
                 "Is there anything else you'd like to know in the meantime?"
@@ -111,7 +110,7 @@ class OfflineProvider:
         if canned is not None:
             return canned
         hits = self._index_with(answers).search(text, limit=3)
-        if "record_unanswered_question" in recorded and (not hits or hits[0][0] < MIN_SCORE):
+        if RECORD_QUESTION in recorded and (not hits or hits[0][0] < MIN_SCORE):
             return (
                 "That isn't something I have notes on, so I'd rather not guess. I've passed your question "
                 f"on to {name}; if you'd like to hear back, leave your email here."

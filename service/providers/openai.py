@@ -9,7 +9,6 @@ from typing import Any
 import openai
 from openai import AsyncOpenAI
 
-from memory import Usage
 from service.providers.base import (
     ProviderError,
     ProviderRateLimited,
@@ -19,8 +18,9 @@ from service.providers.base import (
     StreamItem,
     ToolCall,
 )
-from service.settings import Settings
-from service.tokens import estimate_tokens
+from service.providers.tokens import estimate_tokens
+from service.providers.usage import Usage
+from service.settings import ModelSettings
 
 
 class OpenAIProvider:
@@ -29,15 +29,13 @@ class OpenAIProvider:
     name = "openai"
     offline = False
 
-    def __init__(self, settings: Settings) -> None:
-        self.model = settings.model
+    def __init__(self, settings: ModelSettings) -> None:
+        self.model = settings.name
         self._client = AsyncOpenAI(
-            api_key=settings.openai_api_key or "not-needed",
-            base_url=settings.openai_base_url,
-            timeout=openai.Timeout(
-                settings.llm_timeout_seconds, connect=min(10.0, settings.llm_timeout_seconds)
-            ),
-            max_retries=settings.llm_max_retries,
+            api_key=settings.api_key or "not-needed",
+            base_url=settings.base_url,
+            timeout=openai.Timeout(settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds)),
+            max_retries=settings.max_retries,
         )
 
     async def close(self) -> None:

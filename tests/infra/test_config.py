@@ -40,8 +40,8 @@ def test_defaults_come_from_the_seed_and_the_app_settings() -> None:
     config = parse()
     assert config.project_name == "twin"
     assert (config.throttle_burst_limit, config.throttle_rate_limit) == (10, 5.0)
-    assert config.model == APP_DEFAULTS.model
-    assert config.memory_retention_days == APP_DEFAULTS.retention_days
+    assert config.model == APP_DEFAULTS.model.name
+    assert config.memory_retention_days == APP_DEFAULTS.storage.retention_days
     assert (config.cloudfront, config.cors_origins, config.lambda_package) == (False, (), "dist/lambda.zip")
 
 

@@ -178,7 +178,7 @@ def test_unreadable_settings_stop_the_deployment_naming_the_variable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TWIN_RETENTION_DAYS", "0")
-    with pytest.raises(PackageError, match="TWIN_RETENTION_DAYS must be positive"):
+    with pytest.raises(PackageError, match="TWIN_RETENTION_DAYS: expected `int` >= 1"):
         persona_dir(tmp_path / ".env")
 
 

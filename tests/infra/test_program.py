@@ -202,7 +202,7 @@ def test_memory_bucket_denies_every_request_without_tls(deployment: Deployment) 
 def test_memory_bucket_expires_conversations_after_the_stack_retention(deployment: Deployment) -> None:
     [rule] = for_bucket(deployment, LIFECYCLE, memory_bucket(deployment)).inputs["rules"]
     assert rule["status"] == "Enabled"
-    assert rule["filter"] == {"prefix": APP.s3_prefix}
+    assert rule["filter"] == {"prefix": APP.storage.s3_prefix}
     assert rule["expiration"]["days"] == int(cfg(deployment, "memoryRetentionDays"))
 
 
@@ -311,8 +311,8 @@ def test_lambda_environment_points_at_the_memory_bucket_and_the_front_end(deploy
     assert set(env) <= set(ENV_VARS)
     assert env["USE_S3"] == "true"
     assert env["S3_BUCKET"] == memory_bucket(deployment)
-    assert env["S3_PREFIX"] == APP.s3_prefix
-    assert env["S3_RECORDS_PREFIX"] == APP.s3_records_prefix
+    assert env["S3_PREFIX"] == APP.storage.s3_prefix
+    assert env["S3_RECORDS_PREFIX"] == APP.storage.s3_records_prefix
     assert env["TWIN_RETENTION_DAYS"] == cfg(deployment, "memoryRetentionDays")
     assert env["TWIN_MODEL"] == cfg(deployment, "model")
     assert env["TWIN_DAILY_TOKEN_BUDGET"] == cfg(deployment, "dailyTokenBudget")
@@ -361,12 +361,12 @@ def expected_grants(d: Deployment, with_key: bool) -> set[tuple[str, str]]:
     bucket = f"arn:aws:s3:::{memory_bucket(d)}"
     logs = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/twin-{d.stack}-api"
     allowed = {
-        ("s3:GetObject", f"{bucket}/{APP.s3_prefix}*"),
-        ("s3:PutObject", f"{bucket}/{APP.s3_prefix}*"),
-        ("s3:DeleteObject", f"{bucket}/{APP.s3_prefix}*"),
-        ("s3:GetObject", f"{bucket}/{APP.s3_records_prefix}*"),
-        ("s3:PutObject", f"{bucket}/{APP.s3_records_prefix}*"),
-        ("s3:DeleteObject", f"{bucket}/{APP.s3_records_prefix}*"),
+        ("s3:GetObject", f"{bucket}/{APP.storage.s3_prefix}*"),
+        ("s3:PutObject", f"{bucket}/{APP.storage.s3_prefix}*"),
+        ("s3:DeleteObject", f"{bucket}/{APP.storage.s3_prefix}*"),
+        ("s3:GetObject", f"{bucket}/{APP.storage.s3_records_prefix}*"),
+        ("s3:PutObject", f"{bucket}/{APP.storage.s3_records_prefix}*"),
+        ("s3:DeleteObject", f"{bucket}/{APP.storage.s3_records_prefix}*"),
         ("s3:ListBucket", bucket),
         ("logs:CreateLogStream", logs),
         ("logs:CreateLogStream", f"{logs}:*"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import msgspec
 import pytest
 from litestar import Litestar, get, websocket
 from litestar.connection import WebSocket
@@ -16,6 +15,7 @@ from infra.routes import ApiRoute, app_routes, routes_of
 from service.app import create_app
 from service.settings import Settings
 from tests.infra.harness import Deployment
+from tests.support.settings import tweak
 
 
 def route_table(settings: Settings) -> set[tuple[str, str]]:
@@ -23,7 +23,7 @@ def route_table(settings: Settings) -> set[tuple[str, str]]:
 
     The Lambda package carries no front end (the bucket serves it), so the app has no web routes there.
     """
-    app = create_app(msgspec.structs.replace(settings, web_dir=settings.memory_dir / "no-front-end"))
+    app = create_app(tweak(settings, TWIN_WEB_DIR=settings.storage.memory_dir / "no-front-end"))
     pairs = set()
     for route in app.routes:
         path = re.sub(r"\{(\w+):[^}]+\}", r"{\1}", route.path)

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import msgspec
 
-from memory import Conversation, new_session_id
-from memory.file import FileStore
+from memory import Conversation, file_memory, new_session_id
 from tests.conftest import REPO
 
 ROUNDS = 3
@@ -83,7 +82,7 @@ def test_a_crashed_writers_leftovers_are_ignored_and_erased_with_the_conversatio
     (root / f".{session_ids[0]}.crashed.tmp").write_bytes(b'{"session_id": "half a tu')
 
     async def check() -> None:
-        store = FileStore(root)
+        store = file_memory(root).conversations
         assert [s.session_id for s in await store.list()] == session_ids
         assert await store.delete(session_ids[0]) is True
         assert [p.name for p in root.iterdir() if p.name != ".locks"] == []

@@ -10,15 +10,15 @@ import boto3
 import pytest
 
 from memory import ConflictError, StoreUnavailable
+from memory.file import FileStore
 from memory.records import (
-    FileRecordStore,
     InvalidRecordKey,
     RecordStore,
     digest_key,
     validate_collection,
     validate_key,
 )
-from memory.s3 import S3RecordStore
+from memory.s3 import S3Store
 from tests.support.moto_s3 import MotoS3Server
 
 
@@ -107,19 +107,19 @@ async def test_concurrent_updates_of_one_record_lose_nothing(records: RecordStor
 async def test_update_gives_up_with_a_conflict_after_its_attempts(records: RecordStore) -> None:
     await records.put("budget", "hot", {"n": 0})
     records.update_attempts = 3
-    original = records._put
+    original = records.store._put
     attempts = 0
 
-    async def someone_else_writes_first(collection: str, key: str, raw: bytes, expected: str | None) -> str:
+    async def someone_else_writes_first(key: str, raw: bytes, expected: str | None) -> str:
         # Another writer changes the record between every read and write of this update.
         nonlocal attempts
         attempts += 1
-        current = await records.get(collection, key)
+        current = await records.store._get(key)
         assert current is not None
-        await original(collection, key, b'{"n": -%d}' % attempts, current.version)
-        return await original(collection, key, raw, expected)
+        await original(key, b'{"n": -%d}' % attempts, current.version)
+        return await original(key, raw, expected)
 
-    records._put = someone_else_writes_first  # type: ignore[method-assign]
+    records.store._put = someone_else_writes_first  # type: ignore[method-assign]
     with pytest.raises(ConflictError, match="too many concurrent writes to record budget/hot"):
         await records.update("budget", "hot", lambda value: {"n": value["n"] + 1})
     assert attempts == 3
@@ -151,27 +151,27 @@ def test_validators_accept_the_names_callers_derive() -> None:
 
 
 async def test_file_records_live_under_collection_folders(tmp_path: Path) -> None:
-    records = FileRecordStore(tmp_path / "records")
+    records = RecordStore(FileStore(tmp_path).with_namespace("records"))
     await records.put("contacts", "k1", {"n": 1})
     assert (tmp_path / "records" / "contacts" / "k1.json").is_file()
     assert not list((tmp_path / "records" / "contacts").glob(".*.tmp"))
 
 
 async def test_s3_records_live_under_their_own_prefix(moto_s3: MotoS3Server, s3_bucket: str) -> None:
-    records = S3RecordStore(s3_bucket, "records", endpoint_url=moto_s3.endpoint)
+    records = RecordStore(S3Store(s3_bucket, "records", endpoint_url=moto_s3.endpoint))
     try:
         await records.put("contacts", "k1", {"n": 1})
         listed = boto3.client("s3", endpoint_url=moto_s3.endpoint).list_objects_v2(Bucket=s3_bucket)
         assert [o["Key"] for o in listed["Contents"]] == ["records/contacts/k1.json"]
         assert records.location == f"s3://{s3_bucket}/records/"
     finally:
-        await records.close()
+        await records.store.close()
 
 
 async def test_s3_failure_is_store_unavailable_and_writes_nothing(
     moto_s3: MotoS3Server, s3_bucket: str
 ) -> None:
-    records = S3RecordStore(s3_bucket, "records/", endpoint_url=moto_s3.endpoint)
+    records = RecordStore(S3Store(s3_bucket, "records/", endpoint_url=moto_s3.endpoint))
     try:
         moto_s3.fail(500, methods={"PUT"})
         with pytest.raises(StoreUnavailable):
@@ -179,16 +179,16 @@ async def test_s3_failure_is_store_unavailable_and_writes_nothing(
         moto_s3.clear_faults()
         assert await records.get("contacts", "k1") is None
     finally:
-        await records.close()
+        await records.store.close()
 
 
 async def test_items_raises_a_failed_read_as_itself_not_as_a_group(records: RecordStore) -> None:
     await records.put("questions", "a", {})
     await records.put("questions", "b", {})
 
-    async def broken(collection: str, key: str) -> tuple[bytes, str] | None:
+    async def broken(key: str) -> None:
         raise StoreUnavailable("memory unavailable, try again")
 
-    records._get = broken  # type: ignore[method-assign]
+    records.store._get = broken  # type: ignore[method-assign]
     with pytest.raises(StoreUnavailable):
         await records.items("questions")

@@ -9,21 +9,34 @@ from typing import Any
 import boto3
 import pytest
 
-from memory import ConflictError, Conversation, StoreError, StoreUnavailable, new_session_id
+from memory import (
+    ConflictError,
+    Conversation,
+    ConversationStore,
+    StoreError,
+    StoreUnavailable,
+    new_session_id,
+)
 from memory import s3 as s3_module
-from memory.s3 import UNAVAILABLE, S3Store, normalise_prefix
-from tests.memory.test_store_contract import turn
+from memory.s3 import UNAVAILABLE, S3Store
+from memory.store import namespace_of
+from tests.memory.test_conversations_contract import turn
 from tests.support.moto_s3 import MotoS3Server
 
 
+def on_s3(bucket: str, prefix: str = "", **options: Any) -> ConversationStore:
+    """Conversations in an S3 store of their own (closed through `.store`)."""
+    return ConversationStore(S3Store(bucket, prefix, **options))
+
+
 @pytest.fixture
-async def s3(moto_s3: MotoS3Server, s3_bucket: str) -> AsyncIterator[S3Store]:
-    """An S3 store that gives up quickly (one attempt), so failure tests stay fast."""
-    store = S3Store(s3_bucket, "twin/", endpoint_url=moto_s3.endpoint, timeout_seconds=2, max_attempts=1)
+async def s3(moto_s3: MotoS3Server, s3_bucket: str) -> AsyncIterator[ConversationStore]:
+    """Conversations on an S3 store that gives up quickly (one attempt), so failure tests stay fast."""
+    store = on_s3(s3_bucket, "twin/", endpoint_url=moto_s3.endpoint, timeout_seconds=2, max_attempts=1)
     try:
         yield store
     finally:
-        await store.close()
+        await store.store.close()
 
 
 def objects(moto_s3: MotoS3Server, bucket: str) -> list[str]:
@@ -40,11 +53,11 @@ def _text(value: str | bytes) -> str:
     [("conversations/", "conversations/"), ("conversations", "conversations/"), ("", ""), ("/a/b", "a/b/")],
 )
 def test_prefix_is_a_folder_or_the_bucket_root(given: str, expected: str) -> None:
-    assert normalise_prefix(given) == expected
+    assert namespace_of(given) == expected
 
 
 async def test_one_object_per_session_under_the_prefix(
-    s3: S3Store, moto_s3: MotoS3Server, s3_bucket: str
+    s3: ConversationStore, moto_s3: MotoS3Server, s3_bucket: str
 ) -> None:
     sid = new_session_id()
     await s3.append(sid, turn(1), create=True)
@@ -53,7 +66,7 @@ async def test_one_object_per_session_under_the_prefix(
 
 
 async def test_foreign_objects_under_the_prefix_are_not_listed(
-    s3: S3Store, moto_s3: MotoS3Server, s3_bucket: str
+    s3: ConversationStore, moto_s3: MotoS3Server, s3_bucket: str
 ) -> None:
     raw = boto3.client("s3", endpoint_url=moto_s3.endpoint)
     for key in ("twin/notes.txt", "twin/short.json", f"twin/nested/{new_session_id()}.json"):
@@ -63,7 +76,7 @@ async def test_foreign_objects_under_the_prefix_are_not_listed(
     assert [s.session_id for s in await s3.list()] == [sid]
 
 
-async def test_creates_with_if_none_match_and_updates_with_if_match(s3: S3Store) -> None:
+async def test_creates_with_if_none_match_and_updates_with_if_match(s3: ConversationStore) -> None:
     sent: list[dict[str, str]] = []
 
     def record(request: Any, **_: Any) -> None:
@@ -71,7 +84,7 @@ async def test_creates_with_if_none_match_and_updates_with_if_match(s3: S3Store)
             headers = request.headers.items()
             sent.append({k: _text(v) for k, v in headers if k.lower().startswith("if-")})
 
-    s3.client.meta.events.register("before-send.s3.PutObject", record)
+    s3.store.client.meta.events.register("before-send.s3.PutObject", record)
     sid = new_session_id()
     await s3.append(sid, turn(1), create=True)
     first = await s3.load(sid)
@@ -81,30 +94,30 @@ async def test_creates_with_if_none_match_and_updates_with_if_match(s3: S3Store)
 
 
 async def test_a_transient_5xx_is_retried_by_the_client(moto_s3: MotoS3Server, s3_bucket: str) -> None:
-    store = S3Store(s3_bucket, endpoint_url=moto_s3.endpoint, max_attempts=3)
+    store = on_s3(s3_bucket, endpoint_url=moto_s3.endpoint, max_attempts=3)
     sid = new_session_id()
     await store.append(sid, turn(1), create=True)
     moto_s3.fail(503, methods={"PUT"}, times=1)
     await store.append(sid, turn(2))
     loaded = await store.load(sid)
     assert loaded is not None and loaded.conversation.turns == 2
-    await store.close()
+    await store.store.close()
 
 
 async def test_a_persistent_5xx_is_retried_a_bounded_number_of_times(
     moto_s3: MotoS3Server, s3_bucket: str
 ) -> None:
-    store = S3Store(s3_bucket, endpoint_url=moto_s3.endpoint, max_attempts=3)
+    store = on_s3(s3_bucket, endpoint_url=moto_s3.endpoint, max_attempts=3)
     moto_s3.fail(503, methods={"PUT"})
     moto_s3.reset_counts()
     with pytest.raises(StoreUnavailable, match=UNAVAILABLE):
         await store.append(new_session_id(), turn(1), create=True)
     assert moto_s3.requests == {"GET": 1, "PUT": 3}  # one read, then three attempts at the write
-    await store.close()
+    await store.store.close()
 
 
 async def test_s3_failing_mid_conversation_is_unavailable_and_half_writes_nothing(
-    s3: S3Store, moto_s3: MotoS3Server
+    s3: ConversationStore, moto_s3: MotoS3Server
 ) -> None:
     sid = new_session_id()
     await s3.append(sid, turn(1), create=True)
@@ -124,30 +137,30 @@ async def test_endpoint_going_away_is_unavailable_and_the_stored_turns_survive(
     moto_s3: MotoS3Server, s3_bucket: str
 ) -> None:
     doomed = MotoS3Server().start()  # a second endpoint onto the same moto state, stopped mid-conversation
-    store = S3Store(s3_bucket, endpoint_url=doomed.endpoint, timeout_seconds=2, max_attempts=2)
+    store = on_s3(s3_bucket, endpoint_url=doomed.endpoint, timeout_seconds=2, max_attempts=2)
     sid = new_session_id()
     await store.append(sid, turn(1), create=True)
     doomed.stop()
     with pytest.raises(StoreUnavailable, match=UNAVAILABLE):
         await store.append(sid, turn(2))
-    await store.close()
+    await store.store.close()
 
-    survivor = S3Store(s3_bucket, endpoint_url=moto_s3.endpoint)
+    survivor = on_s3(s3_bucket, endpoint_url=moto_s3.endpoint)
     loaded = await survivor.load(sid)
     assert loaded is not None and loaded.conversation.turns == 1
-    await survivor.close()
+    await survivor.store.close()
 
 
 async def test_slow_s3_times_out_as_unavailable(moto_s3: MotoS3Server, s3_bucket: str) -> None:
-    store = S3Store(s3_bucket, endpoint_url=moto_s3.endpoint, timeout_seconds=0.3, max_attempts=1)
+    store = on_s3(s3_bucket, endpoint_url=moto_s3.endpoint, timeout_seconds=0.3, max_attempts=1)
     moto_s3.fail(503, stall_seconds=30)  # held until the client gives up; released at teardown
     with pytest.raises(StoreUnavailable, match=UNAVAILABLE):
         await store.load(new_session_id())
-    await store.close()
+    await store.store.close()
 
 
 async def test_a_slow_s3_call_does_not_block_the_event_loop(moto_s3: MotoS3Server, s3_bucket: str) -> None:
-    store = S3Store(s3_bucket, endpoint_url=moto_s3.endpoint, timeout_seconds=30, max_attempts=1)
+    store = on_s3(s3_bucket, endpoint_url=moto_s3.endpoint, timeout_seconds=30, max_attempts=1)
     moto_s3.fail(503, stall_seconds=30)
     pending = asyncio.create_task(store.load(new_session_id()))
     # the loop must stay free while the GET is held on the server
@@ -155,20 +168,20 @@ async def test_a_slow_s3_call_does_not_block_the_event_loop(moto_s3: MotoS3Serve
     assert not pending.done()
     moto_s3.clear_faults()  # the held GET now goes through to moto
     assert await pending is None
-    await store.close()
+    await store.store.close()
 
 
 async def test_missing_bucket_is_unavailable_not_an_empty_store(moto_s3: MotoS3Server) -> None:
-    store = S3Store("twin-no-such-bucket", endpoint_url=moto_s3.endpoint, max_attempts=1)
+    store = on_s3("twin-no-such-bucket", endpoint_url=moto_s3.endpoint, max_attempts=1)
     with pytest.raises(StoreUnavailable):
         await store.append(new_session_id(), turn(1), create=True)
     with pytest.raises(StoreUnavailable):
         await store.list()
-    await store.close()
+    await store.store.close()
 
 
 async def test_an_undecodable_object_names_the_session(
-    s3: S3Store, moto_s3: MotoS3Server, s3_bucket: str
+    s3: ConversationStore, moto_s3: MotoS3Server, s3_bucket: str
 ) -> None:
     sid = new_session_id()
     boto3.client("s3", endpoint_url=moto_s3.endpoint).put_object(
@@ -178,14 +191,14 @@ async def test_an_undecodable_object_names_the_session(
         await s3.load(sid)
 
 
-async def test_write_conditional_on_a_deleted_object_is_a_conflict(s3: S3Store) -> None:
+async def test_write_conditional_on_a_deleted_object_is_a_conflict(s3: ConversationStore) -> None:
     sid = new_session_id()
     await s3.append(sid, turn(1), create=True)
     read = await s3.load(sid)
     assert read is not None
     await s3.delete(sid)
     with pytest.raises(ConflictError):
-        await s3._write(read.conversation, read.version)
+        await s3.write(read.conversation, expected_version=read.version)
 
 
 @pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"])
@@ -193,12 +206,12 @@ async def test_standard_endpoint_variables_select_the_endpoint(
     variable: str, moto_s3: MotoS3Server, s3_bucket: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(variable, moto_s3.endpoint)
-    store = S3Store(s3_bucket)  # no endpoint_url: boto3 reads the variable itself
+    store = on_s3(s3_bucket)  # no endpoint_url: boto3 reads the variable itself
     sid = new_session_id()
     stored: Conversation = await store.append(sid, turn(1), create=True)
     assert stored.turns == 1
-    assert store.client.meta.endpoint_url == moto_s3.endpoint
-    await store.close()
+    assert store.store.client.meta.endpoint_url == moto_s3.endpoint
+    await store.store.close()
 
 
 def test_a_botocore_without_conditional_requests_is_refused_at_start(

@@ -1,228 +1,87 @@
-"""The store contract, run against every backend by the parametrised `store` fixture."""
+"""The one store abstraction, run against every backend by the parametrised `backend` fixture."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from memory import (
-    ConflictError,
-    Conversation,
-    ConversationStore,
-    InvalidSessionId,
-    Message,
-    SessionNotFound,
-    Usage,
-    new_session_id,
-)
+from memory import ConflictError, Document, Store
+from memory.store import UNCHANGED, InvalidKey, namespace_of
 
 
-def turn(n: int) -> tuple[Message, Message]:
-    now = datetime.now(UTC)
-    return (
-        Message(role="user", content=f"question {n}", timestamp=now),
-        Message(role="assistant", content=f"answer {n}", timestamp=now, usage=Usage(prompt_tokens=3)),
+async def test_put_get_and_versions(backend: Store) -> None:
+    assert await backend.get("a") is None
+    v1 = await backend.put("a", b'{"n":1}')
+    found = await backend.get("a")
+    assert found == Document(b'{"n":1}', v1)
+    v2 = await backend.put("a", b'{"n":2}', expected_version=v1)
+    assert v2 != v1
+    with pytest.raises(ConflictError):
+        await backend.put("a", b'{"n":3}', expected_version=v1)
+    with pytest.raises(ConflictError):
+        await backend.put("a", b'{"n":3}')  # "must not exist yet"
+
+
+async def test_delete_is_conditional_when_a_version_is_given(backend: Store) -> None:
+    v1 = await backend.put("a", b"{}")
+    await backend.put("a", b"[]", expected_version=v1)
+    assert await backend.delete("a", expected_version=v1) is False
+    assert await backend.delete("a") is True
+    assert await backend.delete("a") is False
+
+
+async def test_namespaces_keep_their_documents_apart(backend: Store) -> None:
+    left, right = backend.with_namespace("left"), backend.with_namespace("right/nested")
+    await left.put("same", b'"left"')
+    await right.put("same", b'"right"')
+    await backend.put("root", b'"root"')
+    assert (await left.get("same"), await right.get("same")) != (None, None)
+    assert (await left.get("same")).raw == b'"left"'  # type: ignore[union-attr]
+    assert (await right.get("same")).raw == b'"right"'  # type: ignore[union-attr]
+    assert await left.list() == ["same"]
+    assert await backend.list() == ["root"]  # a listing never reaches into folders below it
+    assert await backend.with_namespace("left/").list() == ["same"]
+
+
+async def test_list_names_the_documents_of_one_folder(backend: Store) -> None:
+    for key in ("contacts/b", "contacts/a", "budget/day", "contacts/deeper/x"):
+        await backend.put(key, b"{}")
+    assert await backend.list("contacts") == ["a", "b"]
+    assert await backend.list("nothing-here") == []
+
+
+async def test_update_applies_a_change_and_retries_a_lost_race(backend: Store) -> None:
+    await backend.put("counter", b"0")
+
+    def add_one(current: Document | None, attempt: int) -> bytes:
+        return str(int(current.raw) + 1 if current else 1).encode()
+
+    await asyncio.gather(
+        *(backend.update("counter", add_one, attempts=64, what="counter") for _ in range(12))
     )
+    assert (await backend.get("counter")).raw == b"12"  # type: ignore[union-attr]
+    kept = await backend.update("counter", lambda c, a: UNCHANGED, attempts=1, what="counter")
+    assert kept is not None and kept.raw == b"12"
+    assert await backend.update("counter", lambda c, a: None, attempts=1, what="counter") is None
+    assert await backend.get("counter") is None
 
 
-async def test_unknown_session_loads_as_none(store: ConversationStore) -> None:
-    assert await store.load(new_session_id()) is None
+@pytest.mark.parametrize("bad", ["", "../up", "a/../b", ".hidden", "a//b", "a b", "k" * 129, "é", "a/.."])
+async def test_unsafe_keys_never_reach_the_medium(backend: Store, bad: str) -> None:
+    with pytest.raises(InvalidKey):
+        await backend.get(bad)
+    with pytest.raises(InvalidKey):
+        await backend.put(bad, b"{}")
+    with pytest.raises(InvalidKey):
+        await backend.delete(bad)
 
 
-async def test_append_creates_then_extends_a_conversation(store: ConversationStore) -> None:
-    sid = new_session_id()
-    first = await store.append(sid, turn(1), create=True)
-    assert first.turns == 1
-    await store.append(sid, turn(2))
-    loaded = await store.load(sid)
-    assert loaded is not None
-    assert [m.content for m in loaded.conversation.messages] == [
-        "question 1",
-        "answer 1",
-        "question 2",
-        "answer 2",
-    ]
-    assert loaded.conversation.messages[1].usage == Usage(prompt_tokens=3)
-    assert loaded.conversation.started_at <= loaded.conversation.updated_at
+@pytest.mark.parametrize(("given", "expected"), [("a", "a/"), ("/a/b/", "a/b/"), ("", ""), (" x ", "x/")])
+def test_a_namespace_is_a_folder(given: str, expected: str) -> None:
+    assert namespace_of(given) == expected
 
 
-async def test_a_turn_whose_idempotency_key_is_stored_is_not_stored_again(store: ConversationStore) -> None:
-    sid, now = new_session_id(), datetime.now(UTC)
-
-    def keyed(reply: str) -> tuple[Message, Message]:
-        question = Message(role="user", content="q", timestamp=now, idempotency_key="k" * 16)
-        return question, Message(role="assistant", content=reply, timestamp=datetime.now(UTC))
-
-    await store.append(sid, keyed("first"), create=True)
-    again = await store.append(sid, keyed("second"), create=True)  # a concurrent retry, generated anew
-    assert [m.content for m in again.messages] == ["q", "first"]
-    concurrent = await asyncio.gather(*(store.append(sid, keyed(str(n))) for n in range(4)))
-    assert all(c.turns == 1 for c in concurrent)
-
-
-async def test_append_to_unknown_session_without_create_is_not_found(store: ConversationStore) -> None:
-    with pytest.raises(SessionNotFound):
-        await store.append(new_session_id(), turn(1))
-
-
-async def test_version_changes_on_every_write(store: ConversationStore) -> None:
-    sid = new_session_id()
-    await store.append(sid, turn(1), create=True)
-    v1 = await store.load(sid)
-    await store.append(sid, turn(2))
-    v2 = await store.load(sid)
-    assert v1 is not None and v2 is not None
-    assert v1.version != v2.version
-
-
-async def test_stale_write_is_a_conflict(store: ConversationStore) -> None:
-    sid = new_session_id()
-    await store.append(sid, turn(1), create=True)
-    stale = await store.load(sid)
-    assert stale is not None
-    await store.append(sid, turn(2))
-    with pytest.raises(ConflictError):
-        await store._write(stale.conversation, stale.version)
-    with pytest.raises(ConflictError):
-        await store._write(stale.conversation, None)
-
-
-@pytest.mark.parametrize(
-    "bad", ["", "short", "../../etc/passwd", "a" * 31 + "/", "a" * 33, "x" * 31 + ".", "..%2F" * 7]
-)
-async def test_malformed_ids_are_rejected_before_touching_storage(store: ConversationStore, bad: str) -> None:
-    with pytest.raises(InvalidSessionId):
-        await store.load(bad)
-    with pytest.raises(InvalidSessionId):
-        await store.append(bad, turn(1), create=True)
-    with pytest.raises(InvalidSessionId):
-        await store.delete(bad)
-
-
-async def test_delete_removes_and_reports_whether_it_existed(store: ConversationStore) -> None:
-    sid = new_session_id()
-    await store.append(sid, turn(1), create=True)
-    assert await store.delete(sid) is True
-    assert await store.load(sid) is None
-    assert await store.delete(sid) is False
-
-
-async def test_list_is_newest_first_with_first_question(store: ConversationStore) -> None:
-    older, newer = new_session_id(), new_session_id()
-    await store.append(older, turn(1), create=True)
-    await store.append(newer, turn(7), create=True)
-    summaries = await store.list()
-    assert [s.session_id for s in summaries] == [newer, older]
-    assert summaries[0].first_question == "question 7"
-    assert summaries[0].turns == 1
-
-
-async def test_concurrent_appends_to_one_session_lose_no_turn(store: ConversationStore) -> None:
-    sid = new_session_id()
-    await store.append(sid, turn(0), create=True)
-    await asyncio.gather(*(store.append(sid, turn(n)) for n in range(1, 17)))
-    loaded = await store.load(sid)
-    assert loaded is not None
-    questions = [m.content for m in loaded.conversation.messages if m.role == "user"]
-    assert sorted(questions) == sorted(f"question {n}" for n in range(17))
-    # each turn's two messages stay adjacent: no interleaving of halves
-    pairs = list(zip(loaded.conversation.messages[::2], loaded.conversation.messages[1::2], strict=True))
-    assert all(q.content.split()[1] == a.content.split()[1] for q, a in pairs)
-
-
-async def test_conversations_are_returned_whole_newest_first(store: ConversationStore) -> None:
-    older, newer = new_session_id(), new_session_id()
-    await store.append(older, turn(1), create=True)
-    await store.append(newer, turn(2), create=True)
-    await store.append(newer, turn(3))
-    conversations = await store.conversations()
-    assert [c.session_id for c in conversations] == [newer, older]
-    assert conversations[0].turns == 2
-
-
-async def test_deleted_conversation_cannot_be_continued(store: ConversationStore) -> None:
-    sid = new_session_id()
-    await store.append(sid, turn(1), create=True)
-    await store.delete(sid)
-    with pytest.raises(SessionNotFound):
-        await store.append(sid, turn(2))
-    assert await store.list() == []
-
-
-def aged(days: int) -> Conversation:
-    then = datetime.now(UTC) - timedelta(days=days)
-    return Conversation(session_id=new_session_id(), started_at=then, updated_at=then, messages=turn(days))
-
-
-async def test_prune_erases_only_conversations_older_than_the_cutoff(store: ConversationStore) -> None:
-    old, recent = aged(40), aged(5)
-    for conversation in (old, recent):
-        await store._write(conversation, None)
-    fresh = new_session_id()
-    await store.append(fresh, turn(1), create=True)
-
-    assert await store.prune(datetime.now(UTC) - timedelta(days=30)) == 1
-    assert await store.load(old.session_id) is None
-    assert {s.session_id for s in await store.list()} == {recent.session_id, fresh}
-    assert await store.prune(datetime.now(UTC) - timedelta(days=30)) == 0
-
-
-async def test_prune_keeps_a_conversation_continued_after_it_was_judged_old(store: ConversationStore) -> None:
-    old = aged(40)
-    await store._write(old, None)
-    judged = await store.load(old.session_id)
-    assert judged is not None
-    await store.append(old.session_id, turn(2))  # the visitor came back meanwhile
-    assert await store._remove(old.session_id, judged.version) is False
-    loaded = await store.load(old.session_id)
-    assert loaded is not None and loaded.conversation.turns == 2
-
-
-async def test_prune_needs_an_aware_cutoff(store: ConversationStore) -> None:
-    with pytest.raises(ValueError, match="timezone-aware"):
-        await store.prune(datetime(2020, 1, 1))  # naive on purpose
-
-
-async def test_a_write_reported_lost_but_stored_is_not_applied_twice(
-    store: ConversationStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A timeout after the backend committed looks like a lost race; the turn must not be doubled."""
-    sid = new_session_id()
-    await store.append(sid, turn(1), create=True)
-    real_write = store._write
-    calls = 0
-
-    async def write_then_report_conflict(conversation: Conversation, expected: str | None) -> str:
-        nonlocal calls
-        calls += 1
-        version = await real_write(conversation, expected)
-        if calls == 1:
-            raise ConflictError("the answer to a write that did land was lost")
-        return version
-
-    monkeypatch.setattr(store, "_write", write_then_report_conflict)
-    await store.append(sid, turn(2))
-    loaded = await store.load(sid)
-    assert loaded is not None
-    questions = [m.content for m in loaded.conversation.messages if m.role == "user"]
-    assert questions == ["question 1", "question 2"]
-    assert calls == 1
-
-
-async def test_listing_reads_every_conversation_of_a_larger_store(store: ConversationStore) -> None:
-    ids = [new_session_id() for _ in range(40)]  # more than are read at once
-    await asyncio.gather(*(store.append(sid, turn(n), create=True) for n, sid in enumerate(ids)))
-    summaries = await store.list()
-    assert sorted(s.session_id for s in summaries) == sorted(ids)
-    assert [s.updated_at for s in summaries] == sorted((s.updated_at for s in summaries), reverse=True)
-
-
-def test_issued_session_ids_never_look_like_command_line_options() -> None:
-    from memory import new_session_id, validate_session_id
-
-    ids = [new_session_id() for _ in range(5000)]
-    assert not any(session_id.startswith("-") for session_id in ids)
-    assert all(validate_session_id(session_id) == session_id for session_id in ids)
-    assert len(set(ids)) == len(ids)
+def test_a_namespace_cannot_climb_out() -> None:
+    with pytest.raises(InvalidKey):
+        namespace_of("../records")

@@ -1,4 +1,4 @@
-"""Settings come from the environment and .env once, typed, with clear errors naming the variable."""
+"""Settings come from the environment and .env once, typed, grouped, with clear errors naming the variable."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from service.settings import Settings, SettingsError
+from service.settings import ENV_VARS, Settings, SettingsError, env_var
 
 
 def test_defaults_run_locally_offline() -> None:
     settings = Settings.from_env({}, env_file=None)
-    assert settings.provider_name == "offline"
-    assert settings.storage == "local"
-    assert settings.max_message_chars == 4000
-    assert settings.model == "gpt-4o-mini"
+    assert settings.model.provider_name == "offline"
+    assert settings.storage.kind == "local"
+    assert settings.limits.max_message_chars == 4000
+    assert settings.model.name == "gpt-4o-mini"
     assert settings.persona_dir == Path("persona")
 
 
@@ -22,9 +22,9 @@ def test_environment_overrides_dotenv(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("# comment\nexport TWIN_MODEL='from-dotenv'\nPERSONA_DIR=/p\nOPENAI_API_KEY=sk-x\n")
     settings = Settings.from_env({"TWIN_MODEL": "from-env"}, env_file=env_file)
-    assert settings.model == "from-env"
+    assert settings.model.name == "from-env"
     assert settings.persona_dir == Path("/p")
-    assert settings.provider_name == "openai"
+    assert settings.model.provider_name == "openai"
 
 
 def test_values_are_typed() -> None:
@@ -38,28 +38,48 @@ def test_values_are_typed() -> None:
         },
         env_file=None,
     )
-    assert settings.cors_origins == ("https://a.example", "https://b.example")
-    assert settings.use_s3 is True and settings.storage == "s3"
-    assert settings.max_message_chars == 200
-    assert settings.provider_name == "openai"
+    assert settings.web.cors_origins == ("https://a.example", "https://b.example")
+    assert settings.storage.use_s3 is True and settings.storage.kind == "s3"
+    assert settings.limits.max_message_chars == 200
+    assert settings.model.provider_name == "openai"
 
 
 def test_explicit_provider_wins() -> None:
-    assert Settings.from_env(
-        {"OPENAI_API_KEY": "sk-x", "TWIN_PROVIDER": "offline"}, env_file=None
-    ).provider_name == ("offline")
+    settings = Settings.from_env({"OPENAI_API_KEY": "sk-x", "TWIN_PROVIDER": "offline"}, env_file=None)
+    assert settings.model.provider_name == "offline"
 
 
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"TWIN_MAX_MESSAGE_CHARS": "lots"}, "TWIN_MAX_MESSAGE_CHARS"),
-        ({"TWIN_MAX_MESSAGE_CHARS": "0"}, "TWIN_MAX_MESSAGE_CHARS must be positive"),
-        ({"TWIN_PROVIDER": "claude"}, "TWIN_PROVIDER"),
-        ({"USE_S3": "true"}, "S3_BUCKET"),
-        ({"TWIN_LLM_MAX_RETRIES": "-1"}, "TWIN_LLM_MAX_RETRIES"),
+        ({"TWIN_MAX_MESSAGE_CHARS": "lots"}, "TWIN_MAX_MESSAGE_CHARS: expected `int`, got `str`"),
+        ({"TWIN_MAX_MESSAGE_CHARS": "0"}, "TWIN_MAX_MESSAGE_CHARS: expected `int` >= 1, got '0'"),
+        ({"TWIN_PROVIDER": "claude"}, "TWIN_PROVIDER: invalid enum value 'claude'"),
+        ({"USE_S3": "true"}, "USE_S3=true needs S3_BUCKET"),
+        ({"TWIN_LLM_MAX_RETRIES": "-1"}, "TWIN_LLM_MAX_RETRIES: expected `int` >= 0"),
+        ({"TWIN_LOG_LEVEL": "loud"}, "TWIN_LOG_LEVEL"),
+        ({"TWIN_NOTIFY_RETRY_SECONDS": "-5"}, "TWIN_NOTIFY_RETRY_SECONDS: expected `float` >= 0.0"),
+        (
+            {"USE_S3": "1", "S3_BUCKET": "b", "S3_PREFIX": "x", "S3_RECORDS_PREFIX": "/x/"},
+            "S3_RECORDS_PREFIX",
+        ),
     ],
 )
 def test_invalid_values_name_the_variable(env: dict[str, str], message: str) -> None:
-    with pytest.raises(SettingsError, match=message):
+    with pytest.raises(SettingsError, match=message.replace("`", ".").replace("(", r"\(")):
         Settings.from_env(env, env_file=None)
+
+
+def test_every_variable_is_declared_once_and_named_by_its_setting() -> None:
+    assert len(ENV_VARS) == len(set(ENV_VARS.values()))
+    assert env_var("storage.use_s3") == "USE_S3"
+    assert env_var("persona_dir") == "PERSONA_DIR"
+    assert ENV_VARS["TWIN_MODEL"] == ("model", "name")
+    with pytest.raises(KeyError, match=r"Settings\.storage\.nothing"):
+        env_var("storage.nothing")
+
+
+def test_every_variable_is_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    missing = [variable for variable in ENV_VARS if f"`{variable}`" not in readme]
+    assert missing == []

@@ -11,8 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from memory import Message
-from memory.file import FileStore
+from memory import Message, file_memory
 
 #: Large enough that a write takes a while, so the kill often lands in the middle of one.
 PADDING = "x" * 64_000
@@ -27,7 +26,7 @@ def whole_turn(n: int) -> tuple[Message, Message]:
 
 
 async def append_forever(root: Path, first: int, session_ids: list[str]) -> None:
-    store = FileStore(root)
+    store = file_memory(root).conversations
     n = first
     while True:
         for session_id in session_ids:

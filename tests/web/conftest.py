@@ -24,12 +24,13 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
-from service.app import build_records, create_app
-from service.controllers.web import WebAssets
-from service.owner_loop import Feedback, OwnerLoop
+from service.app import build_memory, create_app
+from service.http.controllers.web import WebAssets
+from service.owner.loop import Feedback, OwnerLoop
 from service.settings import Settings
 from tests.conftest import EXAMPLE_PERSONA, REPO
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.settings import settings_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -130,20 +131,20 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HostSite, 
         site.httpd.server_close()
 
 
-def _settings(tmp: Path, **changes: Any) -> Settings:
+def _settings(tmp: Path, **env: Any) -> Settings:
     assert WebAssets.find(WEB_DIST) is not None, f"the front end is not built in {WEB_DIST}: run `make web`"
     base: dict[str, Any] = {
-        "persona_dir": EXAMPLE_PERSONA,
-        "memory_dir": tmp / "conversations",
-        "web_dir": WEB_DIST,
-        "max_message_chars": MAX_MESSAGE_CHARS,
+        "PERSONA_DIR": EXAMPLE_PERSONA,
+        "MEMORY_DIR": tmp / "conversations",
+        "TWIN_WEB_DIR": WEB_DIST,
+        "TWIN_MAX_MESSAGE_CHARS": MAX_MESSAGE_CHARS,
         # One browser on 127.0.0.1 sends every test's messages: the servers the suite shares must not
-        # rate-limit it (tests/service/test_abuse.py covers the limits).
-        "rate_limit_per_minute": 0,
-        "session_rate_limit_per_minute": 0,
-        "new_sessions_per_hour": 0,
+        # rate-limit it (tests/service/http/test_abuse.py covers the limits).
+        "TWIN_RATE_LIMIT_PER_MINUTE": 0,
+        "TWIN_SESSION_RATE_LIMIT_PER_MINUTE": 0,
+        "TWIN_NEW_SESSIONS_PER_HOUR": 0,
     }
-    return Settings(**(base | changes))
+    return settings_for(**(base | env))
 
 
 @pytest.fixture(scope="session")
@@ -153,12 +154,12 @@ def app_settings(
     """The settings `app_url` runs with: tests read what it stored through them."""
     return _settings(
         tmp_path_factory.mktemp("app"),
-        provider="openai",
-        openai_base_url=fake.base_url,
-        openai_api_key="test-key",
-        llm_max_retries=0,
-        llm_timeout_seconds=10.0,
-        cors_origins=(sites[0].url,),
+        TWIN_PROVIDER="openai",
+        OPENAI_BASE_URL=fake.base_url,
+        OPENAI_API_KEY="test-key",
+        TWIN_LLM_MAX_RETRIES=0,
+        TWIN_LLM_TIMEOUT_SECONDS=10.0,
+        CORS_ORIGINS=sites[0].url,
     )
 
 
@@ -174,11 +175,11 @@ def stored_votes(settings: Settings, session_id: str) -> dict[int, tuple[str, st
     """Votes the app recorded for a session, read from its records store: {reply: (rating, comment)}."""
 
     async def read() -> list[Feedback]:
-        records = build_records(settings)
+        memory = build_memory(settings.storage)
         try:
-            return await OwnerLoop(records).feedback()
+            return await OwnerLoop(memory.records).feedback()
         finally:
-            await records.close()
+            await memory.close()
 
     # Playwright's sync API keeps an event loop running in this thread: read from another one.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -206,7 +207,7 @@ def bucket_url(app_url: str, sites: tuple[HostSite, HostSite]) -> str:
 @pytest.fixture(scope="session")
 def offline_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The twin with the embedded offline provider."""
-    served = serve_app(_settings(tmp_path_factory.mktemp("offline"), provider="offline"))
+    served = serve_app(_settings(tmp_path_factory.mktemp("offline"), TWIN_PROVIDER="offline"))
     yield served.url
     served.stop()
 

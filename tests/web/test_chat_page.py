@@ -173,6 +173,7 @@ def test_reload_keeps_the_conversation_and_new_conversation_clears_it(
     fake.reply("Continued.")
     ask(page, "Third question")
     expect(replies(page).last).to_have_text("Continued.")
+    wait_idle(page)  # `done` arrives once the turn is stored
     stored = httpx.get(f"{app_url}/conversation/{session_id}", timeout=10).json()["messages"]
     assert [m["content"] for m in stored][-2:] == ["Third question", "Continued."]
 

@@ -1,0 +1,192 @@
+"""The spend cap: model tokens used by all visitors per UTC day and month, kept in the records store.
+
+Every turn that used the model adds its tokens to the day's and the month's counter (compare-and-swap
+updates, so concurrent processes and Lambdas lose nothing). Before a turn, the counters are read; when
+one has reached its budget, the turn is answered offline until the period ends. A turn already in
+flight when the cap is reached still finishes, so the spend can pass the cap by the turns in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import msgspec
+
+from memory import RecordStore, StoreError
+from service.providers import Usage
+
+log = logging.getLogger("twin.budget")
+
+COLLECTION = "budget"
+PeriodName = Literal["daily", "monthly"]
+
+
+class Spend(msgspec.Struct, kw_only=True):
+    """One period's counter as stored."""
+
+    tokens: int = 0
+    turns: int = 0
+    #: Estimated dollars at list price; models without a known price add nothing.
+    cost_usd: float = 0.0
+
+
+class Period(msgspec.Struct, frozen=True, kw_only=True):
+    """A budget period: its record key, its token budget and when it ends (UTC)."""
+
+    name: PeriodName
+    key: str
+    budget: int
+    ends: datetime
+
+
+class PeriodUse(msgspec.Struct, kw_only=True):
+    """How much of a period's token budget all visitors have used (for `twin stats`)."""
+
+    period: PeriodName
+    key: str
+    tokens: int
+    turns: int
+    budget: int
+    cost_usd: float
+    ends: datetime
+
+
+class Exhausted(msgspec.Struct, frozen=True, kw_only=True):
+    """A period whose budget is used up, and what it has used."""
+
+    period: Period
+    used: int
+
+
+def periods(now: datetime, daily: int, monthly: int) -> list[Period]:
+    """The periods with a budget (0 = no cap) that contain `now`."""
+    day = now.astimezone(UTC).date()
+    found = []
+    if daily > 0:
+        ends = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+        found.append(Period(name="daily", key=f"day-{day.isoformat()}", budget=daily, ends=ends))
+    if monthly > 0:
+        year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+        ends = datetime(year, month, 1, tzinfo=UTC)
+        found.append(Period(name="monthly", key=f"month-{day:%Y-%m}", budget=monthly, ends=ends))
+    return found
+
+
+class SpendCap:
+    """Daily and monthly token budgets across all visitors (`TWIN_DAILY_TOKEN_BUDGET`,
+    `TWIN_MONTHLY_TOKEN_BUDGET`)."""
+
+    def __init__(
+        self,
+        records: RecordStore,
+        *,
+        daily_tokens: int,
+        monthly_tokens: int,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.records = records
+        self.daily_tokens = daily_tokens
+        self.monthly_tokens = monthly_tokens
+        self._clock = clock
+        #: A period found used up stays so until it ends: no more reads for it in this process.
+        self._exhausted: dict[str, Exhausted] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return self.daily_tokens > 0 or self.monthly_tokens > 0
+
+    def _periods(self) -> list[Period]:
+        return periods(self._clock(), self.daily_tokens, self.monthly_tokens)
+
+    async def exhausted(self) -> Exhausted | None:
+        """The first period whose budget is used up, or None.
+
+        A store that cannot be read does not stop the visitor: the cap is then not enforced for this
+        turn, and the failure is logged.
+        """
+        current = self._periods()
+        for period in current:
+            if period.key in self._exhausted:
+                return self._exhausted[period.key]
+        try:
+            counters = await self._counters(current)
+        except StoreError as exc:
+            log.warning("spend cap not checked, the records store failed: %s", type(exc).__name__)
+            return None
+        for period, spend in counters:
+            used = spend.tokens
+            if used >= period.budget:
+                state = Exhausted(period=period, used=used)
+                self._exhausted = {period.key: state}
+                log.warning(
+                    "spend cap reached: the %s budget of %d tokens is used (%d); answering offline until %s",
+                    period.name,
+                    period.budget,
+                    used,
+                    period.ends.isoformat(),
+                )
+                return state
+        return None
+
+    async def charge(self, usage: Usage, cost_usd: float | None) -> None:
+        """Add one turn's tokens (and estimated cost) to the current periods' counters.
+
+        The turn is already stored: a failure here is logged, never shown to the visitor.
+        """
+        tokens = usage.total
+        if tokens <= 0 or not self.enabled:
+            return
+
+        def add(value: Any | None) -> Any:
+            spend = _spend(value)
+            spend.tokens += tokens
+            spend.turns += 1
+            spend.cost_usd = round(spend.cost_usd + (cost_usd or 0.0), 8)
+            return msgspec.to_builtins(spend)
+
+        try:
+            await asyncio.gather(*(self.records.update(COLLECTION, p.key, add) for p in self._periods()))
+        except StoreError as exc:
+            log.warning("spend of a turn not recorded (%d tokens): %s", tokens, type(exc).__name__)
+
+    async def spent(self) -> list[PeriodUse]:
+        """What each current period has used so far."""
+        return [
+            PeriodUse(
+                period=period.name,
+                key=period.key,
+                tokens=spend.tokens,
+                turns=spend.turns,
+                budget=period.budget,
+                cost_usd=spend.cost_usd,
+                ends=period.ends,
+            )
+            for period, spend in await self._counters(self._periods())
+        ]
+
+    async def _counters(self, current: list[Period]) -> list[tuple[Period, Spend]]:
+        """Each period with its stored counter (empty when none is stored yet)."""
+        found = await asyncio.gather(*(self.records.get(COLLECTION, p.key) for p in current))
+        return [(p, _spend(r.value if r else None)) for p, r in zip(current, found, strict=True)]
+
+
+def capped_note(exhausted: Exhausted, name: str) -> str:
+    """What a visitor reads under an offline answer while the cap holds: why, until when, what to do."""
+    until = "tomorrow" if exhausted.period.name == "daily" else "next month"
+    return (
+        f"_(My AI model has used up its budget until {until}, so I'm answering from my notes. To reach "
+        f"{name} directly, leave your email and a short message here and I'll pass it on.)_"
+    )
+
+
+def _spend(value: Any | None) -> Spend:
+    """A stored counter; a malformed one (edited by hand) counts as empty rather than failing turns."""
+    try:
+        return msgspec.convert(value or {}, Spend)
+    except msgspec.ValidationError:
+        log.warning("a stored budget counter is malformed; counting it as empty")
+        return Spend()

@@ -1,0 +1,137 @@
+"""The chat engine: prepares each turn (checks, history, budget, prompt) for the HTTP API, the CLI and
+Lambda alike. It receives its collaborators from the app factory and builds none of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from memory import (
+    ConversationStore,
+    Message,
+    SessionNotFound,
+    new_session_id,
+    retry_session_id,
+    validate_session_id,
+)
+from persona_sources import Persona
+from service.chat.answers import AnswersCache, answers_prompt
+from service.chat.budget import capped_note
+from service.chat.turn import Turn, TurnServices, replies, stored_reply
+from service.chat.window import history_window
+from service.errors import ConversationFull, MessageTooLong
+from service.owner.notify import Announcer
+from service.owner.tools import TOOLS
+from service.providers import Provider, ProviderRequest
+from service.settings import LimitSettings
+
+
+class ChatEngine:
+    """Begins turns: the one way a visitor's message reaches the model and the store."""
+
+    def __init__(
+        self,
+        *,
+        persona: Persona,
+        provider: Provider,
+        offline: Provider,
+        answers: AnswersCache,
+        announcer: Announcer,
+        services: TurnServices,
+        limits: LimitSettings,
+        max_reply_tokens: int,
+    ) -> None:
+        self._persona = persona
+        self._provider = provider
+        #: The embedded offline provider: answers once the spend cap is reached.
+        self._offline = offline
+        self._answers = answers
+        self._announcer = announcer
+        self._services = services
+        self._limits = limits
+        self._max_reply_tokens = max_reply_tokens
+
+    @property
+    def _conversations(self) -> ConversationStore:
+        return self._services.conversations
+
+    async def begin(
+        self,
+        message: str,
+        session_id: str | None,
+        *,
+        stream: bool = True,
+        idempotency_key: str | None = None,
+    ) -> Turn:
+        """Check the message, load the session's history and prepare the provider request.
+
+        A message whose idempotency key is already stored in the session is a retry: the turn
+        replays the stored reply. Raises: MessageTooLong, InvalidSessionId, SessionNotFound,
+        ConversationFull, StoreUnavailable; all before any output, so the HTTP layer can still
+        answer with a plain status code.
+        """
+        limit = self._limits.max_message_chars
+        if len(message) > limit:
+            raise MessageTooLong(limit, len(message))
+        self._announcer.retry_when_due()
+        session_id, history, is_new = await self._history(session_id, idempotency_key, message)
+        replay = stored_reply(history, idempotency_key)
+        if replay is None and _turns(history) >= self._limits.max_session_turns:
+            raise ConversationFull(self._limits.max_session_turns)
+        cap = self._services.spend_cap
+        capped = None
+        if replay is None and not self._provider.offline and cap.enabled:
+            capped = await cap.exhausted()
+        answers = await self._answers.sections()
+        request = ProviderRequest(
+            # the stable prompt first (byte-identical), then the date, then the owner's answers
+            system=self._persona.system_prompt(datetime.now(UTC).date())
+            + answers_prompt(self._persona.name, answers),
+            history=history_window(history, self._limits.history_token_budget),
+            message=message,
+            max_tokens=self._max_reply_tokens,
+            stream=stream,
+            tools=TOOLS,
+            answers=answers,
+        )
+        return Turn(
+            self._services,
+            session_id=session_id,
+            is_new=is_new,
+            request=request,
+            provider=self._offline if capped else self._provider,
+            number=replay[0] if replay else replies(history) + 1,
+            idempotency_key=idempotency_key,
+            replay=replay[1] if replay else None,
+            note=capped_note(capped, self._persona.name) if capped else None,
+            capped=capped is not None,
+        )
+
+    async def reply(
+        self, message: str, session_id: str | None, *, idempotency_key: str | None = None
+    ) -> Turn:
+        """A whole turn without streaming to the caller (the provider's plain wire format)."""
+        turn = await self.begin(message, session_id, stream=False, idempotency_key=idempotency_key)
+        async for _ in turn.deltas():
+            pass
+        return turn
+
+    async def _history(
+        self, session_id: str | None, idempotency_key: str | None, message: str
+    ) -> tuple[str, tuple[Message, ...], bool]:
+        """The session's id, its stored messages and whether it is new."""
+        if session_id is not None:
+            found = await self._conversations.load(validate_session_id(session_id))
+            if found is None:
+                raise SessionNotFound("session not found; omit session_id to start a new conversation")
+            return session_id, found.conversation.messages, False
+        if idempotency_key is not None:
+            # A first message the client may retry: its conversation's id follows from key and message.
+            session_id = retry_session_id(idempotency_key, message)
+            found = await self._conversations.load(session_id)
+            return (session_id, found.conversation.messages, False) if found else (session_id, (), True)
+        return new_session_id(), (), True
+
+
+def _turns(messages: Sequence[Message]) -> int:
+    return sum(1 for m in messages if m.role == "user")

@@ -1,0 +1,268 @@
+"""The owner's loop: contacts and unanswered questions captured in chat, the owner's answers, feedback.
+
+The model (or the offline provider) records through the tools in `service.owner.tools`; the owner
+reads and answers through the CLI (and the same methods here).
+
+Everything lives in the records store (files locally, S3 on AWS), deduplicated:
+
+- `contacts/<id>`: one per normalised email, with the sessions it came from and how often it was left.
+- `questions/<id>`: one per normalised question text, with a count; `open`, `answered` or `dismissed`.
+- `feedback/<id>`: one per (session, reply) pair; a second vote on the same reply replaces the first.
+- `notifications/<id>`: the outbox of owner notifications not yet delivered (see `service.owner.notify`).
+
+Visitors' emails are personal data: they are stored, shown to the owner and sent in the owner's
+notification, but never logged; retention (`prune`) erases them with the conversations.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+import msgspec
+
+from memory import RecordStore
+from memory.keys import session_hash
+from memory.model import utc_now
+from memory.records import InvalidRecordKey, digest_key, validate_key
+
+log = logging.getLogger("twin.owner")
+
+CONTACTS = "contacts"
+QUESTIONS = "questions"
+FEEDBACK = "feedback"
+#: Sessions remembered per contact or question (the newest), so a popular question stays small.
+MAX_SESSIONS = 20
+
+#: What an email address looks like, wherever the twin looks for one (tool arguments, offline replies).
+EMAIL_PATTERN = r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}"
+EMAIL = re.compile(EMAIL_PATTERN)
+_EMAIL_ONLY = re.compile(f"^{EMAIL_PATTERN}$")
+
+
+class Contact(msgspec.Struct, kw_only=True):
+    """A visitor who wants to get in touch."""
+
+    id: str
+    email: str
+    name: str = ""
+    note: str = ""
+    count: int = 1
+    sessions: list[str] = msgspec.field(default_factory=list)
+    first_seen: datetime
+    last_seen: datetime
+
+
+class Question(msgspec.Struct, kw_only=True):
+    """A question the twin could not answer, and what the owner made of it."""
+
+    id: str
+    question: str
+    count: int = 1
+    sessions: list[str] = msgspec.field(default_factory=list)
+    first_seen: datetime
+    last_seen: datetime
+    status: Literal["open", "answered", "dismissed"] = "open"
+    answer: str = ""
+    answered_at: datetime | None = None
+
+
+class Feedback(msgspec.Struct, kw_only=True):
+    """A visitor's thumbs up or down on one reply."""
+
+    id: str
+    session_id: str
+    reply: int
+    rating: Literal["up", "down"]
+    comment: str = ""
+    at: datetime
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def normalise_question(question: str) -> str:
+    """Lower case, punctuation dropped, whitespace collapsed: "What's X?" and "what's x" are one."""
+    return " ".join(re.sub(r"[^\w\s]", " ", question.lower()).split())
+
+
+def record_id(text: str) -> str:
+    """A short stable id (12 hex characters) for a normalised email or question."""
+    return digest_key(text)[:12]
+
+
+def _to_doc(value: msgspec.Struct) -> Any:
+    return msgspec.to_builtins(value)
+
+
+def _remember(sessions: list[str], session_id: str) -> list[str]:
+    kept = [s for s in sessions if s != session_id] + [session_id]
+    return kept[-MAX_SESSIONS:]
+
+
+class OwnerLoop:
+    """Records contacts, questions and feedback; answers tool calls; lists and updates for the owner."""
+
+    def __init__(self, records: RecordStore) -> None:
+        self.records = records
+
+    # --- capturing -----------------------------------------------------------------------------
+
+    async def record_contact(
+        self, session_id: str, email: str, name: str = "", note: str = ""
+    ) -> tuple[Contact, bool]:
+        """Store or refresh a contact. Returns: the contact and whether it is new."""
+        email = normalise_email(email)
+        if not _EMAIL_ONLY.match(email):
+            raise ValueError("that does not look like an email address")
+        key = record_id(email)
+        now = utc_now()
+
+        def apply(current: Any) -> Any:
+            if current is None:
+                contact = Contact(
+                    id=key,
+                    email=email,
+                    name=name,
+                    note=note,
+                    sessions=[session_id],
+                    first_seen=now,
+                    last_seen=now,
+                )
+            else:
+                contact = msgspec.convert(current, Contact)
+                contact.count += 1
+                contact.name = name or contact.name
+                contact.note = note or contact.note
+                contact.sessions = _remember(contact.sessions, session_id)
+                contact.last_seen = now
+            return _to_doc(contact)
+
+        stored = msgspec.convert(await self.records.update(CONTACTS, key, apply), Contact)
+        log.info("contact recorded id=%s session=%s count=%d", key, session_hash(session_id), stored.count)
+        return stored, stored.count == 1
+
+    async def record_question(self, session_id: str, question: str) -> tuple[Question, bool]:
+        """Store a question or count it again. Returns: the question and whether it is new."""
+        question = " ".join(question.split())
+        normalised = normalise_question(question)
+        if not normalised:
+            raise ValueError("the question is empty")
+        key = record_id(normalised)
+        now = utc_now()
+
+        def apply(current: Any) -> Any:
+            if current is None:
+                found = Question(
+                    id=key, question=question, sessions=[session_id], first_seen=now, last_seen=now
+                )
+            else:
+                found = msgspec.convert(current, Question)
+                found.count += 1
+                found.sessions = _remember(found.sessions, session_id)
+                found.last_seen = now
+            return _to_doc(found)
+
+        stored = msgspec.convert(await self.records.update(QUESTIONS, key, apply), Question)
+        log.info("question recorded id=%s session=%s count=%d", key, session_hash(session_id), stored.count)
+        return stored, stored.count == 1
+
+    # --- the owner's side ----------------------------------------------------------------------
+
+    async def contacts(self) -> list[Contact]:
+        """Every contact, most recent first."""
+        found = [msgspec.convert(r.value, Contact) for r in (await self.records.items(CONTACTS)).values()]
+        return sorted(found, key=lambda c: c.last_seen, reverse=True)
+
+    async def questions(self, status: str | None = None) -> list[Question]:
+        """Questions (of one status, when given), most asked first."""
+        found = [msgspec.convert(r.value, Question) for r in (await self.records.items(QUESTIONS)).values()]
+        found = [q for q in found if status is None or q.status == status]
+        return sorted(found, key=lambda q: (-q.count, q.first_seen))
+
+    async def answered(self) -> list[Question]:
+        """Answered questions, oldest answer first (a stable order keeps the prompt stable)."""
+        return sorted(await self.questions("answered"), key=lambda q: (q.answered_at or q.first_seen, q.id))
+
+    async def _set_status(
+        self, question_id: str, status: Literal["answered", "dismissed"], answer: str
+    ) -> Question:
+        try:
+            key = validate_key(question_id.strip().lower())
+        except InvalidRecordKey:
+            raise KeyError(question_id) from None
+        now = utc_now()
+
+        def apply(current: Any) -> Any:
+            if current is None:
+                return None
+            found = msgspec.convert(current, Question)
+            found.status = status
+            found.answer = answer
+            found.answered_at = now if status == "answered" else None
+            return _to_doc(found)
+
+        if await self.records.get(QUESTIONS, key) is None:
+            raise KeyError(question_id)
+        stored = await self.records.update(QUESTIONS, key, apply)
+        if stored is None:
+            raise KeyError(question_id)
+        return msgspec.convert(stored, Question)
+
+    async def answer(self, question_id: str, answer: str) -> Question:
+        """The owner's answer; the twin answers from it from now on. Raises: KeyError if unknown."""
+        answer = answer.strip()
+        if not answer:
+            raise ValueError("the answer is empty")
+        return await self._set_status(question_id, "answered", answer)
+
+    async def dismiss(self, question_id: str) -> Question:
+        """Not worth an answer (spam, off-topic). Raises: KeyError if unknown."""
+        return await self._set_status(question_id, "dismissed", "")
+
+    async def record_feedback(
+        self, session_id: str, reply: int, rating: Literal["up", "down"], comment: str = ""
+    ) -> Feedback:
+        """Store a vote on one reply; voting again on the same reply replaces the earlier vote."""
+        key = digest_key(f"{session_id}:{reply}")
+        feedback = Feedback(
+            id=key, session_id=session_id, reply=reply, rating=rating, comment=comment, at=utc_now()
+        )
+        await self.records.update(FEEDBACK, key, lambda _: _to_doc(feedback))
+        log.info("feedback recorded session=%s reply=%d rating=%s", session_hash(session_id), reply, rating)
+        return feedback
+
+    async def feedback(self) -> list[Feedback]:
+        return [msgspec.convert(r.value, Feedback) for r in (await self.records.items(FEEDBACK)).values()]
+
+    async def prune(self, older_than: datetime) -> int:
+        """Apply conversation retention to what visitors left: contacts, questions, feedback.
+
+        Answered questions are the owner's words and stay, without the sessions they came from.
+        Returns: how many records were erased.
+        """
+        erased = 0
+        for contact in await self.contacts():
+            if contact.last_seen < older_than and await self.records.delete(CONTACTS, contact.id):
+                erased += 1
+        for question in await self.questions():
+            if question.last_seen >= older_than:
+                continue
+            if question.status == "answered":
+                if question.sessions:
+                    await self.records.update(QUESTIONS, question.id, _forget_sessions)
+            elif await self.records.delete(QUESTIONS, question.id):
+                erased += 1
+        for vote in await self.feedback():
+            if vote.at < older_than and await self.records.delete(FEEDBACK, vote.id):
+                erased += 1
+        return erased
+
+
+def _forget_sessions(current: Any) -> Any:
+    if current is None:
+        return None
+    return {**current, "sessions": []}

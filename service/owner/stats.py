@@ -1,0 +1,106 @@
+"""Owner's statistics over the last N days, read from the stores (file or S3): no separate database."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+import msgspec
+
+from memory import ConversationStore
+from service.chat.budget import PeriodUse, SpendCap
+from service.owner.loop import OwnerLoop
+from service.providers import Usage
+from service.providers.pricing import estimate_cost
+
+
+class DayStats(msgspec.Struct, kw_only=True):
+    day: date
+    conversations: int = 0
+    turns: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float | None = 0.0
+
+
+class Stats(msgspec.Struct, kw_only=True):
+    """Per day (oldest first) and totals. Costs are estimates at `model`'s list price."""
+
+    days: int
+    since: date
+    model: str
+    per_day: list[DayStats]
+    conversations: int
+    turns: int
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float | None
+    new_contacts: int
+    new_questions: int
+    open_questions: int
+    feedback_up: int
+    feedback_down: int
+    #: The spend cap's current periods (empty when there is no cap).
+    budget: list[PeriodUse] = msgspec.field(default_factory=list)
+
+    @property
+    def feedback_ratio(self) -> float | None:
+        """Share of thumbs up among votes, or None without votes."""
+        votes = self.feedback_up + self.feedback_down
+        return self.feedback_up / votes if votes else None
+
+
+async def compute(
+    store: ConversationStore,
+    owner: OwnerLoop,
+    *,
+    days: int,
+    model: str,
+    cap: SpendCap | None = None,
+    now: datetime | None = None,
+) -> Stats:
+    """Statistics for the `days` days up to and including today (UTC)."""
+    now = now or datetime.now(UTC)
+    since = (now - timedelta(days=days - 1)).date()
+    rows = {since + timedelta(days=n): DayStats(day=since + timedelta(days=n)) for n in range(days)}
+    sessions: dict[date, set[str]] = defaultdict(set)
+    for conversation in await store.conversations():
+        for message in conversation.messages:
+            day = message.timestamp.astimezone(UTC).date()
+            row = rows.get(day)
+            if row is None:
+                continue
+            if message.role == "user":
+                row.turns += 1
+                sessions[day].add(conversation.session_id)
+            elif message.usage is not None:
+                row.tokens_in += message.usage.prompt_tokens
+                row.tokens_out += message.usage.completion_tokens
+    for day, row in rows.items():
+        row.conversations = len(sessions[day])
+        row.cost_usd = estimate_cost(
+            model, Usage(prompt_tokens=row.tokens_in, completion_tokens=row.tokens_out)
+        )
+    start = datetime.combine(since, datetime.min.time(), UTC)
+    contacts = await owner.contacts()
+    questions = await owner.questions()
+    votes = [v for v in await owner.feedback() if v.at >= start]
+    per_day = list(rows.values())
+    costs = [r.cost_usd for r in per_day]
+    return Stats(
+        days=days,
+        since=since,
+        model=model,
+        per_day=per_day,
+        conversations=len({s for day in sessions.values() for s in day}),
+        turns=sum(r.turns for r in per_day),
+        tokens_in=sum(r.tokens_in for r in per_day),
+        tokens_out=sum(r.tokens_out for r in per_day),
+        cost_usd=None if any(c is None for c in costs) else round(sum(c or 0.0 for c in costs), 6),
+        new_contacts=sum(1 for c in contacts if c.first_seen >= start),
+        new_questions=sum(1 for q in questions if q.first_seen >= start),
+        open_questions=sum(1 for q in questions if q.status == "open"),
+        feedback_up=sum(1 for v in votes if v.rating == "up"),
+        feedback_down=sum(1 for v in votes if v.rating == "down"),
+        budget=await cap.spent() if cap is not None else [],
+    )

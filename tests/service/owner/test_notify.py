@@ -1,0 +1,249 @@
+"""Owner notifications: webhook to a local receiver (up and down), SNS on moto, outbox and retries."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import logging
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from memory import RecordStore, Store, file_memory
+from service.app import Twin
+from service.owner.notify import OUTBOX, Notifier, SnsChannel, WebhookChannel
+from service.settings import Settings
+from tests.conftest import EXAMPLE_PERSONA
+from tests.support.apigw import http_event
+from tests.support.moto_s3 import MotoS3Server
+from tests.support.settings import settings_for, tweak
+from tests.support.twins import twin_for
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 that records JSON bodies and answers with `status`."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        self.status = 200
+        #: Seconds to take before answering (a slow receiver).
+        self.delay = 0.0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                receiver.bodies.append(json.loads(self.rfile.read(length)))
+                time.sleep(receiver.delay)
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/hook"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    found = Receiver()
+    found.thread.start()
+    try:
+        yield found
+    finally:
+        found.server.shutdown()
+        found.server.server_close()
+        found.thread.join()
+
+
+@pytest.fixture
+def down_url() -> str:
+    """A 127.0.0.1 URL where nothing listens (the port was bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/hook"
+
+
+def notifying(settings: Settings, backend: Store, url: str, timeout: float = 2.0, **env: Any) -> Twin:
+    """The app's twin notifying the owner through a webhook at `url`."""
+    return twin_for(
+        tweak(settings, TWIN_NOTIFY_WEBHOOK_URL=url, TWIN_NOTIFY_TIMEOUT_SECONDS=timeout, **env), backend
+    )
+
+
+async def test_new_contact_is_posted_to_the_webhook_in_the_background(
+    settings: Settings, backend: Store, records: RecordStore, receiver: Receiver
+) -> None:
+    twin = notifying(settings, backend, receiver.url)
+    engine = twin.engine
+    turn = await engine.reply("reach me at ada@example.com please", None)
+    await twin.background.drain()
+    [body] = receiver.bodies
+    assert body["event"] == "contact"
+    assert body["text"] == body["content"]
+    assert "ada@example.com" in body["text"] and turn.session_id in body["text"]
+    assert await records.keys(OUTBOX) == []
+    await engine.reply("again ada@example.com", turn.session_id)
+    await twin.background.drain()
+    assert len(receiver.bodies) == 1  # the same contact again is counted, not announced again
+
+
+async def test_new_question_notification_says_how_to_answer_it(
+    settings: Settings, backend: Store, receiver: Receiver
+) -> None:
+    twin = notifying(settings, backend, receiver.url)
+    await twin.engine.reply("What is your favourite submarine?", None)
+    await twin.background.drain()
+    [question] = await twin.owner.questions()
+    [body] = receiver.bodies
+    assert body["event"] == "question"
+    assert f"twin questions answer {question.id}" in body["text"]
+
+
+async def test_receiver_down_keeps_the_reply_logs_without_email_and_retries_later(
+    settings: Settings, backend: Store, records: RecordStore, down_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    twin = notifying(settings, backend, down_url, timeout=1.0)
+    with caplog.at_level(logging.INFO):
+        turn = await twin.engine.reply("reach me at grace@example.com", None)
+        await twin.background.drain()
+    assert "passed your email on" in turn.reply
+    [pending] = await twin.notifier.pending()
+    assert pending.pending == ["webhook"] and pending.attempts == 1
+    warnings = [r.getMessage() for r in caplog.records if r.name == "twin.notify"]
+    assert any("not delivered by webhook" in w for w in warnings)
+    assert not any("grace@" in r.getMessage() for r in caplog.records)
+    # The receiver comes up: the next retry delivers and empties the outbox.
+    up = Receiver()
+    up.thread.start()
+    try:
+        assert await Notifier(records, [WebhookChannel(up.url, 2.0)]).retry_pending() == (1, 0)
+        [body] = up.bodies
+        assert "grace@example.com" in body["text"]
+    finally:
+        up.server.shutdown()
+        up.server.server_close()
+        up.thread.join()
+    assert await records.keys(OUTBOX) == []
+
+
+async def test_receiver_answering_an_error_status_is_a_failed_delivery(
+    records: RecordStore, receiver: Receiver
+) -> None:
+    receiver.status = 500
+    notifier = Notifier(records, [WebhookChannel(receiver.url, 2.0)])
+    assert not await notifier.submit(notifier.new("question", "t", "q"))
+    assert len(await notifier.pending()) == 1
+
+
+async def test_a_turn_retries_pending_notifications_when_the_interval_has_passed(
+    settings: Settings, backend: Store, records: RecordStore, receiver: Receiver
+) -> None:
+    notifier = Notifier(records, [WebhookChannel(receiver.url, 2.0)])
+    queued = notifier.new("question", "t", "left over")
+    await notifier.enqueue(queued)
+    twin = notifying(settings, backend, receiver.url, TWIN_NOTIFY_RETRY_SECONDS=0)
+    await twin.engine.reply("hello", None)
+    await twin.background.drain()
+    assert [b["message"] for b in receiver.bodies] == ["left over"]
+    assert await notifier.pending() == []
+
+
+async def test_a_channel_that_took_it_is_not_repeated_on_retry(
+    records: RecordStore, receiver: Receiver, down_url: str
+) -> None:
+    class Named(WebhookChannel):
+        def __init__(self, name: str, url: str) -> None:
+            super().__init__(url, 1.0)
+            self.name = name
+
+    notifier = Notifier(records, [Named("up", receiver.url), Named("down", down_url)])
+    assert not await notifier.submit(notifier.new("contact", "t", "x"))
+    assert len(receiver.bodies) == 1
+    assert await notifier.retry_pending() == (0, 1)
+    assert len(receiver.bodies) == 1
+    [pending] = await notifier.pending()
+    assert pending.pending == ["down"] and pending.attempts == 2
+
+
+async def test_sns_publishes_to_the_topic_on_moto(moto_s3: MotoS3Server, tmp_path: Path) -> None:
+    sns = boto3.client("sns", endpoint_url=moto_s3.endpoint, region_name="us-east-1")
+    sqs = boto3.client("sqs", endpoint_url=moto_s3.endpoint, region_name="us-east-1")
+    topic = sns.create_topic(Name="twin-test-owner")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="owner-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    records = file_memory(tmp_path).records
+    notifier = Notifier(records, [SnsChannel(topic, 2.0, endpoint_url=moto_s3.endpoint)])
+    assert await notifier.submit(notifier.new("contact", "twin: a visitor", "Email: ada@example.com"))
+    [message] = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    envelope = json.loads(message["Body"])
+    assert envelope["Message"] == "Email: ada@example.com"
+    assert envelope["Subject"] == "twin: a visitor"
+    assert await records.keys(OUTBOX) == []
+
+
+async def test_sns_failure_is_a_pending_notification(moto_s3: MotoS3Server, tmp_path: Path) -> None:
+    records = file_memory(tmp_path).records
+    missing = "arn:aws:sns:us-east-1:123456789012:no-such-topic"
+    notifier = Notifier(records, [SnsChannel(missing, 2.0, endpoint_url=moto_s3.endpoint)])
+    assert not await notifier.submit(notifier.new("question", "t", "q"))
+    [pending] = await notifier.pending()
+    assert pending.pending == ["sns"]
+
+
+def test_settings_build_the_configured_channels(tmp_path: Path) -> None:
+    settings = settings_for(
+        TWIN_NOTIFY_WEBHOOK_URL="http://127.0.0.1:9/hook",
+        TWIN_NOTIFY_SNS_TOPIC_ARN="arn:aws:sns:eu-west-1:123456789012:twin-prod-owner",
+    )
+    records = file_memory(tmp_path).records
+    notifier = Notifier.from_settings(settings.notify, records)
+    assert sorted(notifier.channels) == ["sns", "webhook"]
+    off = Notifier.from_settings(settings_for().notify, records)
+    assert not off.enabled
+
+
+def test_webhook_url_must_be_http() -> None:
+    from service.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="TWIN_NOTIFY_WEBHOOK_URL"):
+        Settings.from_env({"TWIN_NOTIFY_WEBHOOK_URL": "file:///etc/passwd"}, env_file=None)
+
+
+def test_the_lambda_handler_delivers_before_it_returns(
+    receiver: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lambda freezes the container when the handler returns: a notification still waiting for its
+    receiver then would only finish on a later invocation, if any."""
+    receiver.delay = 0.5
+    for var, value in {
+        "PERSONA_DIR": str(EXAMPLE_PERSONA), "MEMORY_DIR": str(tmp_path), "TWIN_PROVIDER": "offline",
+        "TWIN_NOTIFY_WEBHOOK_URL": receiver.url, "OPENAI_API_KEY_PARAMETER": "",
+    }.items():  # fmt: skip
+        monkeypatch.setenv(var, value)
+    monkeypatch.delitem(sys.modules, "service.lambda_handler", raising=False)
+    lambda_handler = importlib.import_module("service.lambda_handler")
+    body = json.dumps({"message": "Please have Freja write to zed@example.com"})
+    event = http_event("POST", "/chat", body=body, headers={"content-type": "application/json"})
+    response = lambda_handler.handler(event, None)
+    assert response["statusCode"] == 200 and len(receiver.bodies) == 1
+    assert asyncio.run(file_memory(tmp_path).records.keys(OUTBOX)) == []  # delivered, not pending
