@@ -1,9 +1,11 @@
 """`owner_answers`: the owner's answers to visitors' questions, as question-and-answer sections.
 
 At runtime the answers come from the records store (`twin questions answer ...`), refreshed while
-the process runs, so a deployed twin learns them without a redeploy (see `service.answers`). The
-same source type can also be listed in persona.toml with a JSON file of answers, to keep answers in
-the persona itself: `[{"question": "...", "answer": "..."}, ...]`.
+the process runs, so a deployed twin learns them without a redeploy (see `service.chat.answers`).
+There a section holds only the owner's words: the answer, and the topic the owner gave it. The
+visitor's own wording never reaches a prompt, where rule 10 tells the model to trust these sections
+as the owner's. The same source type can also be listed in persona.toml with a JSON file of answers,
+written by the owner, to keep answers in the persona itself: `[{"question": "...", "answer": "..."}]`.
 """
 
 from __future__ import annotations
@@ -27,21 +29,24 @@ class QA(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 def answer_section(question: str, answer: str, *, source_id: str = SOURCE_ID, ref: str = "") -> Section:
-    """One answered question as a section: the question's words help retrieval find the answer."""
+    """One answer as a section; `question` (the owner's own words, may be empty) helps retrieval find it."""
     question, answer = " ".join(question.split()), answer.strip()
+    title = f"Answer to: {question}"[:200] if question else "An answer to a visitor's question"
     return Section(
         source_id=source_id,
         source_type=SOURCE_TYPE,
-        title=f"Answer to: {question}"[:200],
-        text=f"Question: {question}\nAnswer: {answer}",
+        title=title,
+        text=(f"Question: {question}\n" if question else "") + f"Answer: {answer}",
         kind=KIND,
-        fields={"question": question, "answer": answer} | ({"id": ref} if ref else {}),
+        fields=({"question": question} if question else {})
+        | {"answer": answer}
+        | ({"id": ref} if ref else {}),
     )
 
 
-def answer_sections(pairs: Iterable[tuple[str, str, str]]) -> tuple[Section, ...]:
-    """Sections for (id, question, answer) triples, in the order given."""
-    return tuple(answer_section(q, a, ref=ref) for ref, q, a in pairs if q.strip() and a.strip())
+def answer_sections(triples: Iterable[tuple[str, str, str]]) -> tuple[Section, ...]:
+    """Sections for (id, topic, answer) triples in the order given; the topic may be empty."""
+    return tuple(answer_section(topic, a, ref=ref) for ref, topic, a in triples if a.strip())
 
 
 def load_owner_answers(ctx: SourceContext) -> list[Section]:

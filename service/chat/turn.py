@@ -19,6 +19,7 @@ import msgspec
 
 from memory import ConversationStore, Message, ReplyTokens, StoreError
 from memory.keys import session_hash
+from persona_sources.prompt import as_data
 from service.background import Background
 from service.chat.budget import SpendCap
 from service.chat.judge import Judge, JudgeError
@@ -314,7 +315,8 @@ class Turn:
             log.info("judge approved the reply")
             return reply, usage
         log.info("judge flagged %d unsupported claim(s); regenerating once", len(verdict.unsupported_claims))
-        feedback = "\n".join(f"- {claim}" for claim in verdict.unsupported_claims) or "- (not specified)"
+        claims = (" ".join(as_data(claim).split()) for claim in verdict.unsupported_claims)
+        feedback = "\n".join(f"- {claim}" for claim in claims) or "- (not specified)"
         retry = msgspec.structs.replace(
             self._request,
             system=f"{self._request.system}\n\n{RERUN_FEEDBACK}\n{feedback}",

@@ -66,6 +66,8 @@ class Question(msgspec.Struct, kw_only=True):
     last_seen: datetime
     status: Literal["open", "answered", "dismissed"] = "open"
     answer: str = ""
+    #: What the answer is about, in the owner's words: with the answer, all of it the twin sees.
+    topic: str = ""
     answered_at: datetime | None = None
 
 
@@ -188,7 +190,7 @@ class OwnerLoop:
         return sorted(await self.questions("answered"), key=lambda q: (q.answered_at or q.first_seen, q.id))
 
     async def _set_status(
-        self, question_id: str, status: Literal["answered", "dismissed"], answer: str
+        self, question_id: str, status: Literal["answered", "dismissed"], answer: str, topic: str = ""
     ) -> Question:
         try:
             key = validate_key(question_id.strip().lower())
@@ -202,6 +204,7 @@ class OwnerLoop:
             found = msgspec.convert(current, Question)
             found.status = status
             found.answer = answer
+            found.topic = topic
             found.answered_at = now if status == "answered" else None
             return _to_doc(found)
 
@@ -212,12 +215,13 @@ class OwnerLoop:
             raise KeyError(question_id)
         return msgspec.convert(stored, Question)
 
-    async def answer(self, question_id: str, answer: str) -> Question:
-        """The owner's answer; the twin answers from it from now on. Raises: KeyError if unknown."""
+    async def answer(self, question_id: str, answer: str, topic: str = "") -> Question:
+        """The owner's answer and, optionally, what it is about in the owner's words; the twin answers
+        from them from now on (never from the visitor's wording). Raises: KeyError if unknown."""
         answer = answer.strip()
         if not answer:
             raise ValueError("the answer is empty")
-        return await self._set_status(question_id, "answered", answer)
+        return await self._set_status(question_id, "answered", answer, " ".join(topic.split()))
 
     async def dismiss(self, question_id: str) -> Question:
         """Not worth an answer (spam, off-topic). Raises: KeyError if unknown."""

@@ -49,7 +49,7 @@ async def test_offline_twin_answers_from_the_owners_words_after_the_answer(
     assert still.count == 1 and still.status == "answered"
 
 
-async def test_openai_prompt_carries_the_answers_after_the_stable_prefix_and_the_date(
+async def test_openai_prompt_carries_the_owners_words_after_the_stable_prefix_and_the_date(
     fresh: Settings, backend: Store, records: RecordStore
 ) -> None:
     with FakeOpenAI() as fake:
@@ -59,7 +59,7 @@ async def test_openai_prompt_carries_the_answers_after_the_stable_prefix_and_the
         )
         engine = twin.engine
         question, _ = await twin.owner.record_question("s" * 32, QUESTION)
-        await twin.owner.answer(question.id, ANSWER)
+        await twin.owner.answer(question.id, ANSWER, topic="bagpipes")
         fake.reply("I sail, yes.")
         turn = await engine.reply(QUESTION, None)
         assert turn.reply == "I sail, yes."
@@ -67,7 +67,8 @@ async def test_openai_prompt_carries_the_answers_after_the_stable_prefix_and_the
     assert system.startswith(twin.persona.prompt + "\n\nToday's date: ")
     date_end = system.index("\n", len(twin.persona.prompt) + 2)
     block = system[date_end:]
-    assert "Answers" in block and f"Question: {QUESTION}" in block and f"Answer: {ANSWER}" in block
+    assert "Answers" in block and f"Answer: {ANSWER}" in block and "Question: bagpipes" in block
+    assert QUESTION not in block  # the visitor's wording stays out of the prompt
     assert 'type="owner_answers"' in block
 
 
@@ -79,13 +80,13 @@ async def test_answers_are_cached_until_the_refresh_interval_passes(
     cache = AnswersCache(owner, refresh_seconds=60, clock=lambda: now[0])
     assert await cache.sections() == ()
     question, _ = await owner.record_question("s" * 32, QUESTION)
-    await owner.answer(question.id, ANSWER)
+    await owner.answer(question.id, ANSWER, topic="  the  bagpipes ")
     now[0] += 59
     assert await cache.sections() == ()
     now[0] += 2
     [section] = await cache.sections()
     assert section.kind == "qa" and section.source_type == "owner_answers"
-    assert section.fields == {"question": QUESTION, "answer": ANSWER, "id": question.id}
+    assert section.fields == {"question": "the bagpipes", "answer": ANSWER, "id": question.id}
 
 
 async def test_dismissed_questions_never_reach_the_twin(
