@@ -16,12 +16,15 @@ import msgspec
 
 from memory import Memory, SessionNotFound
 from memory.model import Conversation
-from service.cli.memory import command, one_line, where_parser
+from service.cli.memory import command, where_parser
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Notifier
+from service.owner.safe_text import json_text, lines, one_line
 from service.settings import Settings
 
 _FIRST_QUESTION_CHARS = 60
+#: Printed before each further line of a message in `show`: the tool's own lines start with `[`.
+_CONTINUED = "    | "
 _encoder = msgspec.json.Encoder()
 
 
@@ -84,7 +87,10 @@ async def _show(args: argparse.Namespace, settings: Settings, memory: Memory) ->
     print(f"session {c.session_id}")
     print(f"started {_when(c.started_at)} UTC, updated {_when(c.updated_at)} UTC, {c.turns} turns\n")
     for m in c.messages:
-        print(f"[{m.timestamp.astimezone(UTC):%Y-%m-%d %H:%M:%S}] {m.role}: {m.content}")
+        first, *more = lines(m.content)
+        print(f"[{m.timestamp.astimezone(UTC):%Y-%m-%d %H:%M:%S}] {m.role}: {first}")
+        for line in more:  # a message's own lines, set off so they never pass for the tool's
+            print(f"{_CONTINUED}{line}")
     return 0
 
 
@@ -103,7 +109,7 @@ async def _export(args: argparse.Namespace, settings: Settings, memory: Memory) 
 
 def _write_lines(conversations: list[Conversation], out: TextIO) -> None:
     for conversation in conversations:
-        out.write(_encoder.encode(conversation).decode())
+        out.write(json_text(_encoder.encode(conversation)))
         out.write("\n")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 from typing import Any, TextIO
@@ -11,8 +10,9 @@ from typing import Any, TextIO
 import msgspec
 
 from memory import Memory
-from service.cli.memory import command, one_line, where_parser
+from service.cli.memory import command, where_parser
 from service.owner.loop import Contact, OwnerLoop
+from service.owner.safe_text import json_text, one_line, write_csv
 from service.settings import Settings
 
 FIELDS = ("id", "email", "name", "note", "count", "first_seen", "last_seen", "sessions")
@@ -62,16 +62,11 @@ async def _export(args: argparse.Namespace, settings: Settings, memory: Memory) 
 def _write(contacts: list[Contact], out: TextIO, format: str) -> None:
     if format == "jsonl":
         for contact in contacts:
-            out.write(msgspec.json.encode(contact).decode() + "\n")
+            out.write(json_text(msgspec.json.encode(contact)) + "\n")
         return
-    writer = csv.writer(out)
-    writer.writerow(FIELDS)
+    rows = []
     for c in contacts:
         row = msgspec.to_builtins(c)
         row["sessions"] = " ".join(c.sessions)
-        writer.writerow([_safe(str(row[field])) for field in FIELDS])
-
-
-def _safe(value: str) -> str:
-    """Keep spreadsheet apps from running a visitor's text as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+        rows.append([row[field] for field in FIELDS])
+    write_csv(out, FIELDS, rows)

@@ -83,8 +83,3 @@ def command(
             return 1
 
     return run
-
-
-def one_line(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

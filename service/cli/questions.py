@@ -11,8 +11,9 @@ import sys
 from typing import Any
 
 from memory import Memory
-from service.cli.memory import command, one_line, where_parser
+from service.cli.memory import command, where_parser
 from service.owner.loop import OwnerLoop
+from service.owner.safe_text import one_line
 from service.settings import Settings
 
 
@@ -31,6 +32,11 @@ def add_commands(subparsers: Any) -> None:
     answer = commands.add_parser("answer", parents=[where], help="answer a question in your own words")
     answer.add_argument("question_id", metavar="ID")
     answer.add_argument("text", metavar="TEXT", help="the answer, in the first person as the twin speaks")
+    answer.add_argument(
+        "--topic",
+        default="",
+        help="what the answer is about, in your words (the visitor's wording never reaches the twin)",
+    )
     answer.set_defaults(run=command(_answer))
 
     dismiss = commands.add_parser("dismiss", parents=[where], help="drop a question (spam, off-topic)")
@@ -61,7 +67,7 @@ async def _list(args: argparse.Namespace, settings: Settings, memory: Memory) ->
 async def _answer(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
     owner = OwnerLoop(memory.records)
     try:
-        question = await owner.answer(args.question_id, args.text)
+        question = await owner.answer(args.question_id, args.text, args.topic)
     except KeyError:
         print(f"twin: no question {args.question_id} in {memory.records.location}", file=sys.stderr)
         return 1
