@@ -17,6 +17,7 @@ from service.providers.base import (
     ProviderUnavailable,
     StreamItem,
     ToolCall,
+    wait_seconds,
 )
 from service.providers.tokens import estimate_tokens
 from service.providers.usage import Usage
@@ -169,8 +170,4 @@ def _usage(reported: Any, messages: list[Any], text: str) -> Usage:
 
 
 def _retry_after(response: Any) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
+    return wait_seconds(response.headers.get("retry-after"))

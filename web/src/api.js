@@ -20,10 +20,18 @@ export function newIdempotencyKey() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** The longest wait the page asks of a visitor, whatever a server or proxy says (the twin's own ceiling). */
+const MAX_WAIT_SECONDS = 3600;
+
+/** A wait in seconds as whole seconds up to the ceiling; null when absent or meaningless (inf, negative). */
+function waitSeconds(value) {
+  const seconds = value === null || value === undefined || value === "" ? NaN : Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(Math.ceil(seconds), MAX_WAIT_SECONDS) : null;
+}
+
 function retryAfterSeconds(response, body) {
   const header = response.headers.get("Retry-After");
-  const seconds = header !== null && header !== "" ? Number(header) : Number(body?.retry_after);
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : null;
+  return waitSeconds(header !== null && header !== "" ? header : body?.retry_after);
 }
 
 async function errorFrom(response) {
@@ -155,7 +163,7 @@ export class Api {
         else if (event === "done") done = data;
         else if (event === "error") {
           throw new ApiError(data.error === "message_too_long" ? "too_long" : "unavailable", data.detail, {
-            retryAfter: data.retry_after ?? null,
+            retryAfter: waitSeconds(data.retry_after),
           });
         }
       }
