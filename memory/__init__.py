@@ -14,6 +14,7 @@ from memory.keys import new_session_id, retry_session_id, validate_session_id
 from memory.model import Conversation, ConversationSummary, Message, ReplyTokens
 from memory.open import Memory, file_memory, s3_memory
 from memory.records import RecordStore
+from memory.secrets import DeploymentSecret
 from memory.store import Document, Store
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "Conversation",
     "ConversationStore",
     "ConversationSummary",
+    "DeploymentSecret",
     "Document",
     "InvalidSessionId",
     "Memory",

@@ -21,24 +21,27 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
-from memory import Memory, StoreError, file_memory, s3_memory
+from memory import DeploymentSecret, Memory, StoreError, file_memory, s3_memory
 from persona_sources import Persona, PersonaError, load_persona
 from service.background import Background
 from service.chat.answers import AnswersCache
 from service.chat.budget import SpendCap
 from service.chat.engine import ChatEngine
 from service.chat.judge import Judge
+from service.chat.quotas import TokenQuotas
 from service.chat.turn import TurnServices
 from service.errors import TwinError
-from service.http.admission import Admission
+from service.http.admission import ANY_ORIGIN, Admission
 from service.http.controllers import CONTROLLERS, WebAssets, WebController
 from service.http.controllers.meta import health_of
 from service.http.controllers.persona import card_of
+from service.http.hosts import host_check
 from service.http.openapi import ContractSchemas
 from service.http.responses import handle_app_error, handle_internal
 from service.http.security import add_security_headers
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Announcer, Notifier
+from service.owner.throttle import NotifyThrottle
 from service.owner.tools import TwinTools
 from service.providers import Provider, ProviderError, build_provider
 from service.settings import Settings, StorageSettings, get_settings
@@ -76,7 +79,8 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
     owner = OwnerLoop(memory.records)
     background = Background(settle_seconds=settings.notify.timeout_seconds * 2)
     notifier = Notifier.from_settings(settings.notify, memory.records)
-    announcer = Announcer(notifier, background, settings.notify.retry_seconds)
+    throttle = NotifyThrottle(memory.records, settings.notify)
+    announcer = Announcer(notifier, background, settings.notify.retry_seconds, throttle)
     limits = settings.limits
     spend_cap = SpendCap(
         memory.records, daily_tokens=limits.daily_token_budget, monthly_tokens=limits.monthly_token_budget
@@ -87,6 +91,7 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
         tools=TwinTools(owner, announcer),
         spend_cap=spend_cap,
         background=background,
+        quotas=TokenQuotas(limits),
         fallback=offline if settings.model.fallback_offline and not provider.offline else None,
         judge=Judge(provider, persona) if settings.model.judge and not provider.offline else None,
     )
@@ -99,6 +104,8 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
         services=services,
         limits=limits,
         max_reply_tokens=settings.model.max_reply_tokens,
+        secret=DeploymentSecret(memory.records),
+        quotas=services.quotas,
     )
     return Twin(settings, persona, provider, memory, owner, notifier, spend_cap, background, engine)
 
@@ -120,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the twin and serve it: routes, their dependencies, errors, CORS, limits, OpenAPI."""
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    _warn_about_open_doors(settings)
     twin = build_twin(settings)
     web = WebAssets.find(settings.web.web_dir)
     return Litestar(
@@ -145,6 +153,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             500: handle_internal,
         },
         cors_config=_cors(settings.web.cors_origins),
+        middleware=[host_check(settings.web.allowed_hosts)],
         openapi_config=_openapi(),
         plugins=[ContractSchemas(settings.limits.max_message_chars)],
         on_shutdown=[_closer(twin)],
@@ -183,11 +192,24 @@ def _cors(origins: tuple[str, ...]) -> CORSConfig | None:
     if not origins:
         return None
     return CORSConfig(
-        allow_origins=list(origins),
+        allow_origins=[ANY_ORIGIN] if ANY_ORIGIN in origins else list(origins),
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type"],
+        allow_headers=["Content-Type", "Idempotency-Key"],
+        expose_headers=["Retry-After"],
         max_age=600,
     )
+
+
+def _warn_about_open_doors(settings: Settings) -> None:
+    """Settings that are allowed but open the twin to every website or every host name."""
+    log = logging.getLogger("twin")
+    if ANY_ORIGIN in settings.web.cors_origins:
+        log.warning(
+            "CORS_ORIGINS=* lets any website put this twin on its pages through its visitors' browsers; "
+            "list your sites' origins instead (CORS_ORIGINS=https://you.example)"
+        )
+    if "*" in settings.web.allowed_hosts:
+        log.warning("TWIN_ALLOWED_HOSTS=* answers for any host name, DNS-rebinding pages included")
 
 
 def _openapi() -> OpenAPIConfig:

@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import msgspec
+
 from memory import (
     ConversationStore,
+    DeploymentSecret,
     Message,
     SessionNotFound,
     new_session_id,
@@ -15,15 +18,21 @@ from memory import (
     validate_session_id,
 )
 from persona_sources import Persona
+from persona_sources.prompt import without_controls
 from service.chat.answers import AnswersCache, answers_prompt
 from service.chat.budget import capped_note
+from service.chat.quotas import TokenQuotas
 from service.chat.turn import Turn, TurnServices, replies, stored_reply
 from service.chat.window import history_window
 from service.errors import ConversationFull, MessageTooLong
 from service.owner.notify import Announcer
 from service.owner.tools import TOOLS
-from service.providers import Provider, ProviderRequest
+from service.providers import ChatTurn, Provider, ProviderRequest
+from service.providers.tokens import count_tokens
 from service.settings import LimitSettings
+
+#: Tokens each message adds beside its text (role and separators), as window.py counts them.
+MESSAGE_OVERHEAD_TOKENS = 4
 
 
 class ChatEngine:
@@ -40,6 +49,8 @@ class ChatEngine:
         services: TurnServices,
         limits: LimitSettings,
         max_reply_tokens: int,
+        secret: DeploymentSecret,
+        quotas: TokenQuotas,
     ) -> None:
         self._persona = persona
         self._provider = provider
@@ -50,6 +61,11 @@ class ChatEngine:
         self._services = services
         self._limits = limits
         self._max_reply_tokens = max_reply_tokens
+        #: Keys the ids of retried first messages, so nobody can compute them.
+        self._secret = secret
+        self._quotas = quotas
+        #: What every turn's prompt costs before its own parts: the stable prompt and the tools.
+        self._fixed_tokens = self._tokens(persona.prompt) + self._tokens(msgspec.json.encode(TOOLS).decode())
 
     @property
     def _conversations(self) -> ConversationStore:
@@ -62,13 +78,15 @@ class ChatEngine:
         *,
         stream: bool = True,
         idempotency_key: str | None = None,
+        client_ip: str | None = None,
     ) -> Turn:
         """Check the message, load the session's history and prepare the provider request.
 
         A message whose idempotency key is already stored in the session is a retry: the turn
-        replays the stored reply. Raises: MessageTooLong, InvalidSessionId, SessionNotFound,
-        ConversationFull, StoreUnavailable; all before any output, so the HTTP layer can still
-        answer with a plain status code.
+        replays the stored reply. A visitor's turn (`client_ip` given) is checked against the token
+        quotas. Raises: MessageTooLong, InvalidSessionId, SessionNotFound, ConversationFull,
+        RateLimited, StoreUnavailable; all before any output, so the HTTP layer can still answer
+        with a plain status code.
         """
         limit = self._limits.max_message_chars
         if len(message) > limit:
@@ -83,21 +101,30 @@ class ChatEngine:
         if replay is None and not self._provider.offline and cap.enabled:
             capped = await cap.exhausted()
         answers = await self._answers.sections()
+        now = datetime.now(UTC)
         request = ProviderRequest(
             # the stable prompt first (byte-identical), then the date, then the owner's answers
-            system=self._persona.system_prompt(datetime.now(UTC).date())
-            + answers_prompt(self._persona.name, answers),
-            history=history_window(history, self._limits.history_token_budget),
-            message=message,
+            system=self._persona.system_prompt(now.date()) + answers_prompt(self._persona.name, answers),
+            # no control or invisible characters reach the model, whatever the visitor sent
+            history=tuple(
+                ChatTurn(t.role, without_controls(t.content))
+                for t in history_window(history, self._limits.history_token_budget)
+            ),
+            message=without_controls(message),
             max_tokens=self._max_reply_tokens,
             stream=stream,
             tools=TOOLS,
             answers=answers,
         )
+        # Only turns that call the model are metered: a replay or an offline answer costs nothing.
+        metered = replay is None and not capped and not self._provider.offline
+        if client_ip is not None and metered:
+            self._quotas.check(client_ip, history, self._cost(request), now)
         return Turn(
             self._services,
             session_id=session_id,
             is_new=is_new,
+            message=message,
             request=request,
             provider=self._offline if capped else self._provider,
             number=replay[0] if replay else replies(history) + 1,
@@ -105,13 +132,39 @@ class ChatEngine:
             replay=replay[1] if replay else None,
             note=capped_note(capped, self._persona.name) if capped else None,
             capped=capped is not None,
+            client_ip=client_ip,
+            metered=metered,
+        )
+
+    def _tokens(self, text: str) -> int:
+        return count_tokens(text, self._provider.model).tokens
+
+    def _cost(self, request: ProviderRequest) -> int:
+        """A turn's cost before the model is called: its whole prompt in tokens (a long message counts
+        what it really takes, emoji and all) and the longest reply it may get."""
+        per_turn = request.system[len(self._persona.prompt) :]  # the date and the owner's answers
+        history = sum(self._tokens(t.content) + MESSAGE_OVERHEAD_TOKENS for t in request.history)
+        return (
+            self._fixed_tokens
+            + self._tokens(per_turn)
+            + history
+            + self._tokens(request.message)
+            + MESSAGE_OVERHEAD_TOKENS
+            + request.max_tokens
         )
 
     async def reply(
-        self, message: str, session_id: str | None, *, idempotency_key: str | None = None
+        self,
+        message: str,
+        session_id: str | None,
+        *,
+        idempotency_key: str | None = None,
+        client_ip: str | None = None,
     ) -> Turn:
         """A whole turn without streaming to the caller (the provider's plain wire format)."""
-        turn = await self.begin(message, session_id, stream=False, idempotency_key=idempotency_key)
+        turn = await self.begin(
+            message, session_id, stream=False, idempotency_key=idempotency_key, client_ip=client_ip
+        )
         async for _ in turn.deltas():
             pass
         return turn
@@ -127,7 +180,7 @@ class ChatEngine:
             return session_id, found.conversation.messages, False
         if idempotency_key is not None:
             # A first message the client may retry: its conversation's id follows from key and message.
-            session_id = retry_session_id(idempotency_key, message)
+            session_id = retry_session_id(idempotency_key, message, await self._secret.key("retry-session"))
             found = await self._conversations.load(session_id)
             return (session_id, found.conversation.messages, False) if found else (session_id, (), True)
         return new_session_id(), (), True

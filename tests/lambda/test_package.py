@@ -32,7 +32,7 @@ from infra.lambda_zip import (
     stage,
 )
 from tests.conftest import EXAMPLE_PERSONA
-from tests.support.apigw import http_event
+from tests.support.apigw import API_HOST, http_event
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.moto_s3 import FAKE_CREDENTIALS, MotoS3Server
 
@@ -130,6 +130,7 @@ def lambda_env(moto: MotoS3Server, bucket: str) -> dict[str, str]:
         "USE_S3": "true",
         "S3_BUCKET": bucket,
         "CORS_ORIGINS": ALLOWED,
+        "TWIN_ALLOWED_HOSTS": API_HOST,  # as the Pulumi program sets the deployed API's
     }
 
 
