@@ -39,6 +39,7 @@ from service.http.hosts import host_check
 from service.http.openapi import ContractSchemas
 from service.http.responses import handle_app_error, handle_internal
 from service.http.security import add_security_headers
+from service.owner.erasure import Erasure
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Announcer, Notifier
 from service.owner.throttle import NotifyThrottle
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             engine=twin.engine,
             conversations=twin.memory.conversations,
             owner=twin.owner,
+            erasure=Erasure(twin.memory.conversations, twin.owner, twin.notifier),
             admission=Admission(settings.limits, settings.web.cors_origins),
             health=health_of(twin.persona, twin.provider, settings.storage.kind),
             card=card_of(

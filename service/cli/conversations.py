@@ -17,6 +17,7 @@ import msgspec
 from memory import Memory, SessionNotFound
 from memory.model import Conversation
 from service.cli.memory import command, where_parser
+from service.owner.erasure import Erasure
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Notifier
 from service.owner.safe_text import json_text, lines, one_line
@@ -48,7 +49,11 @@ def add_commands(subparsers: Any) -> None:
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: stdout)")
     export.set_defaults(run=command(_export, reads="conversations"))
 
-    delete = commands.add_parser("delete", parents=[where], help="erase one conversation")
+    delete = commands.add_parser(
+        "delete",
+        parents=[where],
+        help="erase one conversation and what its visitor left (contact, questions, feedback)",
+    )
     delete.add_argument("session_id", metavar="ID")
     delete.set_defaults(run=command(_delete, reads="conversations"))
 
@@ -115,9 +120,10 @@ def _write_lines(conversations: list[Conversation], out: TextIO) -> None:
 
 async def _delete(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
     store = memory.conversations
-    if not await store.delete(args.session_id):
+    erasure = Erasure(store, OwnerLoop(memory.records), Notifier(memory.records, []))
+    if not await erasure.erase(args.session_id):
         raise SessionNotFound(f"no conversation {args.session_id} in {store.location}")
-    print(f"deleted {args.session_id}")
+    print(f"deleted {args.session_id} and what its visitor left in {memory.records.location}")
     return 0
 
 

@@ -12,6 +12,7 @@ from memory import ConversationStore, SessionNotFound
 from memory.keys import SESSION_ID_PATTERN
 from service.http.contract import ConversationMessage, ConversationView
 from service.http.openapi import error_responses
+from service.owner.erasure import Erasure
 
 #: Documented with the id's shape; the store checks it (400 "session_id is malformed" otherwise).
 PathSessionId = Annotated[
@@ -43,12 +44,14 @@ class ConversationController(Controller):
     @delete(
         "/{session_id:str}",
         status_code=204,
-        summary="Erase a conversation",
-        description="204 when erased; 404 if the session is unknown (or already erased); 400 if malformed.",
+        summary="Erase a conversation and everything its visitor left",
+        description=(
+            "Erases the conversation and the contact details, questions, feedback and undelivered "
+            "notifications it left. 204 when erased; 404 if the session is unknown (or already "
+            "erased); 400 if malformed."
+        ),
         responses=error_responses(400, 404, 503),
     )
-    async def delete_conversation(
-        self, session_id: PathSessionId, conversations: NamedDependency[ConversationStore]
-    ) -> None:
-        if not await conversations.delete(session_id):
+    async def delete_conversation(self, session_id: PathSessionId, erasure: NamedDependency[Erasure]) -> None:
+        if not await erasure.erase(session_id):
             raise SessionNotFound("session not found")
