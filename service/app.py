@@ -158,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[host_check(settings.web.allowed_hosts)],
         openapi_config=_openapi(),
         plugins=[ContractSchemas(settings.limits.max_message_chars)],
+        on_startup=[_cleaner(twin)],
         on_shutdown=[_closer(twin)],
         state=State({"background": twin.background}),
         before_send=[add_security_headers],
@@ -226,6 +227,19 @@ def _openapi() -> OpenAPIConfig:
         path="/schema",
         render_plugins=[SwaggerRenderPlugin()],
     )
+
+
+def _cleaner(twin: Twin) -> Callable[[], Awaitable[None]]:
+    """At start-up (`twin serve`; Lambda runs no lifespan and keeps memory on S3): remove the
+    temporary files a killed writer left, which hold visitors' words."""
+
+    async def clean() -> None:
+        try:
+            await twin.memory.store.clean_leftovers()
+        except StoreError as exc:
+            logging.getLogger("twin").warning("leftover temporary files not removed: %s", exc)
+
+    return clean
 
 
 def _closer(twin: Twin) -> Callable[[], Awaitable[None]]:

@@ -144,6 +144,9 @@ async def _prune(args: argparse.Namespace, settings: Settings, memory: Memory) -
     records = memory.records
     erased = await OwnerLoop(records).prune(cutoff) + await Notifier(records, []).prune(cutoff)
     print(f"erased {erased} visitor record(s) (contacts, questions, feedback, notifications) {since}")
+    leftovers = await memory.store.clean_leftovers()
+    if leftovers:
+        print(f"removed {leftovers} temporary file(s) left by interrupted writes")
     return 0
 
 
