@@ -56,17 +56,19 @@ site = StaticSite(naming, cloudfront=config.cloudfront, opts=opts)
 cors_origins = pulumi.Output.all(site.origin, *config.cors_origins)
 secret = ApiKeySecret(naming, value=api_key, opts=opts) if api_key is not None else None
 topic = OwnerTopic(naming, owner_email=config.owner_email, opts=opts)
+api = HttpApi(naming, config=config, routes=routes, cors_origins=cors_origins, opts=opts)
 function = TwinFunction(
     naming,
     config=config,
     package=package,
     memory=memory,
     cors_origins=cors_origins.apply(",".join),
+    allowed_hosts=api.host,  # the app answers only for the API's own host name
     secret=secret,
     topic=topic,
     opts=opts,
 )
-api = HttpApi(naming, config=config, function=function, routes=routes, cors_origins=cors_origins, opts=opts)
+api.route_to(function)
 SiteContent(naming, site=site, files=files, api_url=api.url, opts=opts)
 
 pulumi.export("apiUrl", api.url)

@@ -4,13 +4,16 @@ origin everywhere, and the standard Idempotency-Key header works like the body f
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from litestar.testing import TestClient
+from mangum import Mangum
+from mangum.types import ASGI
 
 from service.app import create_app
 from service.settings import Settings
+from tests.support.apigw import API_HOST, http_event
 from tests.support.settings import tweak
 from tests.support.sse import parse_sse
 
@@ -126,3 +129,15 @@ def test_the_header_is_in_the_openapi_document(client: Client) -> None:
     operation = client.get("/schema/openapi.json").json()["paths"]["/chat"]["post"]
     [header] = [p for p in operation["parameters"] if p["in"] == "header"]
     assert header["name"] == "Idempotency-Key" and header["required"] is False
+
+
+def test_behind_api_gateway_only_the_apis_host_name_is_served(settings: Settings) -> None:
+    deployed = tweak(settings, TWIN_ALLOWED_HOSTS=(API_HOST,))
+    handler = Mangum(cast(ASGI, create_app(deployed)), lifespan="off")
+
+    def status(host: str) -> int:
+        event = http_event("GET", "/health", headers={"host": host})
+        return int(handler(event, cast(Any, None))["statusCode"])
+
+    assert status(API_HOST) == 200
+    assert status("evil.example") == 400
