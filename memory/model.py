@@ -31,6 +31,16 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     idempotency_key: str | None = None
 
 
+class ImportedFrom(msgspec.Struct, frozen=True, kw_only=True):
+    """Where an imported conversation came from, and what the importer could not read, verbatim."""
+
+    #: The product it came from (`seed`) and its own id for the conversation there.
+    source: str
+    original_id: str
+    #: Parts of the original that are not messages the twin understands, as they were (JSON).
+    unread: tuple[msgspec.Raw, ...] = ()
+
+
 class Conversation(msgspec.Struct, frozen=True, kw_only=True):
     """The stored document of one session; new fields must get defaults (schema evolution)."""
 
@@ -38,6 +48,8 @@ class Conversation(msgspec.Struct, frozen=True, kw_only=True):
     started_at: datetime
     updated_at: datetime
     messages: tuple[Message, ...] = ()
+    #: Set on conversations imported from another product (`twin conversations import-seed`).
+    imported: ImportedFrom | None = None
 
     @property
     def turns(self) -> int:

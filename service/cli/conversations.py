@@ -14,8 +14,11 @@ from typing import Any, TextIO
 
 import msgspec
 
-from memory import Memory, SessionNotFound
+from memory import DeploymentSecret, Memory, SessionNotFound
+from memory.file import FileStore
 from memory.model import Conversation
+from memory.seed import import_seed
+from memory.store import Store
 from service.cli.memory import command, where_parser
 from service.owner.erasure import Erasure
 from service.owner.loop import OwnerLoop
@@ -65,6 +68,18 @@ def add_commands(subparsers: Any) -> None:
     )
     prune.add_argument("--dry-run", action="store_true", help="only list what would be erased")
     prune.set_defaults(run=command(_prune, reads="conversations"))
+
+    seed = commands.add_parser(
+        "import-seed",
+        help="import the seed project's memory into the store the settings choose (again: only what changed)",
+    )
+    source = seed.add_mutually_exclusive_group(required=True)
+    source.add_argument("path", nargs="?", type=Path, metavar="PATH", help="the seed's memory directory")
+    source.add_argument("--s3-bucket", metavar="BUCKET", help="the seed's memory bucket")
+    seed.add_argument(
+        "--s3-prefix", default="", metavar="PREFIX", help="where in the bucket (default: its root)"
+    )
+    seed.set_defaults(run=command(_import_seed, reads="conversations", chooses=False))
 
 
 async def _list(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
@@ -148,6 +163,44 @@ async def _prune(args: argparse.Namespace, settings: Settings, memory: Memory) -
     if leftovers:
         print(f"removed {leftovers} temporary file(s) left by interrupted writes")
     return 0
+
+
+async def _import_seed(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
+    if args.path is not None and not args.path.is_dir():
+        print(f"twin: {args.path} is not a directory of seed memory files", file=sys.stderr)
+        return 1
+    source: Store
+    if args.path is not None:
+        source = FileStore(args.path)
+    else:
+        from memory.s3 import S3Store  # boto3 is only imported when S3 is in use
+
+        source = S3Store(args.s3_bucket, args.s3_prefix, timeout_seconds=settings.storage.s3_timeout_seconds)
+    try:
+        secret = await DeploymentSecret(memory.records).key("seed-import")
+        report = await import_seed(source, memory.conversations, secret)
+    finally:
+        await source.close()
+    print(f"read {report.files} file(s) from {source.location} into {memory.conversations.location}")
+    for outcome, n in sorted(report.outcomes.items()):
+        print(f"  {outcome}: {n}")
+    for name, why in sorted(report.skipped.items()):
+        print(f"  not imported: {one_line(name, 80)}.json ({why})")
+    print(
+        f"messages: {report.messages_imported} of {report.messages_read} imported "
+        f"({_share(report.messages_imported, report.messages_read)}); kept verbatim with their "
+        f"conversation: {report.kept_aside} not read as messages, {report.extra_fields} for fields "
+        f"beside role, content and timestamp; {report.timestamps_guessed} without a readable timestamp"
+    )
+    print(
+        f"text: {report.chars_imported} of {report.chars_read} characters imported "
+        f"({_share(report.chars_imported, report.chars_read)})"
+    )
+    return 0
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "100%"
 
 
 def _count(n: int) -> str:
