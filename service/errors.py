@@ -43,11 +43,6 @@ class ConversationFull(TwinError):
         self.limit = limit
 
 
-class IdempotencyKeyMismatch(TwinError):
-    def __init__(self) -> None:
-        super().__init__("the Idempotency-Key header and the idempotency_key field differ; send one key")
-
-
 class ReplyNotFound(TwinError):
     def __init__(self, reply: int, replies: int) -> None:
         super().__init__(f"reply {reply} not found: the session has {replies} replies")
@@ -59,7 +54,6 @@ STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (RateLimited, 429, "rate_limited"),
     (OriginNotAllowed, 403, "origin_not_allowed"),
     (ConversationFull, 409, "conversation_full"),
-    (IdempotencyKeyMismatch, 400, "idempotency_key_mismatch"),
     (InvalidSessionId, 400, "invalid_session_id"),
     (ReplyNotFound, 404, "reply_not_found"),
     (SessionNotFound, 404, "session_not_found"),

@@ -41,7 +41,7 @@ IDEMPOTENCY_KEY_HELP = (
     "A random key the client sends again when it retries this message after a timeout: the turn is "
     "then answered from memory, not stored or billed twice (also for a first message sent without "
     "session_id: the same key and message give the same conversation). It may come as this field or "
-    "as the standard `Idempotency-Key` header; if both are given they must be equal."
+    "as the standard `Idempotency-Key` header; when both are given, the field is the key."
 )
 IdempotencyKey = Annotated[str, Meta(pattern=IDEMPOTENCY_KEY_PATTERN, description=IDEMPOTENCY_KEY_HELP)]
 

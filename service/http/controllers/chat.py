@@ -15,7 +15,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from memory import StoreError
 from service.chat.engine import ChatEngine
 from service.chat.turn import Turn
-from service.errors import IdempotencyKeyMismatch, classify, public_message, retry_after
+from service.errors import classify, public_message, retry_after
 from service.http.admission import Admission
 from service.http.contract import (
     IDEMPOTENCY_KEY_HELP,
@@ -37,18 +37,22 @@ _encode = msgspec.json.Encoder().encode
 CHAT_ERRORS = (400, 403, 404, 409, 413, 429, 503)
 
 #: The standard `Idempotency-Key` request header, the same key as the body's `idempotency_key`.
+#: Documented as an optional string: a header is absent or text, never JSON's null.
 IdempotencyHeader = Annotated[
     str | None,
     HeaderParameter(
-        name="Idempotency-Key", pattern=IDEMPOTENCY_KEY_PATTERN, description=IDEMPOTENCY_KEY_HELP
+        name="Idempotency-Key",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description=IDEMPOTENCY_KEY_HELP,
+        required=False,
+        schema_extra={"oneOf": None, "type": "string"},
     ),
 ]
 
 
 def idempotency_key(data: ChatRequest, header: str | None) -> str | None:
-    """The message's key, from the body or the header. Raises: IdempotencyKeyMismatch (400)."""
-    if data.idempotency_key and header and data.idempotency_key != header:
-        raise IdempotencyKeyMismatch()
+    """The message's key: the body's field, else the header. The field wins because the client's own
+    code sets it; a header may come from a library that makes a new one for every attempt."""
     return data.idempotency_key or header
 
 
