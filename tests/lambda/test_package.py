@@ -144,6 +144,7 @@ def openai_env(moto: MotoS3Server, bucket: str, fake: FakeOpenAI, topic: str) ->
         "AWS_ENDPOINT_URL_SNS": moto.endpoint,
         "TWIN_NOTIFY_SNS_TOPIC_ARN": topic,
         "TWIN_NOTIFY_WEBHOOK_URL": f"{fake.url}/webhook",
+        "TWIN_TOKENS_PER_IP_PER_MINUTE": "0",  # six turns from one address in a second, on purpose
     }
 
 
