@@ -33,9 +33,12 @@ PLATFORMS: dict[Arch, str] = {"x86_64": "manylinux2014_x86_64", "arm64": "manyli
 #: Lambda's limits for a directly uploaded zip.
 MAX_ZIPPED = 50 * 1024 * 1024
 MAX_UNZIPPED = 250 * 1024 * 1024
-#: Dependencies the Lambda runtime provides (boto3) or never imports (PDF parsing: the package
-#: carries the compiled persona). uvicorn stays: the streaming entry serves the app with it.
+#: Dependencies the Lambda runtime provides (boto3, unless bundled with --bundle-boto3; SnapStart's
+#: hooks library, always the runtime's: its runtime client runs the hooks registered there) or never
+#: imports (PDF parsing: the package carries the compiled persona). uvicorn stays: the streaming entry
+#: serves the app with it.
 RUNTIME_PROVIDED = {"boto3", "botocore"}
+RUNTIME_ONLY = {"snapshot-restore-py"}
 NEVER_IMPORTED = {"pypdf"}
 #: Packages that dependencies pull in for their own CLIs, test factories or pretty printing, which
 #: the app never uses. Only httpx imports any (rich, pygments and click for its command-line client,
@@ -88,7 +91,7 @@ class PackageReport:
 def runtime_requirements(bundle_boto3: bool) -> list[str]:
     """The project's runtime dependencies as pip requirements, less what Lambda never needs."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    skipped = NEVER_IMPORTED | (set() if bundle_boto3 else RUNTIME_PROVIDED)
+    skipped = NEVER_IMPORTED | RUNTIME_ONLY | (set() if bundle_boto3 else RUNTIME_PROVIDED)
     wanted = [req for req in project["dependencies"] if _name(req) not in skipped]
     if bundle_boto3:
         wanted += [r for r in ("boto3", "botocore") if r not in map(_name, wanted)]

@@ -47,9 +47,9 @@ def unzipped(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def runtime(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """What the python3.12 Lambda runtime provides beside the package: boto3."""
+    """What the python3.12 Lambda runtime provides beside the package: boto3 and SnapStart's hooks."""
     target = tmp_path_factory.mktemp("runtime")
-    pip_install_for_lambda(["boto3"], target, "x86_64")
+    pip_install_for_lambda(["boto3", "snapshot-restore-py"], target, "x86_64")
     return target
 
 
