@@ -64,6 +64,7 @@ class HttpApi(pulumi.ComponentResource):
                 allow_origins=cors_origins,
                 allow_methods=methods,
                 allow_headers=["content-type"],
+                expose_headers=["retry-after"],  # how long a rate-limited visitor waits
                 max_age=600,
             ),
             tags=naming.tags,

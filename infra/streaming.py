@@ -87,6 +87,7 @@ class StreamEndpoint(pulumi.ComponentResource):
                 allow_origins=cors_origins,
                 allow_methods=["POST"],
                 allow_headers=["content-type"],
+                expose_headers=["retry-after"],  # how long a rate-limited visitor waits
                 max_age=600,
             ),
             opts=child,

@@ -458,6 +458,7 @@ def test_api_allows_the_front_end_origin_and_the_extra_ones(deployment: Deployme
     assert cors["allowOrigins"] == [deployment.outputs["frontendUrl"], *cfg(deployment, "corsOrigins")]
     assert set(cors["allowMethods"]) == {route.method for route in app_routes()} | {"OPTIONS"}
     assert cors["allowHeaders"] == ["content-type"]
+    assert cors["exposeHeaders"] == ["retry-after"]
 
 
 def test_default_stage_auto_deploys_throttled_from_config_with_access_logs(deployment: Deployment) -> None:

@@ -92,6 +92,7 @@ def test_the_function_url_streams_and_allows_the_front_end_origins_only(deployme
     cors = url["cors"]
     assert cors["allowOrigins"] == [deployment.outputs["frontendUrl"], *cfg(deployment, "corsOrigins")]
     assert (cors["allowMethods"], cors["allowHeaders"]) == (["POST"], ["content-type"])
+    assert cors["exposeHeaders"] == ["retry-after"]
     assert deployment.outputs["streamUrl"] == f"https://{URL_ID}.lambda-url.us-east-1.on.aws/"
     assert deployment.outputs["streamFunctionName"] == f"twin-{deployment.stack}-stream"
 

@@ -11,9 +11,11 @@ export function newIdempotencyKey() {
 }
 
 export class Api {
-  /** base: the API's URL, or "" for the page's own origin. */
-  constructor(base) {
+  /** base: the API's URL, or "" for the page's own origin; stream: where replies stream from when that
+   *  is not the API (a deployed stack's function URL), or "". */
+  constructor(base, stream = "") {
     this.base = (base || "").replace(/\/+$/, "");
+    this.stream = (stream || "").replace(/\/+$/, "");
   }
 
   async request(path, init = {}) {
@@ -76,16 +78,35 @@ export class Api {
   /** POST /chat/stream, calling on.session(id) and on.delta(text); resolves with the `done` event.
    *  Works the same whether the events arrive one by one or, through a buffering proxy, all at once.
    *  Sending the same `idempotencyKey` again retries the message: a turn the server already stored
-   *  comes back as it was, not stored or billed twice. */
+   *  comes back as it was, not stored or billed twice. With a streaming URL the reply streams from
+   *  there; when that fails before any event and the twin itself did not answer (unreachable, refused
+   *  on the way, throttled, broken off), the same message goes to the API, whose reply arrives whole. */
   async chat(message, sessionId, on, idempotencyKey = newIdempotencyKey()) {
-    const response = await fetch(this.base + "/chat/stream", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify({ message, session_id: sessionId || null, idempotency_key: idempotencyKey }),
-    }).catch(() => {
-      throw new ApiError("unreachable", "The twin's server cannot be reached.");
-    });
-    if (!response.ok) throw await errorFrom(response);
-    return readReply(response, on);
+    const body = JSON.stringify({ message, session_id: sessionId || null, idempotency_key: idempotencyKey });
+    if (this.stream) {
+      let started = false;
+      const seen = (handler) => (value) => {
+        started = true;
+        handler(value);
+      };
+      try {
+        return await postChat(this.stream, body, { session: seen(on.session), delta: seen(on.delta) });
+      } catch (error) {
+        if (started || error.answered) throw error;
+      }
+    }
+    return postChat(this.base, body, on);
   }
+}
+
+async function postChat(base, body, on) {
+  const response = await fetch(base + "/chat/stream", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+    body,
+  }).catch(() => {
+    throw new ApiError("unreachable", "The twin's server cannot be reached.");
+  });
+  if (!response.ok) throw await errorFrom(response);
+  return readReply(response, on);
 }

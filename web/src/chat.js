@@ -27,11 +27,12 @@ const store = {
 };
 
 /**
- * options: apiUrl ("" = same origin), greeting (overrides the persona's), headingLevel (1 on the page),
- * onClose (the widget's close button), onReady(card).
+ * options: apiUrl ("" = same origin), streamUrl (where replies stream from, "" = the API), greeting
+ * (overrides the persona's), headingLevel (1 on the page), onClose (the widget's close button),
+ * onReady(card).
  */
 export function mountChat(container, options = {}) {
-  const api = new Api(options.apiUrl || "");
+  const api = new Api(options.apiUrl || "", options.streamUrl || "");
   const key = storageKey(api);
   const id = nextId();
   // replies: the twin's replies in the session so far, which numbers them for feedback (1 = the first);

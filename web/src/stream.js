@@ -26,8 +26,9 @@ export function parseEvents(buffer) {
 }
 
 /** Read a successful response's events, calling on.session(id) and on.delta(text); resolves with the
- *  `done` event. An `error` event rejects with its ApiError; a stream that ends without `done`, with
- *  an "unreachable" one. */
+ *  `done` event as soon as it arrives (the server may hold the connection a little longer while it
+ *  finishes the turn's background work). An `error` event rejects with its ApiError; a stream that
+ *  ends without `done`, with an "unreachable" one. */
 export async function readReply(response, on) {
   let buffer = "";
   let done = null;
@@ -54,6 +55,10 @@ export async function readReply(response, on) {
         const [events, rest] = parseEvents(buffer);
         buffer = rest;
         handle(events);
+        if (done) {
+          reader.cancel().catch(() => {});
+          return done;
+        }
       }
       buffer += decoder.decode();
     } else {
