@@ -85,12 +85,12 @@ class AdaptedEntry:
         python3.write_text(f'#!/bin/sh\nexec {self.python} -S "$@"\n', encoding="utf-8")
         python3.chmod(0o755)
         environment = {
-            "PATH": f"{shim}:{os.defpath}",
+            **self.env,
+            "PATH": f"{shim}:{self.env.get('PATH', os.defpath)}",  # `python3` is python3.12, as on Lambda
             "LAMBDA_TASK_ROOT": str(self.task),
             "LAMBDA_RUNTIME_DIR": str(self.runtime),
             "_HANDLER": HANDLER,
             "AWS_LWA_PORT": str(self.port),
-            **self.env,
         }
         self._process = subprocess.Popen(
             [str(self.task / HANDLER)],
