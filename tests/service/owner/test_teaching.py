@@ -33,7 +33,7 @@ def fresh(settings: Settings) -> Settings:
 
 
 async def test_offline_twin_answers_from_the_owners_words_after_the_answer(
-    fresh: Settings, backend: Store, records: RecordStore
+    fresh: Settings, backend: Store
 ) -> None:
     twin = twin_for(fresh, backend)
     engine = twin.engine
@@ -50,7 +50,7 @@ async def test_offline_twin_answers_from_the_owners_words_after_the_answer(
 
 
 async def test_openai_prompt_carries_the_answers_after_the_stable_prefix_and_the_date(
-    fresh: Settings, backend: Store, records: RecordStore
+    fresh: Settings, backend: Store
 ) -> None:
     with FakeOpenAI() as fake:
         twin = twin_for(
@@ -88,9 +88,7 @@ async def test_answers_are_cached_until_the_refresh_interval_passes(
     assert section.fields == {"question": QUESTION, "answer": ANSWER, "id": question.id}
 
 
-async def test_dismissed_questions_never_reach_the_twin(
-    fresh: Settings, backend: Store, records: RecordStore
-) -> None:
+async def test_dismissed_questions_never_reach_the_twin(fresh: Settings, backend: Store) -> None:
     twin = twin_for(fresh, backend)
     question, _ = await twin.owner.record_question("s" * 32, "Buy cheap pills?")
     await twin.owner.dismiss(question.id)
