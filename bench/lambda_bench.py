@@ -7,9 +7,9 @@ pruning, sourceless bytecode for 3.12, reproducible deflate-9 zip). The seed's s
 pydantic, uvicorn, openai, boto3, pypdf, mangum) runs a minimal app of the seed's shape
 (bench/seed_app), built twice: with boto3 bundled (as the seed deployed it) and without (as twin's
 is built: the runtime provides it). Cold start: from starting a fresh python3.12 process that sees
-only the unzipped package (and, like the Lambda runtime, boto3) to its first POST /chat response
-through the handler (the process's exit is not counted). Runs alternate between subjects; medians
-are reported.
+only the unzipped package (and, like the Lambda runtime, boto3 and SnapStart's hooks library) to
+its first POST /chat response through the handler (the process's exit is not counted). Runs
+alternate between subjects; medians are reported.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def main() -> None:
         seed_zip = build_seed(work, with_boto3=True)
         seed_noboto_zip = build_seed(work, with_boto3=False)
         runtime = work / "runtime"
-        pip_install_for_lambda(["boto3"], runtime, "x86_64")
+        pip_install_for_lambda(["boto3", "snapshot-restore-py"], runtime, "x86_64")
         ours_dir = unzip(ours_zip, work / "ours")
         seed_dir = unzip(seed_noboto_zip, work / "seed-run")
         seed_boto_dir = unzip(seed_zip, work / "seed-boto-run")

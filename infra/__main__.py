@@ -18,7 +18,7 @@ import pulumi_aws as aws
 from infra.api import HttpApi
 from infra.config import APP_DEFAULTS, DEFAULT_LAMBDA_PACKAGE, read_config
 from infra.frontend import SiteContent, StaticSite
-from infra.function import TwinFunction
+from infra.function import Entry, TwinFunction, buffered_entry
 from infra.lambda_zip import PackageError
 from infra.memory_bucket import MemoryBucket
 from infra.naming import Naming
@@ -26,6 +26,7 @@ from infra.notify import OwnerTopic
 from infra.package import lambda_package, resolve
 from infra.routes import app_routes
 from infra.secret import ApiKeySecret
+from infra.streaming import StreamEndpoint, stream_hosts, streaming_entry
 from infra.web import site_files
 
 stack_config = pulumi.Config()
@@ -57,19 +58,34 @@ cors_origins = pulumi.Output.all(site.origin, *config.cors_origins)
 secret = ApiKeySecret(naming, value=api_key, opts=opts) if api_key is not None else None
 topic = OwnerTopic(naming, owner_email=config.owner_email, opts=opts)
 api = HttpApi(naming, config=config, routes=routes, cors_origins=cors_origins, opts=opts)
-function = TwinFunction(
-    naming,
-    config=config,
-    package=package,
-    memory=memory,
-    cors_origins=cors_origins.apply(",".join),
-    allowed_hosts=api.host,  # the app answers only for the API's own host name
-    secret=secret,
-    topic=topic,
-    opts=opts,
-)
+
+
+def twin_function(entry: Entry, allowed_hosts: pulumi.Input[str]) -> TwinFunction:
+    """One of the twin's functions: the same zip, settings, memory, key and topic, started by `entry`,
+    answering for `allowed_hosts` only."""
+    return TwinFunction(
+        naming,
+        entry=entry,
+        config=config,
+        package=package,
+        memory=memory,
+        cors_origins=cors_origins.apply(",".join),
+        allowed_hosts=allowed_hosts,
+        secret=secret,
+        topic=topic,
+        opts=opts,
+    )
+
+
+function = twin_function(buffered_entry(config), api.host)  # the app answers only for the API's name
 api.route_to(function)
-SiteContent(naming, site=site, files=files, api_url=api.url, opts=opts)
+stream_url = None
+if config.streaming:
+    streamer = twin_function(streaming_entry(config), stream_hosts(config.region))
+    stream_url = StreamEndpoint(naming, function=streamer, cors_origins=cors_origins, opts=opts).url
+    pulumi.export("streamUrl", stream_url)
+    pulumi.export("streamFunctionName", streamer.function.name)
+SiteContent(naming, site=site, files=files, api_url=api.url, stream_url=stream_url, opts=opts)
 
 pulumi.export("apiUrl", api.url)
 pulumi.export("frontendUrl", site.url)

@@ -73,6 +73,7 @@ class HttpApi(pulumi.ComponentResource):
                 allow_origins=cors_origins,
                 allow_methods=methods,
                 allow_headers=["content-type", "idempotency-key"],
+                expose_headers=["retry-after"],  # how long a rate-limited visitor waits
                 max_age=600,
             ),
             tags=naming.tags,
@@ -112,7 +113,7 @@ class HttpApi(pulumi.ComponentResource):
             api_id=self.api.id,
             integration_type="AWS_PROXY",
             integration_method="POST",
-            integration_uri=function.function.invoke_arn,
+            integration_uri=function.invoke_arn,
             payload_format_version="2.0",
             timeout_milliseconds=config.api_timeout_ms,
             opts=child,
@@ -126,11 +127,12 @@ class HttpApi(pulumi.ComponentResource):
                 target=target,
                 opts=child,
             )
-        # Only this API (any stage, any route) may invoke the function.
+        # Only this API (any stage, any route) may invoke the function (its alias, with SnapStart).
         aws.lambda_.Permission(
             f"{name}-invoke",
             action="lambda:InvokeFunction",
             function=function.function.name,
+            qualifier=function.qualifier,
             principal="apigateway.amazonaws.com",
             source_arn=pulumi.Output.concat(self.api.execution_arn, "/*/*"),
             opts=child,

@@ -63,6 +63,12 @@ class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     monthly_token_budget: int = APP_DEFAULTS.limits.monthly_token_budget
     #: Subscribed by email to the stack's notification topic (new contacts and questions); optional.
     owner_email: str | None = None
+    #: A second function streams POST /chat/stream through a function URL (false: the buffered API only).
+    streaming: bool = True
+    #: Reserved concurrency of the streaming function: at most this many streams at once.
+    stream_concurrency: int = 10
+    #: Lambda SnapStart on the buffered function (published versions behind the `live` alias).
+    snap_start: bool = False
 
     def validate(self) -> None:
         """Reject values that decode but that AWS would refuse or that make no sense."""
@@ -94,6 +100,11 @@ class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
                 _fail("corsOrigins", f"{origin!r} is not an origin like https://example.com (no path)")
         if self.owner_email is not None and not _EMAIL.fullmatch(self.owner_email):
             _fail("ownerEmail", "must be an email address like owner@example.com")
+        if self.stream_concurrency <= 0:
+            _fail(
+                "streamConcurrency",
+                f"must be positive, got {self.stream_concurrency} (twin:streaming false turns streaming off)",
+            )
         if PurePosixPath(self.lambda_package).suffix != ".zip":
             _fail("lambdaPackage", f"must be a .zip file, got {self.lambda_package!r}")
 

@@ -154,7 +154,8 @@ def public_read_cors() -> aws.s3.BucketCorsConfigurationCorsRuleArgs:
 
 
 class SiteContent(pulumi.ComponentResource):
-    """The built web UI's files in the front-end bucket, plus the runtime config naming the API."""
+    """The built web UI's files in the front-end bucket, plus the runtime config naming the API (and
+    the streaming URL, when the stack streams)."""
 
     def __init__(
         self,
@@ -163,6 +164,7 @@ class SiteContent(pulumi.ComponentResource):
         site: StaticSite,
         files: list[SiteFile],
         api_url: pulumi.Input[str],
+        stream_url: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         name = naming.name("web")
@@ -183,7 +185,7 @@ class SiteContent(pulumi.ComponentResource):
             f"{name}/{RUNTIME_CONFIG}",
             bucket=site.bucket.id,
             key=RUNTIME_CONFIG,
-            content=pulumi.Output.from_input(api_url).apply(runtime_config),
+            content=pulumi.Output.all(api_url, stream_url).apply(lambda urls: runtime_config(*urls)),
             content_type="application/json",
             cache_control=NO_CACHE,
             tags=naming.tags,
@@ -192,6 +194,10 @@ class SiteContent(pulumi.ComponentResource):
         self.register_outputs({"files": len(files) + 1})
 
 
-def runtime_config(api_url: str) -> str:
-    """What the web UI reads at start-up, so one build serves every stack."""
-    return json.dumps({"apiUrl": api_url})
+def runtime_config(api_url: str, stream_url: str | None = None) -> str:
+    """What the web UI reads at start-up, so one build serves every stack: the API, and where replies
+    stream from when the stack streams (without it the client streams from the API, buffered)."""
+    config = {"apiUrl": api_url}
+    if stream_url is not None:
+        config["streamUrl"] = stream_url
+    return json.dumps(config)

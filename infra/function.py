@@ -1,7 +1,14 @@
-"""The Lambda that runs the twin, its log group, and a role allowed exactly what the twin does."""
+"""A Lambda that runs the twin, its log group, and a role allowed exactly what the twin does.
+
+Two functions run the same zip: the buffered one (Mangum behind the HTTP API) and, with `twin:streaming`,
+the streaming one (the Lambda Web Adapter behind a function URL, infra/streaming.py). `Entry` says how
+each starts the app.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
@@ -19,6 +26,30 @@ from service.settings import env_var
 RUNTIME = "python3.12"
 HANDLER = "service.lambda_handler.handler"
 ARCHITECTURE = "x86_64"
+#: The alias the HTTP API invokes when SnapStart is on: SnapStart works on published versions only.
+LIVE_ALIAS = "live"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """How one function starts the app from the zip.
+
+    `part` names it (`twin-<stack>-<part>`); `platform` are environment variables for the runtime or a
+    layer, beside the app's own settings; `snap_start` publishes a version per deployment, snapshots it
+    and puts the `live` alias in front; `reserved_concurrency` caps its concurrent invocations.
+    """
+
+    part: str
+    handler: str
+    platform: Mapping[str, str] = field(default_factory=dict)
+    layers: tuple[str, ...] = ()
+    snap_start: bool = False
+    reserved_concurrency: int | None = None
+
+
+def buffered_entry(config: TwinConfig) -> Entry:
+    """The HTTP API's function: Mangum in the Python runtime, SnapStart as the stack says."""
+    return Entry(part="api", handler=HANDLER, snap_start=config.snap_start)
 
 
 def lambda_environment(
@@ -115,16 +146,19 @@ def role_statements(
 
 
 class TwinFunction(pulumi.ComponentResource):
-    """The twin's Lambda with its log group, execution role and inline policy."""
+    """One of the twin's Lambdas with its log group, execution role and inline policy (and, with
+    SnapStart, the alias in front of its published versions)."""
 
     function: aws.lambda_.Function
     log_group: aws.cloudwatch.LogGroup
     role: aws.iam.Role
+    alias: aws.lambda_.Alias | None
 
     def __init__(
         self,
         naming: Naming,
         *,
+        entry: Entry,
         config: TwinConfig,
         package: Path,
         memory: MemoryBucket,
@@ -134,7 +168,7 @@ class TwinFunction(pulumi.ComponentResource):
         topic: OwnerTopic | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        name = naming.name("api")
+        name = naming.name(entry.part)
         super().__init__("twin:infra:TwinFunction", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # Named ahead so the log group exists (with its retention) before Lambda would create it.
@@ -165,30 +199,55 @@ class TwinFunction(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        app_environment = lambda_environment(
+            config=config,
+            bucket=memory.bucket.bucket,
+            prefix=memory.prefix,
+            records_prefix=memory.records_prefix,
+            cors_origins=cors_origins,
+            allowed_hosts=allowed_hosts,
+            key_parameter=secret.parameter.name if secret else None,
+            topic_arn=topic.topic.arn if topic else None,
+        )
         self.function = aws.lambda_.Function(
             name,
             name=name,
             runtime=RUNTIME,
-            handler=HANDLER,
+            handler=entry.handler,
             architectures=[ARCHITECTURE],
             role=self.role.arn,
             code=pulumi.FileArchive(str(package)),
             source_code_hash=source_code_hash(package),
             memory_size=config.lambda_memory,
             timeout=config.lambda_timeout,
-            environment=aws.lambda_.FunctionEnvironmentArgs(
-                variables=lambda_environment(
-                    config=config,
-                    bucket=memory.bucket.bucket,
-                    prefix=memory.prefix,
-                    records_prefix=memory.records_prefix,
-                    cors_origins=cors_origins,
-                    allowed_hosts=allowed_hosts,
-                    key_parameter=secret.parameter.name if secret else None,
-                    topic_arn=topic.topic.arn if topic else None,
-                )
+            layers=list(entry.layers) or None,
+            reserved_concurrent_executions=entry.reserved_concurrency,
+            publish=entry.snap_start,
+            snap_start=(
+                aws.lambda_.FunctionSnapStartArgs(apply_on="PublishedVersions") if entry.snap_start else None
             ),
+            environment=aws.lambda_.FunctionEnvironmentArgs(variables={**app_environment, **entry.platform}),
             tags=naming.tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group, role_policy]),
         )
+        self.alias = None
+        if entry.snap_start:
+            self.alias = aws.lambda_.Alias(
+                f"{name}-{LIVE_ALIAS}",
+                name=LIVE_ALIAS,
+                function_name=self.function.name,
+                function_version=self.function.version,
+                description="The version this deployment published (and SnapStart snapshotted)",
+                opts=child,
+            )
         self.register_outputs({"name": self.function.name, "arn": self.function.arn})
+
+    @property
+    def invoke_arn(self) -> pulumi.Output[str]:
+        """What API Gateway invokes: the alias when there is one, else the function ($LATEST)."""
+        return self.alias.invoke_arn if self.alias else self.function.invoke_arn
+
+    @property
+    def qualifier(self) -> pulumi.Output[str] | None:
+        """The alias's name for permissions and URLs that must address it, else None."""
+        return self.alias.name if self.alias else None

@@ -33,17 +33,22 @@ PLATFORMS: dict[Arch, str] = {"x86_64": "manylinux2014_x86_64", "arm64": "manyli
 #: Lambda's limits for a directly uploaded zip.
 MAX_ZIPPED = 50 * 1024 * 1024
 MAX_UNZIPPED = 250 * 1024 * 1024
-#: Dependencies the Lambda runtime provides (boto3) or never imports (the local server, PDF parsing:
-#: the package carries the compiled persona).
+#: Dependencies the Lambda runtime provides (boto3, unless bundled with --bundle-boto3; SnapStart's
+#: hooks library, always the runtime's: its runtime client runs the hooks registered there) or never
+#: imports (PDF parsing: the package carries the compiled persona). uvicorn stays: the streaming entry
+#: serves the app with it.
 RUNTIME_PROVIDED = {"boto3", "botocore"}
-NEVER_IMPORTED = {"uvicorn", "pypdf"}
+RUNTIME_ONLY = {"snapshot-restore-py"}
+NEVER_IMPORTED = {"pypdf"}
 #: Packages that dependencies pull in for their own CLIs, test factories or pretty printing, which
-#: the app never uses. Only httpx imports any (click, rich, pygments for its command-line client, in
-#: a `try/except ImportError` that stubs the client out); the package test's import audit checks it.
+#: the app never uses. Only httpx imports any (rich, pygments and click for its command-line client,
+#: in a `try/except ImportError` that stubs the client out); the package test's import audit checks
+#: it. click itself stays: uvicorn imports it.
 NEVER_IMPORTED_PACKAGES = (
-    "faker", "polyfactory", "pygments", "rich", "rich_click", "click", "markdown_it", "mdurl",
-    "litestar_htmx",
+    "faker", "polyfactory", "pygments", "rich", "rich_click", "markdown_it", "mdurl", "litestar_htmx",
 )  # fmt: skip
+#: Start scripts (the streaming entry's handler) keep their execute bit in the zip; Lambda keeps it.
+EXECUTABLE_SUFFIX = ".sh"
 #: Directory and file names the runtime never imports or reads: tests, caches, console scripts,
 #: stubs and type markers, docs, C headers for building against a package.
 PRUNED_DIRS = {"__pycache__", "tests", "test", "bin"}
@@ -86,7 +91,7 @@ class PackageReport:
 def runtime_requirements(bundle_boto3: bool) -> list[str]:
     """The project's runtime dependencies as pip requirements, less what Lambda never needs."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    skipped = NEVER_IMPORTED | (set() if bundle_boto3 else RUNTIME_PROVIDED)
+    skipped = NEVER_IMPORTED | RUNTIME_ONLY | (set() if bundle_boto3 else RUNTIME_PROVIDED)
     wanted = [req for req in project["dependencies"] if _name(req) not in skipped]
     if bundle_boto3:
         wanted += [r for r in ("boto3", "botocore") if r not in map(_name, wanted)]
@@ -221,7 +226,8 @@ def _files(root: Path) -> Iterator[tuple[str, Path]]:
 def zip_reproducibly(
     root: Path, output: Path, *, bytecode: bool, log: Callable[[str], None]
 ) -> PackageReport:
-    """Sorted entries with fixed times and modes; refuses sizes over Lambda's limits."""
+    """Sorted entries with fixed times and modes (start scripts executable); refuses sizes over
+    Lambda's limits."""
     entries = list(_files(root))
     unzipped = sum(path.stat().st_size for _, path in entries)
     if unzipped > MAX_UNZIPPED:
@@ -231,7 +237,7 @@ def zip_reproducibly(
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for name, path in entries:
             info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
-            info.external_attr = 0o644 << 16
+            info.external_attr = (0o755 if name.endswith(EXECUTABLE_SUFFIX) else 0o644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, path.read_bytes(), compresslevel=9)
     zipped = partial.stat().st_size

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pulumi
 
-#: The runtime config the deployment writes next to the UI: `{"apiUrl": ...}`; a built one is replaced.
+#: The runtime config the deployment writes next to the UI: `{"apiUrl": ..., "streamUrl": ...}`; a
+#: built one is replaced.
 RUNTIME_CONFIG = "config.json"
 
 #: Types browsers are strict about, fixed here rather than left to the machine's mime database.

@@ -5,35 +5,72 @@ lifespan is off because Mangum would otherwise run it on every invocation. Lambd
 container as soon as the handler returns, so background work the invocation left on the event loop
 (owner notifications, their periodic retry, a cut-short turn's charge) finishes before returning,
 within the invocation's remaining time less a margin; invocations that left none do not wait.
+
+With SnapStart (stack config `twin:snapStart`) Lambda runs this import once, when a version is
+published, and snapshots the process; environments are then restored from that snapshot, so whatever
+it holds is shared by all of them. The imports and the persona's first read stay in the snapshot (they
+are most of a cold start); the runtime's after-restore hook, `restore`, re-creates what must be each
+environment's own before its first invocation: the random generator's seed, the key (read from SSM
+again, so a rotated key needs no new version), and the app around them, whose S3, SNS and OpenAI
+clients hold no connection or credentials from the snapshot and whose clocks, rate-limit windows and
+caches start at the restore.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
+from dataclasses import dataclass
 from typing import Any, cast
 
 from mangum import Mangum
 from mangum.types import ASGI
+from snapshot_restore_py import register_after_restore
 
 from service.app import create_app
 from service.background import Background
 from service.secrets import with_openai_key
 from service.settings import Settings
 
-_app = create_app(with_openai_key(Settings.from_env(env_file=None)))
-_background: Background = _app.state.background
-# Litestar's typed scope is narrower than Mangum's ASGI protocol; at run time they are the same.
-_asgi = Mangum(cast(ASGI, _app), lifespan="off")
-
-
 #: Seconds of an invocation's remaining time kept free when settling background work.
 SETTLE_MARGIN_SECONDS = 1.0
 
 
+@dataclass(frozen=True)
+class Serving:
+    """The app as this environment serves it: its background work (to settle) and Mangum around it."""
+
+    background: Background
+    asgi: Mangum
+
+
+def serve() -> Serving:
+    """The app built from the environment's settings and the key from SSM."""
+    app = create_app(with_openai_key(Settings.from_env(env_file=None)))
+    # Litestar's typed scope is narrower than Mangum's ASGI protocol; at run time they are the same.
+    return Serving(background=app.state.background, asgi=Mangum(cast(ASGI, app), lifespan="off"))
+
+
+_serving = serve()
+
+
+def restore() -> None:
+    """SnapStart's after-restore hook: a fresh seed and a freshly built app (see the module's docstring)."""
+    global _serving
+    random.seed()
+    _serving = serve()
+
+
+register_after_restore(restore)
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """One API Gateway (HTTP API, payload 2.0) invocation."""
-    response: dict[str, Any] = _asgi(event, context)
+    serving = _serving
+    response: dict[str, Any] = serving.asgi(event, context)
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     within = remaining() / 1000 - SETTLE_MARGIN_SECONDS if remaining else None
-    asyncio.get_event_loop().run_until_complete(_background.settle(within))  # the loop Mangum ran it on
+    asyncio.get_event_loop().run_until_complete(
+        serving.background.settle(within)
+    )  # the loop Mangum ran it on
     return response

@@ -1,5 +1,6 @@
 // Builds web/src into web/dist: index.html + static/app.js (the page), widget.js (the embed),
-// config.json (same-origin default; deployments write their own). Fails if the widget breaks its budget.
+// config.json (same origin, streaming from the API itself; deployments write their own). Fails if the
+// widget breaks its budget.
 import { build } from "esbuild";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
@@ -23,7 +24,7 @@ const common = {
 await build({ ...common, entryPoints: [new URL("page.js", src).pathname], outfile: new URL("static/app.js", dist).pathname });
 await build({ ...common, entryPoints: [new URL("widget.js", src).pathname], outfile: new URL("widget.js", dist).pathname });
 await copyFile(new URL("index.html", src), new URL("index.html", dist));
-await writeFile(new URL("config.json", dist), JSON.stringify({ apiUrl: "" }) + "\n");
+await writeFile(new URL("config.json", dist), JSON.stringify({ apiUrl: "", streamUrl: "" }) + "\n");
 
 for (const file of ["widget.js", "static/app.js"]) {
   const bytes = await readFile(new URL(file, dist));

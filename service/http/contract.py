@@ -111,6 +111,9 @@ class WebConfig(Response, kw_only=True, rename="camel"):
 
     #: The API's base URL; empty means the page's own origin.
     api_url: str = ""
+    #: Where POST /chat/stream streams from when that is not the API (a deployed stack's function URL);
+    #: empty means the API itself.
+    stream_url: str = ""
 
 
 class ErrorBody(Response, kw_only=True):

@@ -23,6 +23,14 @@ STACKS = ("dev", "test", "prod")
 ACCOUNT = "123456789012"
 API_ID = "a1b2c3d4e5"
 CDN_DOMAIN = "d111111abcdef8.cloudfront.net"
+URL_ID = "abcdefghijklmnopqrstuvwxyz012345"
+#: The version Lambda numbers a function's publication with (the mocks publish version 7).
+PUBLISHED_VERSION = "7"
+
+
+def invoke_arn(region: str, function_arn: str) -> str:
+    """What API Gateway invokes for a function (or an alias) ARN."""
+    return f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
 
 
 def is_secret(value: object) -> bool:
@@ -76,7 +84,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 state["arn"] = f"arn:aws:ssm:{region}:{ACCOUNT}:parameter{inputs['name']}"
             case "aws:lambda/function:Function":
                 state["arn"] = f"arn:aws:lambda:{region}:{ACCOUNT}:function:{inputs['name']}"
-                state["invokeArn"] = f"arn:aws:apigateway:{region}:lambda:path/functions/{state['arn']}"
+                state["invokeArn"] = invoke_arn(region, state["arn"])
+                state["version"] = PUBLISHED_VERSION if inputs.get("publish") else "$LATEST"
+            case "aws:lambda/alias:Alias":
+                arn = f"arn:aws:lambda:{region}:{ACCOUNT}:function:{inputs['functionName']}:{inputs['name']}"
+                state["arn"] = arn
+                state["invokeArn"] = invoke_arn(region, arn)
+            case "aws:lambda/functionUrl:FunctionUrl":
+                state["functionUrl"] = f"https://{URL_ID}.lambda-url.{region}.on.aws/"
+                state["urlId"] = URL_ID
             case "aws:apigatewayv2/api:Api":
                 resource_id = API_ID
                 state["apiEndpoint"] = f"https://{API_ID}.execute-api.{region}.amazonaws.com"

@@ -43,6 +43,7 @@ def test_defaults_come_from_the_seed_and_the_app_settings() -> None:
     assert config.model == APP_DEFAULTS.model.name
     assert config.memory_retention_days == APP_DEFAULTS.storage.retention_days
     assert (config.cloudfront, config.cors_origins, config.lambda_package) == (False, (), "dist/lambda.zip")
+    assert (config.streaming, config.stream_concurrency, config.snap_start) == (True, 10, False)
 
 
 def test_string_values_as_pulumi_passes_them_are_decoded() -> None:
@@ -80,6 +81,9 @@ def test_api_gateway_timeout_is_the_lambda_timeout_capped_at_30_seconds() -> Non
         ({"cloudfront": "maybe"}, "twin:cloudfront: Expected `bool`"),
         ({"lambdaPackage": "dist/lambda.tar"}, "twin:lambdaPackage must be a .zip file"),
         ({"ownerEmail": "owner at example"}, "twin:ownerEmail must be an email address"),
+        ({"streamConcurrency": "0"}, "twin:streamConcurrency must be positive, got 0 (twin:streaming false"),
+        ({"streaming": "sometimes"}, "twin:streaming: Expected `bool`"),
+        ({"snapStart": "maybe"}, "twin:snapStart: Expected `bool`"),
     ],
 )
 def test_invalid_values_fail_with_a_message_naming_the_key(values: dict[str, object], message: str) -> None:

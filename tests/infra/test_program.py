@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+
 from infra.frontend import SIMPLE_CORS
 from infra.function import HANDLER, RUNTIME
 from infra.routes import app_routes
 from service.settings import ENV_VARS, Settings
 from tests.infra.conftest import API_KEY, WEB_FILES
-from tests.infra.harness import ACCOUNT, API_ID, CDN_DOMAIN, REPO, Deployment, is_secret
+from tests.infra.harness import ACCOUNT, API_ID, CDN_DOMAIN, REPO, Deployment, invoke_arn, is_secret
 
 BUCKET = "aws:s3/bucket:Bucket"
 PUBLIC_ACCESS = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -41,6 +43,10 @@ ROUTE = "aws:apigatewayv2/route:Route"
 STAGE = "aws:apigatewayv2/stage:Stage"
 TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+ALIAS = "aws:lambda/alias:Alias"
+FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+#: The twin's functions by name part: the buffered API's and the streaming one.
+PARTS = ("api", "stream")
 
 #: AWS resource types that take no tags (sub-resources of a bucket, policies, routes, permissions).
 UNTAGGABLE = {
@@ -57,6 +63,8 @@ UNTAGGABLE = {
     INTEGRATION,
     ROUTE,
     SUBSCRIPTION,
+    ALIAS,
+    FUNCTION_URL,
 }
 APP = Settings()
 
@@ -129,6 +137,7 @@ def test_every_aws_resource_is_a_child_of_one_of_the_twins_components(deployment
         "twin:infra:HttpApi",
         "twin:infra:SiteContent",
         "twin:infra:OwnerTopic",
+        "twin:infra:StreamEndpoint",
     }
 
 
@@ -289,7 +298,10 @@ def test_every_web_file_is_uploaded_with_its_content_type(deployment: Deployment
 def test_runtime_config_names_the_deployed_api_and_replaces_the_built_one(deployment: Deployment) -> None:
     [config] = [r.inputs for r in deployment.of_type(OBJECT) if r.inputs["key"] == "config.json"]
     assert "source" not in config
-    assert json.loads(config["content"]) == {"apiUrl": deployment.outputs["apiUrl"]}
+    assert json.loads(config["content"]) == {
+        "apiUrl": deployment.outputs["apiUrl"],
+        "streamUrl": deployment.outputs["streamUrl"],
+    }
     assert config["cacheControl"] == "no-cache"
 
 
@@ -297,7 +309,7 @@ def test_runtime_config_names_the_deployed_api_and_replaces_the_built_one(deploy
 
 
 def test_lambda_runs_the_package_with_the_configured_size(deployment: Deployment) -> None:
-    function = deployment.one(FUNCTION).inputs
+    function = deployment.one(FUNCTION, "-api").inputs
     assert function["runtime"] == RUNTIME == "python3.12"
     assert function["handler"] == HANDLER == "service.lambda_handler.handler"
     assert function["code"].path == deployment.config["twin:lambdaPackage"]
@@ -308,7 +320,7 @@ def test_lambda_runs_the_package_with_the_configured_size(deployment: Deployment
 
 
 def test_lambda_environment_points_at_the_memory_bucket_and_the_front_end(deployment: Deployment) -> None:
-    env = deployment.one(FUNCTION).inputs["environment"]["variables"]
+    env = deployment.one(FUNCTION, "-api").inputs["environment"]["variables"]
     assert set(env) <= set(ENV_VARS)
     assert env["USE_S3"] == "true"
     assert env["S3_BUCKET"] == memory_bucket(deployment)
@@ -340,13 +352,16 @@ def test_lambda_log_group_has_the_configured_retention(deployment: Deployment) -
 # --- IAM ---
 
 
-def test_role_is_assumable_by_lambda_only(deployment: Deployment) -> None:
-    [statement] = policy_of(deployment.one(ROLE).inputs["assumeRolePolicy"])
-    assert statement == {
-        "Effect": "Allow",
-        "Principal": {"Service": "lambda.amazonaws.com"},
-        "Action": "sts:AssumeRole",
-    }
+def test_each_role_is_assumable_by_lambda_only(deployment: Deployment) -> None:
+    roles = deployment.of_type(ROLE)
+    assert sorted(role.name for role in roles) == [f"twin-{deployment.stack}-{part}-role" for part in PARTS]
+    for role in roles:
+        [statement] = policy_of(role.inputs["assumeRolePolicy"])
+        assert statement == {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
 
 
 def policy_of(document: str) -> list[dict[str, Any]]:
@@ -359,9 +374,10 @@ def grants(statements: list[dict[str, Any]]) -> set[tuple[str, str]]:
     return {(a, r) for s in statements for a in as_list(s["Action"]) for r in as_list(s["Resource"])}
 
 
-def expected_grants(d: Deployment, with_key: bool) -> set[tuple[str, str]]:
+def expected_grants(d: Deployment, with_key: bool, part: str = "api") -> set[tuple[str, str]]:
+    """What the function `twin-<stack>-<part>` may do: the same for both, each with its own logs."""
     bucket = f"arn:aws:s3:::{memory_bucket(d)}"
-    logs = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/twin-{d.stack}-api"
+    logs = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/twin-{d.stack}-{part}"
     allowed = {
         ("s3:GetObject", f"{bucket}/{APP.storage.s3_prefix}*"),
         ("s3:PutObject", f"{bucket}/{APP.storage.s3_prefix}*"),
@@ -382,12 +398,13 @@ def expected_grants(d: Deployment, with_key: bool) -> set[tuple[str, str]]:
     return allowed
 
 
+@pytest.mark.parametrize("part", PARTS)
 def test_role_policy_grants_exactly_the_listed_actions_on_exactly_those_resources(
-    deployment: Deployment,
+    deployment: Deployment, part: str
 ) -> None:
-    [role_policy] = deployment.of_type(ROLE_POLICY)
-    assert role_policy.inputs["role"] == f"twin-{deployment.stack}-api-role-id"
-    assert grants(policy(role_policy)) == expected_grants(deployment, with_key=True)
+    role_policy = deployment.named(f"twin-{deployment.stack}-{part}-policy")
+    assert role_policy.inputs["role"] == f"twin-{deployment.stack}-{part}-role-id"
+    assert grants(policy(role_policy)) == expected_grants(deployment, with_key=True, part=part)
 
 
 def test_role_has_no_wildcard_actions_and_no_managed_policies(deployment: Deployment) -> None:
@@ -395,7 +412,7 @@ def test_role_has_no_wildcard_actions_and_no_managed_policies(deployment: Deploy
     assert actions and not any("*" in action for action in actions)
     attached = [r for r in deployment.resources if r.type.startswith("aws:iam/") and "ttachment" in r.type]
     assert attached == []
-    assert "managedPolicyArns" not in deployment.one(ROLE).inputs
+    assert all("managedPolicyArns" not in role.inputs for role in deployment.of_type(ROLE))
 
 
 def test_without_a_key_the_twin_runs_offline_with_no_parameter_and_no_ssm_grant(
@@ -403,11 +420,12 @@ def test_without_a_key_the_twin_runs_offline_with_no_parameter_and_no_ssm_grant(
 ) -> None:
     deployment = deploy_stack(stack, api_key=None)
     assert deployment.of_type(PARAMETER) == []
-    env = deployment.one(FUNCTION).inputs["environment"]["variables"]
-    assert "OPENAI_API_KEY_PARAMETER" not in env
-    assert env["TWIN_PROVIDER"] == "offline"
-    [role_policy] = deployment.of_type(ROLE_POLICY)
-    assert grants(policy(role_policy)) == expected_grants(deployment, with_key=False)
+    for part in PARTS:
+        env = deployment.one(FUNCTION, f"-{part}").inputs["environment"]["variables"]
+        assert "OPENAI_API_KEY_PARAMETER" not in env
+        assert env["TWIN_PROVIDER"] == "offline"
+        role_policy = deployment.named(f"twin-{stack}-{part}-policy")
+        assert grants(policy(role_policy)) == expected_grants(deployment, with_key=False, part=part)
 
 
 # --- the secret ---
@@ -442,6 +460,7 @@ def test_api_allows_the_front_end_origin_and_the_extra_ones(deployment: Deployme
     assert cors["allowOrigins"] == [deployment.outputs["frontendUrl"], *cfg(deployment, "corsOrigins")]
     assert set(cors["allowMethods"]) == {route.method for route in app_routes()} | {"OPTIONS"}
     assert cors["allowHeaders"] == ["content-type", "idempotency-key"]  # the standard header too
+    assert cors["exposeHeaders"] == ["retry-after"]
 
 
 def test_default_stage_auto_deploys_throttled_from_config_with_access_logs(deployment: Deployment) -> None:
@@ -467,12 +486,15 @@ def test_api_proxies_to_the_lambda_and_only_this_api_may_invoke_it(deployment: D
     assert integration["integrationType"] == "AWS_PROXY"
     assert integration["payloadFormatVersion"] == "2.0"
     function_arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:twin-{deployment.stack}-api"
-    assert integration["integrationUri"].endswith(f"/functions/{function_arn}")
+    snap_start = cfg(deployment, "snapStart") == "true"
+    invoked = f"{function_arn}:live" if snap_start else function_arn  # SnapStart: the alias
+    assert integration["integrationUri"] == invoke_arn("us-east-1", invoked)
     assert integration["timeoutMilliseconds"] == min(int(cfg(deployment, "lambdaTimeout")), 30) * 1000
-    permission = deployment.one(PERMISSION).inputs
+    permission = deployment.named(f"twin-{deployment.stack}-http-invoke").inputs
     assert permission["action"] == "lambda:InvokeFunction"
     assert permission["principal"] == "apigateway.amazonaws.com"
     assert permission["function"] == f"twin-{deployment.stack}-api"
+    assert permission.get("qualifier") == ("live" if snap_start else None)
     assert permission["sourceArn"] == f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{API_ID}/*/*"
 
 
@@ -517,8 +539,9 @@ def test_owner_email_subscribes_to_the_topic_by_email(
     assert subscription["topic"] == f"arn:aws:sns:us-east-1:{ACCOUNT}:twin-{stack}-owner"
 
 
-def test_the_lambda_may_publish_to_its_own_topic_only(deployment: Deployment) -> None:
-    [role_policy] = deployment.of_type(ROLE_POLICY)
+@pytest.mark.parametrize("part", PARTS)
+def test_the_lambda_may_publish_to_its_own_topic_only(deployment: Deployment, part: str) -> None:
+    role_policy = deployment.named(f"twin-{deployment.stack}-{part}-policy")
     sns = [s for s in policy(role_policy) if any(a.startswith("sns:") for a in as_list(s["Action"]))]
     assert sns == [
         {
@@ -533,7 +556,7 @@ def test_the_lambda_may_publish_to_its_own_topic_only(deployment: Deployment) ->
 def test_the_app_answers_only_for_the_deployed_apis_host_name(deployment: Deployment) -> None:
     """The function's settings name the API's host (it exists before the function), and the API's
     routes invoke the function (added after it): no cycle, and no host but the API's is served."""
-    env = deployment.one(FUNCTION).inputs["environment"]["variables"]
+    env = deployment.one(FUNCTION, "-api").inputs["environment"]["variables"]
     host = urlsplit(deployment.outputs["apiUrl"]).hostname
     assert env["TWIN_ALLOWED_HOSTS"] == host
     settings = Settings.from_env({"TWIN_ALLOWED_HOSTS": env["TWIN_ALLOWED_HOSTS"]}, env_file=None)

@@ -13,7 +13,7 @@ import json
 import os
 import subprocess
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,79 +25,27 @@ from infra.lambda_zip import (
     NEVER_IMPORTED,
     PackageOptions,
     build_package,
-    find_python312,
     left_out,
-    pip_install_for_lambda,
     runtime_requirements,
     stage,
 )
 from tests.conftest import EXAMPLE_PERSONA
-from tests.support.apigw import API_HOST, http_event
+from tests.support.apigw import http_event
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.moto_s3 import FAKE_CREDENTIALS, MotoS3Server
+from tests.support.lambda_env import ALLOWED, lambda_env, openai_env, sns_topic
+from tests.support.moto_s3 import MotoS3Server
 
 INVOKE = Path(__file__).resolve().parents[1] / "support" / "lambda_invoke.py"
-ALLOWED = "https://owner.example"
-
-
-@pytest.fixture(scope="module")
-def python312() -> str:
-    python = find_python312()
-    assert python, "python3.12 is needed (the machine image ships one)"
-    return python
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("lambda")
-    options = PackageOptions(
-        output=work / "lambda.zip", persona_dir=EXAMPLE_PERSONA, build_dir=work / "build"
-    )
-    build_package(options, log=lambda _: None)
-    return options.output
-
-
-@pytest.fixture(scope="module")
-def unzipped(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("task")
-    with zipfile.ZipFile(package) as archive:
-        archive.extractall(target)
-    return target
 
 
 @pytest.fixture(scope="module")
 def full_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The import audit's subject: every dependency as pip installs it (pypdf and uvicorn too, less
-    boto3, which the runtime provides), the project's sources, nothing left out, no bytecode."""
+    """The import audit's subject: every dependency as pip installs it (pypdf too, less boto3, which
+    the runtime provides), the project's sources, nothing left out, no bytecode."""
     target = tmp_path_factory.mktemp("full") / "task"
     requirements = runtime_requirements(bundle_boto3=False) + sorted(NEVER_IMPORTED)
     stage(requirements, target, EXAMPLE_PERSONA, "x86_64", log=lambda _: None)
     return target
-
-
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """What the python3.12 Lambda runtime provides beside the package: boto3."""
-    target = tmp_path_factory.mktemp("runtime")
-    pip_install_for_lambda(["boto3"], target, "x86_64")
-    return target
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
-def bucket(moto_s3: MotoS3Server) -> Iterator[str]:
-    name = "twin-lambda-test"
-    client = boto3.client("s3", endpoint_url=moto_s3.endpoint)
-    client.create_bucket(Bucket=name)
-    yield name
-    for item in client.list_objects_v2(Bucket=name).get("Contents", []):
-        client.delete_object(Bucket=name, Key=item["Key"])
-    client.delete_bucket(Bucket=name)
 
 
 def invoke(
@@ -122,35 +70,6 @@ def invoke(
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [json.loads(line) for line in result.stdout.strip().splitlines()]
     return lines[:-1]
-
-
-def lambda_env(moto: MotoS3Server, bucket: str) -> dict[str, str]:
-    return FAKE_CREDENTIALS | {
-        "AWS_ENDPOINT_URL_S3": moto.endpoint,
-        "USE_S3": "true",
-        "S3_BUCKET": bucket,
-        "CORS_ORIGINS": ALLOWED,
-        "TWIN_ALLOWED_HOSTS": API_HOST,  # as the Pulumi program sets the deployed API's
-    }
-
-
-def openai_env(moto: MotoS3Server, bucket: str, fake: FakeOpenAI, topic: str) -> dict[str, str]:
-    """The OpenAI provider on the local test server; owner notifications to SNS (on moto) and to a
-    webhook that refuses them (the test server answers 404), so both channels run."""
-    return lambda_env(moto, bucket) | {
-        "OPENAI_BASE_URL": fake.base_url,
-        "OPENAI_API_KEY": "test",
-        "TWIN_LLM_MAX_RETRIES": "0",
-        "AWS_ENDPOINT_URL_SNS": moto.endpoint,
-        "TWIN_NOTIFY_SNS_TOPIC_ARN": topic,
-        "TWIN_NOTIFY_WEBHOOK_URL": f"{fake.url}/webhook",
-        "TWIN_TOKENS_PER_IP_PER_MINUTE": "0",  # six turns from one address in a second, on purpose
-    }
-
-
-def sns_topic(moto: MotoS3Server) -> str:
-    sns = boto3.client("sns", endpoint_url=moto.endpoint, region_name="us-east-1")
-    return str(sns.create_topic(Name="twin-lambda-owner")["TopicArn"])
 
 
 def chat(message: str, *, stream: bool = False) -> dict[str, Any]:
@@ -215,9 +134,17 @@ def test_the_zip_has_the_app_the_compiled_persona_and_bytecode_but_not_what_neve
     assert infos and all(f"{info}/METADATA" in names for info in infos)
     assert not any(name.endswith(("/RECORD", "/INSTALLER", "py.typed", ".pyi")) for name in names)
     tops = {name.split("/", 1)[0] for name in names}
-    for absent in ("boto3", "botocore", "uvicorn", "pypdf", "faker", "tests", "web"):
+    for absent in ("boto3", "botocore", "pypdf", "faker", "tests", "web"):
         assert absent not in tops
+    assert {"uvicorn", "click", "h11"} <= tops  # the streaming entry's server
     assert not any(name.endswith("linkedin.pdf") for name in names)
+
+
+def test_the_streaming_entrys_start_script_is_executable_and_nothing_else_is(package: Path) -> None:
+    entries = zipfile.ZipFile(package).infolist()
+    modes = {info.filename: (info.external_attr >> 16) & 0o777 for info in entries}
+    assert modes.pop("service/lambda_stream.sh") == 0o755
+    assert set(modes.values()) == {0o644}
 
 
 def test_the_build_is_reproducible(package: Path, tmp_path: Path) -> None:

@@ -56,6 +56,9 @@ class Reply:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     finish_reason: str = "stop"
+    #: Streamed: after the first piece, wait until this is set (or the fake stops) before the rest, so a
+    #: test can prove what reached it while the reply was still incomplete.
+    hold: threading.Event | None = None
 
 
 @dataclass(frozen=True)
@@ -306,6 +309,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         raise _ConnectionDropped
 
+    def _await(self, released: threading.Event) -> None:
+        """Wait until `released` is set, but give up immediately if the fake is stopping."""
+        while not released.wait(0.05):
+            if self.fake.stop_event.is_set():
+                self._drop()
+
     def _pause(self, seconds: float) -> None:
         """Sleep, but give up immediately if the fake is stopping."""
         if seconds > 0 and self.fake.stop_event.wait(seconds):
@@ -453,8 +462,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._start_stream()
         self._sse(self._chunk(body, {"role": "assistant", "content": "", "refusal": None}))
-        for piece in script.pieces:
+        for index, piece in enumerate(script.pieces):
             self._pause(script.delay)
+            if index == 1 and script.hold is not None:
+                self._await(script.hold)
             self._sse(self._chunk(body, {"content": piece}))
         self._finish_stream(body, script.finish_reason, usage)
 
@@ -666,8 +677,10 @@ class FakeOpenAI:
         prompt_tokens: int | None = None,
         completion_tokens: int | None = None,
         finish_reason: str = "stop",
+        hold: threading.Event | None = None,
     ) -> FakeOpenAI:
-        """Queue a text reply made of ``pieces`` (streamed one chunk each)."""
+        """Queue a text reply made of ``pieces`` (streamed one chunk each; the rest after the first
+        waits for ``hold`` when given)."""
         return self.push(
             Reply(
                 pieces=pieces or ("",),
@@ -675,6 +688,7 @@ class FakeOpenAI:
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
                 finish_reason=finish_reason,
+                hold=hold,
             )
         )
 

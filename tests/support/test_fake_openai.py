@@ -126,6 +126,20 @@ def test_streaming_without_include_usage_has_no_usage_chunk(fake: FakeOpenAI, cl
     assert last.usage is None
 
 
+def test_a_held_reply_streams_its_first_piece_and_the_rest_once_released(
+    fake: FakeOpenAI, client: openai.OpenAI
+) -> None:
+    hold = threading.Event()
+    fake.reply("first", " second", " third", hold=hold)
+    stream = client.chat.completions.create(
+        model="gpt-fake", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    texts = (chunk.choices[0].delta.content for chunk in stream if chunk.choices)
+    assert [next(texts), next(texts)] == ["", "first"]  # the role chunk, then the first piece
+    hold.set()
+    assert [text for text in texts if text] == [" second", " third"]
+
+
 def test_streams_reuse_keepalive_connection(fake: FakeOpenAI, client: openai.OpenAI) -> None:
     for i in range(3):
         fake.reply(f"r{i}", "x")

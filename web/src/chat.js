@@ -1,28 +1,10 @@
 // The chat itself, shared by the page and the widget: mountChat(container, options) builds it inside
 // any element (in the document or in a shadow root) and talks to the API through Api.
-import { Api, ApiError, newIdempotencyKey } from "./api.js";
+import { Api, newIdempotencyKey } from "./api.js";
+import { el, nextId } from "./dom.js";
+import { ApiError } from "./errors.js";
 import { renderMarkdown } from "./markdown.js";
-
-let uid = 0;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  node.append(...children.filter(Boolean));
-  return node;
-}
-
-// A thumb, drawn for twin; the thumbs-down is the same icon turned over in CSS.
-const THUMB =
-  '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">' +
-  '<path d="M3 10h4v11H3zM7 10l4-7c1.4 0 2.4 1.2 2.1 2.6L12.5 9H19a2 2 0 0 1 2 2.3l-1.2 7A2 2 0 0 1 17.8 21H7"/>' +
-  "</svg>";
+import { addRating } from "./rating.js";
 
 const storageKey = (api) => `twin:session:${api.base || location.origin}`;
 
@@ -45,13 +27,14 @@ const store = {
 };
 
 /**
- * options: apiUrl ("" = same origin), greeting (overrides the persona's), headingLevel (1 on the page),
- * onClose (the widget's close button), onReady(card).
+ * options: apiUrl ("" = same origin), streamUrl (where replies stream from, "" = the API), greeting
+ * (overrides the persona's), headingLevel (1 on the page), onClose (the widget's close button),
+ * onReady(card).
  */
 export function mountChat(container, options = {}) {
-  const api = new Api(options.apiUrl || "");
+  const api = new Api(options.apiUrl || "", options.streamUrl || "");
   const key = storageKey(api);
-  const id = `tw${++uid}`;
+  const id = nextId();
   // replies: the twin's replies in the session so far, which numbers them for feedback (1 = the first);
   // null while unknown (the history could not be loaded), when new replies cannot be rated.
   const state = {
@@ -161,99 +144,8 @@ export function mountChat(container, options = {}) {
 
   // ---------------------------------------------------------------- rating replies
 
-  function feedbackFailure(error, what) {
-    if (error instanceof ApiError && error.kind === "rate_limited") {
-      return `Your ${what} wasn't sent: too many at once. Try again in ${error.retryAfter} s.`;
-    }
-    if (error instanceof ApiError && error.kind === "not_found") {
-      return `Your ${what} wasn't sent: this conversation is no longer on the server.`;
-    }
-    return `Your ${what} couldn't be sent. Please try again.`;
-  }
-
-  /** Thumbs up and down under a finished reply, the `reply`-th of the session (from 1). Votes are sent
-   *  one after another, so the server ends with the last; a failed one shows what the server has. */
-  function addRating(item, sessionId, reply) {
-    let confirmed = null; // the rating the server has for this reply
-    let latest = 0;
-    let queue = Promise.resolve();
-    const note = el("span", { class: "tw-rate-note" });
-    const thumb = (rating, label) =>
-      el("button", {
-        type: "button",
-        class: `tw-thumb tw-${rating}`,
-        "aria-label": label,
-        "aria-pressed": "false",
-        onclick: () => choose(rating),
-      });
-    const buttons = { up: thumb("up", "Good reply"), down: thumb("down", "Bad reply") };
-    for (const button of Object.values(buttons)) button.innerHTML = THUMB;
-    const whyId = `${id}-why${++uid}`;
-    const why = el("input", { id: whyId, class: "tw-why-input", maxlength: "1000", autocomplete: "off" });
-    const whyForm = el(
-      "form",
-      { class: "tw-why", hidden: true },
-      el("label", { for: whyId, text: "What was wrong? (optional)" }),
-      why,
-      el("button", { type: "submit", class: "tw-tool", text: "Submit" }),
-    );
-    const group = el("div", { class: "tw-rate", role: "group", "aria-label": "Rate this reply" });
-    group.append(buttons.up, buttons.down, note);
-    item.append(group, whyForm);
-
-    const press = (rating) => {
-      for (const [name, button] of Object.entries(buttons)) {
-        button.setAttribute("aria-pressed", String(name === rating));
-      }
-    };
-    const pressed = () =>
-      Object.keys(buttons).find((name) => buttons[name].getAttribute("aria-pressed") === "true");
-
-    function vote(rating, comment = "") {
-      const ticket = ++latest;
-      press(rating);
-      note.textContent = "";
-      note.classList.remove("tw-rate-fail");
-      const sent = queue.then(() => api.feedback(sessionId, reply, rating, comment));
-      queue = sent.catch(() => {});
-      return sent.then(
-        () => {
-          confirmed = rating;
-          return true;
-        },
-        (error) => {
-          if (ticket !== latest) return false; // a later vote is on its way and decides
-          press(confirmed);
-          whyForm.hidden = confirmed !== "down" || whyForm.dataset.sent === "true";
-          const text = feedbackFailure(error, comment ? "comment" : "rating");
-          note.textContent = text;
-          note.classList.add("tw-rate-fail");
-          announce(text);
-          return false;
-        },
-      );
-    }
-
-    function choose(rating) {
-      if (pressed() === rating) {
-        if (rating === "down" && whyForm.dataset.sent !== "true") whyForm.hidden = false;
-        return;
-      }
-      whyForm.hidden = rating !== "down" || whyForm.dataset.sent === "true";
-      vote(rating);
-    }
-
-    whyForm.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const comment = why.value.trim();
-      if (!comment) return;
-      if (await vote("down", comment)) {
-        whyForm.dataset.sent = "true";
-        whyForm.hidden = true;
-        note.textContent = "Thanks for the feedback.";
-        announce("Thanks for the feedback.");
-      }
-    });
+  function rate(item, sessionId, reply) {
+    addRating(item, { api, sessionId, reply, announce });
     scrollDown();
   }
 
@@ -361,7 +253,7 @@ export function mountChat(container, options = {}) {
     resetLog();
     for (const message of messages) {
       const { item } = addMessage(message.role, message.content);
-      if (message.role === "assistant") addRating(item, state.sessionId, ++state.replies);
+      if (message.role === "assistant") rate(item, state.sessionId, ++state.replies);
     }
     state.messages = messages.length;
     renderSuggestions();
@@ -454,7 +346,7 @@ export function mountChat(container, options = {}) {
       // The server numbers the reply (other tabs may share the session); older servers do not.
       if (done.reply) state.replies = done.reply;
       else if (state.replies !== null) state.replies += 1;
-      if (state.replies !== null) addRating(item, done.session_id, state.replies);
+      if (state.replies !== null) rate(item, done.session_id, state.replies);
       announce(`${state.card.name}'s twin: ${body.textContent}`);
     } catch (error) {
       if (frame) cancelAnimationFrame(frame);

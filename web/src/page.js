@@ -3,25 +3,30 @@ import { mountChat } from "./chat.js";
 import chatCss from "./chat.css";
 import pageCss from "./page.css";
 
-async function apiUrl() {
+/** The runtime config next to the page: the API's URL and where replies stream from ("" = same origin). */
+async function runtimeConfig() {
   try {
     const response = await fetch(new URL("config.json", document.baseURI), { cache: "no-cache" });
-    if (response.ok) return (await response.json()).apiUrl || "";
+    if (response.ok) {
+      const config = await response.json();
+      return { apiUrl: config.apiUrl || "", streamUrl: config.streamUrl || "" };
+    }
   } catch {
     // No config: the API is on the page's own origin.
   }
-  return "";
+  return { apiUrl: "", streamUrl: "" };
 }
 
 const style = document.createElement("style");
 style.textContent = chatCss + pageCss;
 document.head.append(style);
 
-apiUrl().then((url) => {
+runtimeConfig().then(({ apiUrl, streamUrl }) => {
   const main = document.getElementById("twin");
   main.replaceChildren();
   const chat = mountChat(main, {
-    apiUrl: url,
+    apiUrl,
+    streamUrl,
     headingLevel: 1,
     onReady: (card) => {
       document.title = `Chat with ${card.name}`;

@@ -8,20 +8,21 @@ const script =
   document.currentScript || document.querySelector('script[src*="widget.js"][data-api], script[src*="widget.js"]');
 const data = script ? script.dataset : {};
 
-async function apiUrl() {
-  if (data.api !== undefined) return data.api;
-  // No data-api: read the runtime config that sits next to widget.js (one build serves every stack).
+/** Where the API is and where replies stream from: data-api (and data-stream), else the runtime config
+ *  next to widget.js (one build serves every stack), else the script's own origin. */
+async function endpoints() {
+  if (data.api !== undefined) return { apiUrl: data.api, streamUrl: data.stream || "" };
   const base = script ? new URL(".", script.src) : new URL("/", location.href);
   try {
     const response = await fetch(new URL("config.json", base), { cache: "no-cache" });
     if (response.ok) {
-      const url = (await response.json()).apiUrl;
-      if (url) return url;
+      const config = await response.json();
+      if (config.apiUrl) return { apiUrl: config.apiUrl, streamUrl: config.streamUrl || "" };
     }
   } catch {
     // Fall through to the script's own origin.
   }
-  return base.origin;
+  return { apiUrl: base.origin, streamUrl: "" };
 }
 
 function luminance(colour) {
@@ -70,7 +71,7 @@ function mount() {
   document.body.append(host);
 
   let chat = null;
-  const urlPromise = apiUrl();
+  const endpointsPromise = endpoints();
   async function open() {
     panel.setAttribute("aria-modal", small.matches ? "true" : "false");
     panel.hidden = false;
@@ -78,7 +79,7 @@ function mount() {
     frame.classList.add("tw-open");
     if (!chat) {
       chat = mountChat(panel, {
-        apiUrl: await urlPromise,
+        ...(await endpointsPromise),
         title,
         greeting: data.greeting,
         onClose: close,

@@ -90,5 +90,5 @@ class WebController(Controller):
 
     @get("/config.json", summary="The front end's runtime config", cache_control=None)
     async def config(self) -> WebConfig:
-        """The app serves its own front end, so the API is on the same origin."""
+        """The app serves its own front end, so the API is on the same origin, and streams itself."""
         return WebConfig(api_url="")

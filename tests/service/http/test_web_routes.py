@@ -58,7 +58,7 @@ def test_widget_assets_and_same_origin_config_are_served(web_client: TestClient)
         assert client.get("/static/app.js").text == "/* app */"
         assert client.get("/static/../index.html").status_code == 404
         config = client.get("/config.json")
-        assert config.json() == {"apiUrl": ""}
+        assert config.json() == {"apiUrl": "", "streamUrl": ""}
         assert "/widget.js" not in client.get("/schema/openapi.json").json()["paths"]
 
 

@@ -35,7 +35,7 @@ def openai_settings(settings: Settings, fake: FakeOpenAI) -> Settings:
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streaming"])
 async def test_openai_tool_call_records_a_contact_and_continues_to_a_reply(
-    settings: Settings, backend: Store, records: RecordStore, fake: FakeOpenAI, stream: bool
+    settings: Settings, backend: Store, fake: FakeOpenAI, stream: bool
 ) -> None:
     fake.tool_call(
         "record_contact",
@@ -81,7 +81,7 @@ async def test_openai_unanswered_question_is_recorded_once_with_a_count(
 
 
 async def test_tool_rounds_are_bounded_and_the_last_call_offers_no_tools(
-    settings: Settings, backend: Store, records: RecordStore, fake: FakeOpenAI
+    settings: Settings, backend: Store, fake: FakeOpenAI
 ) -> None:
     args = json.dumps({"question": "Q one?"})
     fake.tool_call("record_unanswered_question", args).tool_call("record_unanswered_question", args)
@@ -117,7 +117,7 @@ async def test_unknown_tool_is_an_error_result_not_a_failure(settings: Settings,
 
 
 async def test_offline_email_records_a_contact_and_thanks_the_visitor(
-    settings: Settings, backend: Store, records: RecordStore
+    settings: Settings, backend: Store
 ) -> None:
     twin = twin_for(settings, backend)
     engine = twin.engine
@@ -133,7 +133,7 @@ async def test_offline_email_records_a_contact_and_thanks_the_visitor(
 
 
 async def test_offline_unanswerable_question_is_recorded_and_passed_on(
-    settings: Settings, backend: Store, records: RecordStore
+    settings: Settings, backend: Store
 ) -> None:
     twin = twin_for(settings, backend)
     engine = twin.engine
@@ -156,7 +156,7 @@ async def test_offline_answerable_question_and_small_talk_record_nothing(
 
 
 async def test_emails_never_reach_the_logs(
-    settings: Settings, backend: Store, records: RecordStore, caplog: pytest.LogCaptureFixture
+    settings: Settings, backend: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     twin = twin_for(settings, backend)
     engine = twin.engine

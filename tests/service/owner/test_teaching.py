@@ -34,7 +34,7 @@ def fresh(settings: Settings) -> Settings:
 
 
 async def test_offline_twin_answers_from_the_owners_words_after_the_answer(
-    fresh: Settings, backend: Store, records: RecordStore
+    fresh: Settings, backend: Store
 ) -> None:
     twin = twin_for(fresh, backend)
     engine = twin.engine
@@ -51,7 +51,7 @@ async def test_offline_twin_answers_from_the_owners_words_after_the_answer(
 
 
 async def test_openai_prompt_carries_the_owners_words_after_the_stable_prefix_and_the_date(
-    fresh: Settings, backend: Store, records: RecordStore
+    fresh: Settings, backend: Store
 ) -> None:
     with FakeOpenAI() as fake:
         twin = twin_for(
@@ -90,9 +90,7 @@ async def test_answers_are_cached_until_the_refresh_interval_passes(
     assert section.fields == {"question": "the bagpipes", "answer": ANSWER, "id": question.id}
 
 
-async def test_dismissed_questions_never_reach_the_twin(
-    fresh: Settings, backend: Store, records: RecordStore
-) -> None:
+async def test_dismissed_questions_never_reach_the_twin(fresh: Settings, backend: Store) -> None:
     twin = twin_for(fresh, backend)
     question, _ = await twin.owner.record_question("s" * 32, "Buy cheap pills?")
     await twin.owner.dismiss(question.id)
@@ -195,7 +193,7 @@ def test_cli_answers_on_s3_chosen_by_flag(
     ],
 )
 async def test_a_visitors_question_never_reaches_another_visitors_prompt(
-    fresh: Settings, backend: Store, records: RecordStore, attack: str
+    fresh: Settings, backend: Store, attack: str
 ) -> None:
     """The finding: a visitor's question, once the owner answered it, was quoted in every visitor's
     system prompt; its wording could close the block and open one that rule 10 says to trust."""

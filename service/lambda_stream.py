@@ -1,0 +1,132 @@
+"""The streaming entry on Lambda: the same app under uvicorn, behind the Lambda Web Adapter.
+
+`service/lambda_stream.sh` is the streaming function's handler. The adapter (a layer, started through
+`AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap`) runs it, waits until GET /health answers, then turns every
+function URL invocation into an HTTP request to this server and streams the response back as it is
+written (`AWS_LWA_INVOKE_MODE=response_stream`). The server listens on 127.0.0.1: the adapter is its
+only client. `StreamDoor` stands between the adapter and the app:
+
+- it serves POST /chat/stream (and its preflight) and GET /health, nothing else, so the URL is no way
+  around the HTTP API (and its throttling) for the other routes;
+- the visitor's address is the source IP of the request context the adapter sends as the
+  `x-amzn-request-context` header (it replaces any header of that name a client sent); uvicorn's proxy
+  headers are off, so an X-Forwarded-For a client writes changes nothing. A chat request without that
+  context did not come through the adapter and is refused;
+- the end of a response waits until the turn's background work (owner notifications, a cut-short turn's
+  charge) has settled: Lambda freezes the environment as soon as the response is complete. The web
+  client stops reading at the `done` event, so visitors do not wait for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+from collections.abc import Sequence
+
+import msgspec
+import uvicorn
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.app import create_app
+from service.background import Background
+from service.http.contract import ErrorBody
+from service.secrets import with_openai_key
+from service.settings import Settings
+
+#: The one route the door exists for, and the adapter's readiness check (AWS_LWA_READINESS_CHECK_PATH).
+STREAM_PATH = "/chat/stream"
+READINESS_PATH = "/health"
+SERVED = frozenset({("POST", STREAM_PATH), ("OPTIONS", STREAM_PATH), ("GET", READINESS_PATH)})
+
+#: The header the adapter sets to the invocation's request context (JSON).
+REQUEST_CONTEXT = b"x-amzn-request-context"
+
+
+def visitor_address(context: bytes) -> str | None:
+    """The source IP in a request context: `http.sourceIp` from a function URL (payload 2.0),
+    `identity.sourceIp` from a REST API; None when there is none or it is not an IP address."""
+    try:
+        parsed = json.loads(context)
+    except ValueError:
+        return None
+    if not isinstance(parsed, dict):
+        return None
+    for part in ("http", "identity"):
+        source = parsed.get(part)
+        address = source.get("sourceIp") if isinstance(source, dict) else None
+        if isinstance(address, str):
+            try:
+                return str(ipaddress.ip_address(address))
+            except ValueError:
+                return None
+    return None
+
+
+class StreamDoor:
+    """The app as the streaming function serves it (see the module's docstring)."""
+
+    def __init__(self, app: ASGIApp, background: Background) -> None:
+        self.app = app
+        self.background = background
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:  # lifespan: the app starts up and shuts down as usual
+            await self.app(scope, receive, send)
+            return
+        if (scope["method"], scope["path"]) not in SERVED:
+            await _refuse(send, 404, "Not Found")
+            return
+        context = dict(scope["headers"]).get(REQUEST_CONTEXT)
+        address = visitor_address(context) if context is not None else None
+        if scope["path"] == STREAM_PATH:
+            if address is None:
+                await _refuse(send, 403, "chat requests come through the function URL")
+                return
+            scope["client"] = (address, 0)
+        await self.app(scope, receive, self._settling(send))
+
+    def _settling(self, send: Send) -> Send:
+        async def settle_then_send(message: Message) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                await self.background.settle()
+            await send(message)
+
+        return settle_then_send
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+async def _refuse(send: Send, status: int, detail: str) -> None:
+    body = _encode(ErrorBody(status_code=status, detail=detail))
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-content-type-options", b"nosniff"),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Build the app once (settings from the environment, the key from SSM) and serve it on 127.0.0.1."""
+    parser = argparse.ArgumentParser(prog="python -m service.lambda_stream", description=__doc__)
+    parser.add_argument("--port", type=int, required=True, help="the adapter's AWS_LWA_PORT")
+    args = parser.parse_args(argv)
+    app = create_app(with_openai_key(Settings.from_env(env_file=None)))
+    uvicorn.run(
+        StreamDoor(app, app.state.background),
+        host="127.0.0.1",
+        port=args.port,
+        lifespan="on",
+        proxy_headers=False,
+        server_header=False,
+        access_log=False,
+        log_config=None,
+    )
+
+
+if __name__ == "__main__":
+    main()
