@@ -72,8 +72,9 @@ SECTION_KINDS = (
 class InputReport:
     """What a loader read, as text lines, so the host can measure how much reached the persona.
 
-    `private` lines were kept out on purpose (contact details), `skipped` ones are page furniture
-    (footers); neither counts against coverage. `reported` is False when the loader said nothing.
+    `private` lines were kept out on purpose (contact details); `skipped` ones are page furniture
+    (footers) and the section headings a parser recognised (their meaning is the sections' kinds);
+    neither counts against coverage. `reported` is False when the loader said nothing.
     """
 
     lines: list[str] = field(default_factory=list)
@@ -135,7 +136,8 @@ class SourceContext:
     ) -> None:
         """Say what the source holds, line by line: every word of `lines` should reach a section.
 
-        `private` lines are left out on purpose and `skipped` ones are page furniture (footers).
+        `private` lines are left out on purpose; `skipped` ones are page furniture (footers) and
+        recognised section headings.
         """
         self.input.lines = list(lines)
         self.input.private = list(private)
@@ -193,8 +195,11 @@ class SourceCoverage(msgspec.Struct, frozen=True, kw_only=True):
             return f"{self.source_id}: coverage not measured ({why})"
         percent = 100 if self.covered == self.words else min(99, int(self.ratio * 100))
         left_out = [
-            f"{count} {what} left out"
-            for count, what in ((self.private, "private lines"), (self.skipped, "page footers"))
+            f"{count} {what if count > 1 else one} left out"
+            for count, what, one in (
+                (self.private, "private lines", "private line"),
+                (self.skipped, "headings and footers", "heading or footer"),
+            )
             if count
         ]
         extra = f" ({', '.join(left_out)})" if left_out else ""

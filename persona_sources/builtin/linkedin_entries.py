@@ -8,6 +8,7 @@ that may end with its dates. Size and weight only help where they differ between
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Sequence
 
@@ -25,6 +26,7 @@ from persona_sources.builtin.pdf_layout import (
     BULLETS,
     Spacing,
     Style,
+    Widths,
     ends_sentence,
     paragraphs,
     style,
@@ -75,19 +77,23 @@ def _is_duration(line: PdfLine) -> bool:
     return bool(DURATION.match(fold(line.text).strip()))
 
 
-def read_experience(lines: Sequence[PdfLine], width: float) -> Experience:
-    """The Experience section's positions, in the export's order; every line lands in one of them."""
+def read_experience(lines: Sequence[PdfLine], width: Widths, column: Spacing) -> Experience:
+    """The Experience section's positions, in the export's order; every line lands in one of them.
+
+    `column` is the spacing of the whole column, for a section too short to show its own.
+    """
     dates = [i for i, line in enumerate(lines) if _is_date(line)]
     if not dates:
         return Experience(preamble=_texts(lines, Spacing(lines, width)))
     durations = {i for i, line in enumerate(lines) if i not in dates and _is_duration(line)}
-    places = {
+    titles = {d - 1 for d in dates}
+    candidates = {
         d + 1
         for d in dates
-        if d + 1 < len(lines) and d + 1 not in dates and looks_like_place(lines[d + 1].text)
+        if d + 1 < len(lines) and d + 1 not in titles | set(dates) and looks_like_place(lines[d + 1].text)
     }
-    titles = {d - 1 for d in dates}
-    spacing = Spacing(lines, width, skip=set(dates) | durations | places | titles)
+    spacing = Spacing(lines, width, skip=set(dates) | durations | candidates | titles)
+    places = {c for c in candidates if _is_place(lines[c - 1], lines[c], spacing, column)}
     anchors = set(dates) | durations | places
     body = Counter(style(line) for i, line in enumerate(lines) if i not in anchors | titles)
     body_style = body.most_common(1)[0][0] if body else None
@@ -131,6 +137,20 @@ def read_experience(lines: Sequence[PdfLine], width: float) -> Experience:
             )
         )
     return Experience(positions=tuple(positions), preamble=_texts(lines[: headers[0][0]], spacing))
+
+
+def _is_place(dates: PdfLine, line: PdfLine, spacing: Spacing, column: Spacing) -> bool:
+    """Whether a place-like line under a date line is the position's place, or the next company.
+
+    The place follows the dates closely (LinkedIn sets them as one block); a company starts a new
+    block further down. Across a page break, the place shares the date line's style.
+    """
+    if dates.page != line.page:
+        return style(dates) == style(line)
+    size = style(line)[0]
+    ratio = column.ratio or 1.75  # without wrapped lines to measure, about the largest line height
+    line_height = spacing.wrap.get(size) or column.wrap.get(size) or ratio * line.size
+    return dates.y - line.y <= line_height + max(2.5, 0.3 * line.size)
 
 
 def _block_start(lines: Sequence[PdfLine], last: int, floor: int, spacing: Spacing, anchors: set[int]) -> int:
@@ -184,22 +204,30 @@ def _texts(lines: Sequence[PdfLine], spacing: Spacing) -> tuple[str, ...]:
     return tuple(text_of(group) for group in paragraphs(lines, spacing))
 
 
-def read_education(lines: Sequence[PdfLine], width: float) -> tuple[School, ...]:
+def read_education(lines: Sequence[PdfLine], width: Widths) -> tuple[School, ...]:
     """Schools: a name, then a degree line that may end with "(dates)"; names or degrees may be absent.
 
-    Where names look different from degree lines, their look tells them apart; otherwise a block
-    without dates after a name is that school's degree.
+    Where names look different from degree lines, their look tells them apart; otherwise the space
+    between blocks groups them into schools, and failing that a block without dates after a name
+    is that school's degree.
     """
-    groups = paragraphs(lines, Spacing(lines, width))
-    blocks = [text_of(group) for group in groups]
+    groups = paragraphs(lines, Spacing(lines, width), ends=lambda line: bool(SCHOOL_DATES.search(line.text)))
     looks = [style(group[0]) for group in groups]
-    dated = [bool(SCHOOL_DATES.search(text)) for text in blocks]
+    dated = [bool(SCHOOL_DATES.search(text_of(group))) for group in groups]
     first = next((look for look, has in zip(looks, dated, strict=True) if not has), None)
     styled = first is not None and any(has and look != first for look, has in zip(looks, dated, strict=True))
+    close = _close_blocks(groups)
     schools: list[School] = []
     name: str | None = None
-    for text, look, has_dates in zip(blocks, looks, dated, strict=True):
-        if not has_dates and (look == first if styled else name is None):
+    for index, (group, look, has_dates) in enumerate(zip(groups, looks, dated, strict=True)):
+        text = text_of(group)
+        if styled:
+            is_name = not has_dates and look == first
+        elif close is not None and close[index] is not None:
+            is_name = not has_dates and (index == 0 or not close[index])
+        else:
+            is_name = not has_dates and name is None
+        if is_name:
             if name is not None:
                 schools.append(School(school=name))
             name = text
@@ -209,6 +237,19 @@ def read_education(lines: Sequence[PdfLine], width: float) -> tuple[School, ...]
     if name is not None:
         schools.append(School(school=name))
     return tuple(schools)
+
+
+def _close_blocks(groups: Sequence[Sequence[PdfLine]]) -> list[bool | None] | None:
+    """For each block, whether it sits close under the one before (one school), where the gaps
+    between blocks fall into two kinds (None across a page break); None where they do not."""
+    distances = [
+        above[-1].y - below[0].y if above[-1].page == below[0].page else None
+        for above, below in itertools.pairwise(groups)
+    ]
+    known = [d for d in distances if d is not None]
+    if len(known) < 2 or max(known) - min(known) <= 3.0:
+        return None
+    return [False] + [None if d is None else d <= min(known) + 3.0 for d in distances]
 
 
 def _school(name: str, detail: str) -> School:

@@ -40,16 +40,16 @@ def load_linkedin_pdf(ctx: SourceContext) -> list[Section]:
     include_contact = ctx.options(LinkedInOptions).include_contact
     document = read_pdf_lines(ctx.read_bytes())
     try:
-        profile, contact_lines = read_profile(document.lines, document.page_width, document.created)
+        reading = read_profile(document.lines, document.page_width, document.created)
     except ValueError as exc:
         raise SourceError(f"not a LinkedIn profile export: {exc}") from None
-    private = [] if include_contact else contact_lines
+    private = [] if include_contact else reading.private
     ctx.report_input(
-        [line.text for line in document.lines if line not in private],
+        [line.text for line in document.lines if line not in private and line not in reading.headings],
         private=[line.text for line in private],
-        skipped=[line.text for line in document.footers],
+        skipped=[line.text for line in [*document.footers, *reading.headings]],
     )
-    return profile_sections(profile, ctx.spec.id, include_contact=include_contact)
+    return profile_sections(reading.profile, ctx.spec.id, include_contact=include_contact)
 
 
 def profile_sections(profile: Profile, source_id: str, *, include_contact: bool = False) -> list[Section]:

@@ -9,6 +9,7 @@ private unless the owner opts in).
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from collections.abc import Sequence
@@ -17,13 +18,19 @@ from datetime import datetime
 
 import msgspec
 
-from persona_sources.builtin.linkedin_entries import Position, School, read_education, read_experience
-from persona_sources.builtin.linkedin_words import SECTIONS, looks_like_place, name_key
+from persona_sources.builtin.linkedin_entries import (
+    Experience,
+    Position,
+    School,
+    read_education,
+    read_experience,
+)
+from persona_sources.builtin.linkedin_words import SECTIONS, ends_in_country, looks_like_place, name_key
 from persona_sources.builtin.pdf_layout import (
     Spacing,
-    column_width,
+    Widths,
+    column_points,
     columns,
-    ends_sentence,
     items,
     join,
     paragraphs,
@@ -34,6 +41,8 @@ from persona_sources.builtin.pdf_lines import PdfLine
 
 #: Sections whose entries are list items, one a line unless wrapped.
 LIST_SECTIONS = ("skills", "languages", "certifications", "honors", "publications", "patents")
+#: A line ending so carries on onto the next.
+_CARRIES_ON = (",", "&", "|", "-", "/", "+", "\u2013")
 #: Contact lines that must stay private even where no Contact heading announced them.
 _CONTACT = re.compile(
     r"[\w.%+-]+@[\w-]+(\.[\w-]+)+|\+?\d[\d ()./-]{6,}\d|linkedin\.com/in/|"
@@ -70,28 +79,40 @@ class _Part:
     """A column's lines from one section heading to the next (`key` None: before any heading)."""
 
     key: str | None
-    heading: PdfLine | None
-    width: float
-    #: How the whole column spaces its lines (headings left out): what a wrapped list item looks like.
+    #: The heading's line (or two, when it wraps); empty before any heading.
+    heading: list[PdfLine]
+    width: Widths
+    #: How the column spaces its lines (headings left out) and how its lists (contact details
+    #: included) space theirs: what a wrapped line and a wrapped list item look like.
     spacing: Spacing
+    lists: Spacing
     lines: list[PdfLine] = field(default_factory=list)
 
 
 def parse_profile(lines: Sequence[PdfLine], page_width: float, created: datetime | None = None) -> Profile:
     """The profile in `lines`. Raises ValueError when no name can be found."""
-    return read_profile(lines, page_width, created)[0]
+    return read_profile(lines, page_width, created).profile
 
 
-def read_profile(
-    lines: Sequence[PdfLine], page_width: float, created: datetime | None = None
-) -> tuple[Profile, list[PdfLine]]:
-    """The profile in `lines` and the lines of its contact block (private unless opted in).
+@dataclass(frozen=True)
+class Reading:
+    """A parsed export: the profile, the contact block's lines and the section headings' lines."""
+
+    profile: Profile
+    private: list[PdfLine]
+    headings: list[PdfLine]
+
+
+def read_profile(lines: Sequence[PdfLine], page_width: float, created: datetime | None = None) -> Reading:
+    """The profile in `lines`, with the lines of its contact block (private unless opted in) and
+    of the section headings it recognised (their meaning is the sections' kinds).
 
     Raises: ValueError when no name can be found.
     """
     parts = _parts(lines, page_width)
-    intro, width = _take_intro(parts)
+    intro, width, column_lines = _take_intro(parts)
     spacing = Spacing(intro, width)
+    column = Spacing([line for line in column_lines if line not in intro], width)
     name_end = 1
     while name_end < len(intro) and style(intro[name_end]) == style(intro[0]):
         if not spacing.full(intro[name_end - 1]):
@@ -99,14 +120,14 @@ def read_profile(
         name_end += 1
     contact = [line for line in intro[name_end:] if _CONTACT.search(line.text)]
     rest = [line for line in intro[name_end:] if line not in contact]
-    headline, location = _headline_and_location(rest, spacing)
+    headline, location = _headline_and_location(rest, column)
     summary: tuple[str, ...] = ()
-    experience = read_experience([], 1.0)
+    experience = Experience()
     education: tuple[School, ...] = ()
     lists: dict[str, tuple[str, ...]] = {}
     extras: list[Extra] = []
     for part in parts:
-        heading = part.heading.text.strip() if part.heading else ""
+        heading = text_of(part.heading)
         if part.key is None:
             contact += [line for line in part.lines if _CONTACT.search(line.text)]
             kept = [line for line in part.lines if not _CONTACT.search(line.text)]
@@ -115,12 +136,12 @@ def read_profile(
         elif part.key == "contact":
             contact += part.lines
         elif part.key in LIST_SECTIONS:
-            entries = tuple(text_of(item) for item in items(part.lines, part.spacing))
+            entries = tuple(text_of(item) for item in items(part.lines, part.lists))
             lists[part.key] = lists.get(part.key, ()) + entries
         elif part.key == "summary":
             summary = _paragraphs(part.lines, part.width)
         elif part.key == "experience":
-            experience = read_experience(part.lines, part.width)
+            experience = read_experience(part.lines, part.width, part.spacing)
             if experience.preamble:
                 extras.append(Extra(section="experience", heading=heading, paragraphs=experience.preamble))
         elif part.key == "education":
@@ -141,49 +162,89 @@ def read_profile(
         extras=tuple(extras),
         created=created,
     )
-    return profile, contact
+    return Reading(profile, contact, [line for part in parts for line in part.heading])
 
 
 def _parts(lines: Sequence[PdfLine], page_width: float) -> list[_Part]:
     """Each column cut at its section headings, columns left to right."""
     cols = columns(lines, page_width)
-    headings = _headings([line for column in cols for line in column])
+    headings = _headings(cols)
     parts: list[_Part] = []
-    for column in cols:
-        width = column_width(column)
-        spacing = Spacing(column, width, skip=[i for i, line in enumerate(column) if id(line) in headings])
-        current = _Part(key=None, heading=None, width=width, spacing=spacing)
+    for column, points in zip(cols, column_points(cols, page_width), strict=True):
+        width = Widths(column, points)
+        heading_lines = {
+            index + extra
+            for index, line in enumerate(column)
+            if id(line) in headings
+            for extra in range(headings[id(line)][1])
+        }
+        spacing = Spacing(column, width, skip=heading_lines)
+        lists = _list_spacing(column, headings, width)
+        current = _Part(key=None, heading=[], width=width, spacing=spacing, lists=lists)
+        rest = 0
         for line in column:
-            key = headings.get(id(line))
-            if key is None:
+            if rest:
+                current.heading.append(line)
+                rest -= 1
+                continue
+            if id(line) not in headings:
                 current.lines.append(line)
                 continue
+            key, count = headings[id(line)]
             parts.append(current)
-            current = _Part(key=key, heading=line, width=width, spacing=spacing)
+            current = _Part(key=key, heading=[line], width=width, spacing=spacing, lists=lists)
+            rest = count - 1
         parts.append(current)
-    return [part for part in parts if part.heading is not None or part.lines]
+    return [part for part in parts if part.heading or part.lines]
 
 
-def _headings(lines: Sequence[PdfLine]) -> dict[int, str]:
-    """The lines that open a section: a section name alone on its line, once per section.
+def _list_spacing(column: Sequence[PdfLine], headings: dict[int, tuple[str, int]], width: Widths) -> Spacing:
+    """How the column's lists (and contact block) space their lines, each list measured alone."""
+    lines: list[PdfLine] = []
+    starts: list[int] = []
+    key: str | None = None
+    rest = 0
+    for line in column:
+        if id(line) in headings:
+            key, rest = headings[id(line)]
+            rest -= 1
+            starts.append(len(lines))
+        elif rest:
+            rest -= 1
+        elif key in (*LIST_SECTIONS, "contact"):
+            lines.append(line)
+    return Spacing(lines, width, apart=starts)
 
-    Where a name occurs more than once (a skill called "Languages"), the one that stands out
-    most (larger, then bold) is the heading; the others stay text.
+
+def _headings(cols: Sequence[Sequence[PdfLine]]) -> dict[int, tuple[str, int]]:
+    """The lines that open a section (by id), with the section and how many lines the name takes.
+
+    A heading is a section name alone on its line, or wrapped onto a second line of its style (a
+    narrow sidebar wraps "Reconocimientos y premios"); once per section. Where a name occurs more
+    than once (a skill called "Languages"), the one that stands out most (larger, then bold) wins.
     """
-    found: dict[str, list[tuple[int, PdfLine]]] = {}
-    for order, line in enumerate(lines):
-        key = SECTIONS.get(name_key(line.text))
-        if key:
-            found.setdefault(key, []).append((order, line))
+    found: dict[str, list[tuple[tuple[float, bool, int], PdfLine, int]]] = {}
+    order = 0
+    for column in cols:
+        for index, line in enumerate(column):
+            order += 1
+            following = column[index + 1] if index + 1 < len(column) else None
+            key, count = None, 0
+            if following is not None and style(following) == style(line):
+                key, count = SECTIONS.get(name_key(f"{line.text} {following.text}")), 2
+            if key is None:
+                key, count = SECTIONS.get(name_key(line.text)), 1
+            if key:
+                found.setdefault(key, []).append(((line.size, line.bold, -order), line, count))
     chosen = {}
     for key, candidates in found.items():
-        _, best = max(candidates, key=lambda c: (c[1].size, c[1].bold, -c[0]))
-        chosen[id(best)] = key
+        _, best, count = max(candidates, key=lambda candidate: candidate[0])
+        chosen[id(best)] = (key, count)
     return chosen
 
 
-def _take_intro(parts: list[_Part]) -> tuple[list[PdfLine], float]:
-    """The name, headline and location lines, taken out of `parts`, and their column's width.
+def _take_intro(parts: list[_Part]) -> tuple[list[PdfLine], Widths, list[PdfLine]]:
+    """The name, headline and location lines, taken out of `parts`, their column's width and lines.
 
     The name is the largest line before any heading (LinkedIn's main column starts with it);
     failing that, the largest line on the first page if it stands out.
@@ -207,31 +268,47 @@ def _take_intro(parts: list[_Part]) -> tuple[list[PdfLine], float]:
     part = parts[part_index]
     intro = part.lines[index:]
     part.lines = part.lines[:index]
-    return intro, part.width
+    return intro, part.width, [line for p in parts if p.width is part.width for line in p.lines]
 
 
-def _headline_and_location(lines: Sequence[PdfLine], spacing: Spacing) -> tuple[str, str]:
+def _headline_and_location(lines: Sequence[PdfLine], column: Spacing) -> tuple[str, str]:
     """The headline, then the location on the last line when it reads like a place.
 
-    A lone line needs more evidence (a comma or a place word), and a line that carries on a full
-    headline line is part of the headline.
+    A place in the headline's own style must not carry on a line that ends in "," or "&", and must
+    end in a country or region, or stand apart: further below than the headline's own wrapped lines;
+    under a short headline line (that did not wrap), clearly a place; under a full one, further
+    below than the column's wrapped lines of that size.
     """
     if not lines:
         return "", ""
     last = lines[-1]
-    above = lines[-2] if len(lines) > 1 else None
-    carried = (
-        above is not None
-        and style(above) == style(last)
-        and spacing.full(above)
-        and not ends_sentence(above.text)
-    )
-    if not carried and looks_like_place(last.text, alone=above is None):
+    if len(lines) == 1:
+        alone = looks_like_place(last.text, alone=True)
+        return ("", last.text.strip()) if alone else (last.text.strip(), "")
+    above = lines[-2]
+    if not looks_like_place(last.text) or above.text.rstrip().endswith(_CARRIES_ON):
+        return text_of(lines), ""
+    if style(above) != style(last) or above.page != last.page:
         return text_of(lines[:-1]), last.text.strip()
-    return text_of(lines), ""
+    wraps = [
+        a.y - b.y
+        for a, b in itertools.pairwise(lines[:-1])
+        if a.page == b.page and style(a) == style(b) == style(last)
+    ]
+    size = style(last)[0]
+    wrap = column.wrap.get(size) or (column.ratio * size if column.ratio else None)
+    if ends_in_country(last.text):
+        apart = True
+    elif wraps:
+        apart = above.y - last.y > min(wraps) + 0.5
+    elif not column.width.full(above):
+        apart = looks_like_place(last.text, alone=True)
+    else:
+        apart = wrap is not None and above.y - last.y > wrap + 0.5
+    return (text_of(lines[:-1]), last.text.strip()) if apart else (text_of(lines), "")
 
 
-def _paragraphs(lines: Sequence[PdfLine], width: float) -> tuple[str, ...]:
+def _paragraphs(lines: Sequence[PdfLine], width: Widths) -> tuple[str, ...]:
     return tuple(text_of(group) for group in paragraphs(lines, Spacing(lines, width)))
 
 

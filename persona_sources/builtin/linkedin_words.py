@@ -173,22 +173,37 @@ SCHOOL_DATES = re.compile(r"\s*[·•]?\s*\((?P<dates>[^()]*(?:19|20)\d\d[^()]*)
 #: Present words, for telling a current position.
 PRESENT_WORD = re.compile(rf"^(?:{_alternatives(PRESENT)})$")
 
-#: Small words a place name may hold in lower case ("Rio de Janeiro", "Frankfurt am Main").
+#: Words a place name may hold in lower case ("Rio de Janeiro", "Frankfurt am Main", "Vestland fylke").
 _PARTICLES = frozenset({
     "de", "da", "do", "dos", "das", "del", "la", "le", "les", "el", "of", "am", "an", "der", "im", "in",
     "on", "upon", "sur", "en", "y", "e", "i", "och", "og", "und", "et", "and", "van", "von", "den", "di",
-    "du", "aan", "bei", "&",
+    "du", "aan", "bei", "&", "kommun", "fylke", "kommune", "amt", "kreis", "umgebung",
 })  # fmt: skip
 #: Words that make a line a place even without a comma ("Greater Chicago Area", "Deutschland").
-_PLACE_WORDS = frozenset({
+_REGIONS = frozenset({
     "area", "region", "metropolitan", "greater", "gebiet", "umgebung", "metropolregion", "grand",
-    "regiao", "provincia", "county", "remote", "deutschland", "germany", "osterreich", "austria",
-    "schweiz", "switzerland", "suisse", "france", "espana", "spain", "portugal", "brasil", "brazil",
-    "nederland", "netherlands", "belgie", "belgique", "belgium", "italia", "italy", "sverige", "sweden",
-    "norge", "norway", "danmark", "denmark", "suomi", "finland", "ireland", "india", "canada",
-    "australia", "mexico", "argentina", "chile", "colombia", "singapore",
+    "regiao", "provincia", "county", "remote",
 })  # fmt: skip
+#: Countries (in English and their own languages), the usual last part of a LinkedIn location.
+_COUNTRIES = frozenset({
+    "deutschland", "germany", "osterreich", "austria", "schweiz", "switzerland", "suisse", "svizzera",
+    "france", "espana", "spain", "portugal", "brasil", "brazil", "nederland", "netherlands", "belgie",
+    "belgique", "belgium", "luxembourg", "italia", "italy", "sverige", "sweden", "norge", "norway",
+    "danmark", "denmark", "suomi", "finland", "island", "iceland", "ireland", "kingdom", "uk", "states",
+    "usa", "canada", "mexico", "argentina", "chile", "colombia", "peru", "india", "pakistan",
+    "bangladesh", "china", "japan", "korea", "singapore", "malaysia", "indonesia", "philippines",
+    "vietnam", "thailand", "australia", "zealand", "africa", "nigeria", "kenya", "egypt", "israel",
+    "emirates", "turkey", "turkiye", "greece", "poland", "polska", "czechia", "slovakia", "hungary",
+    "romania", "bulgaria", "croatia", "serbia", "slovenia", "ukraine", "estonia", "latvia", "lithuania",
+})  # fmt: skip
+_PLACE_WORDS = _REGIONS | _COUNTRIES
 _PLACE_SHAPE = re.compile(r"^[^\W\d_][^\d|@:;!?•]*$")
+
+
+def ends_in_country(text: str) -> bool:
+    """Whether a place-like line ends with a country or region ("..., Sverige", "Bay Area")."""
+    words = fold(text).replace(",", " ").split()
+    return bool(words) and words[-1].strip("()") in _PLACE_WORDS
 
 
 def looks_like_place(text: str, *, alone: bool = False) -> bool:
@@ -203,8 +218,11 @@ def looks_like_place(text: str, *, alone: bool = False) -> bool:
     parts = [part.strip() for part in text.split(",")]
     if len(parts) > 5 or any(not part or len(part.split()) > 5 for part in parts):
         return False
-    for word in text.replace(",", " ").split():
-        if not (word[0].isupper() or fold(word) in _PARTICLES or word[0] in "('"):
+    for part in parts:
+        first, *rest = part.split()
+        if not (first[0].isupper() or first[0] in "('"):
+            return False
+        if any(not (w[0].isupper() or len(w) <= 3 or fold(w) in _PARTICLES) for w in rest):
             return False
     if not alone:
         return True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from persona_sources.builtin.pdf_lines import PdfLine
 
@@ -17,8 +17,9 @@ from persona_sources.builtin.pdf_lines import PdfLine
 Style = tuple[float, bool]
 BULLETS = ("•", "-", "*", "\u2013", "·", "▪", "◦", "‣")  # \u2013: an en dash
 _SENTENCE_END = (".", "!", "?", "…", ":", ";")
+_ABBREVIATIONS = frozenset({"inc.", "ltd.", "co.", "corp.", "llc.", "plc.", "bros.", "jr.", "sr.", "st."})
 #: A line this much of the widest line's extent is full: the next one may continue it.
-FULL = 0.8
+FULL = 0.75
 
 
 def style(line: PdfLine) -> Style:
@@ -46,8 +47,23 @@ def columns(lines: Sequence[PdfLine], page_width: float) -> list[list[PdfLine]]:
     return [sorted(lines, key=reading_order)]
 
 
+def column_points(cols: Sequence[Sequence[PdfLine]], page_width: float) -> list[float]:
+    """Each column's width in points, from where it and the next one start (the right margin taken
+    as the left one, at most 40 points: a lone main column may start far right of it)."""
+    lefts = [min(line.x for line in column) for column in cols]
+    margin = min(lefts[0], 40.0) if lefts else 0.0
+    rights = [*lefts[1:], page_width - margin]
+    return [max(right - left, 1.0) for left, right in zip(lefts, rights, strict=True)]
+
+
 def ends_sentence(text: str) -> bool:
-    return text.rstrip().endswith(_SENTENCE_END)
+    """Whether `text` ends a sentence; an abbreviation such as "Inc." or "B.V." does not."""
+    words = text.split()
+    if not words or not words[-1].endswith(_SENTENCE_END):
+        return False
+    last = words[-1]
+    abbreviation = last.endswith(".") and ("." in last[:-1] or last.lower() in _ABBREVIATIONS)
+    return not abbreviation
 
 
 def extent(line: PdfLine) -> float:
@@ -55,61 +71,81 @@ def extent(line: PdfLine) -> float:
     return len(line.text) * line.size
 
 
+class Widths:
+    """How wide a full line of a column is, to tell a wrapped line (full) from a paragraph's last.
+
+    Widths are compared as characters times size, against the column's widest line, or, where no
+    line is long (a short profile), against what fills the column's `points` (characters average
+    half their size in width or more).
+    """
+
+    def __init__(self, lines: Iterable[PdfLine], points: float = 0.0) -> None:
+        self.column = max(max((extent(line) for line in lines), default=1.0), 1.6 * points)
+
+    def full(self, line: PdfLine) -> bool:
+        return extent(line) >= FULL * self.column
+
+
 class Spacing:
     """How lines of one stretch of text are spaced: what a wrapped line looks like there.
 
-    `wrap` holds, per size, the smallest distance between consecutive lines of one style (lines
-    listed in `skip` left out, such as dates and titles), i.e. the line height inside a paragraph;
-    exports differ (1.2 to 1.7 times the size), so it is measured, never assumed.
+    `wrap` holds, per size, the smallest distance below a full line to the next line of its style
+    (lines listed in `skip` left out, such as dates and titles): the line height inside a wrapped
+    paragraph. Exports differ (1.2 to 1.7 times the size), so it is measured, never assumed.
     """
 
-    def __init__(self, lines: Sequence[PdfLine], width: float, skip: Iterable[int] = ()) -> None:
+    def __init__(
+        self, lines: Sequence[PdfLine], width: Widths, skip: Iterable[int] = (), apart: Iterable[int] = ()
+    ) -> None:
         skipped = set(skip)
+        separate = set(apart)  # lines not compared with the line before them (a new stretch)
         self.width = width
         self.wrap: dict[float, float] = {}
-        #: The largest distance between consecutive lines of one style, per size.
+        #: The smallest and largest distance between consecutive lines of one style, per size.
+        self.closest: dict[float, float] = {}
         self.widest: dict[float, float] = {}
+        #: The smallest line height of any size, as a multiple of the size.
         for index in range(1, len(lines)):
             above, line = lines[index - 1], lines[index]
-            if index in skipped or index - 1 in skipped:
+            if index in skipped or index - 1 in skipped or index in separate:
                 continue
             if above.page != line.page or style(above) != style(line) or above.y <= line.y:
                 continue
             size = style(line)[0]
-            self.wrap[size] = min(self.wrap.get(size, math.inf), above.y - line.y)
             self.widest[size] = max(self.widest.get(size, 0.0), above.y - line.y)
+            self.closest[size] = min(self.closest.get(size, math.inf), above.y - line.y)
+            if width.full(above) and not ends_sentence(above.text):  # a line that wrapped
+                self.wrap[size] = min(self.wrap.get(size, math.inf), above.y - line.y)
+        #: The smallest line height of any size, as a multiple of the size.
+        self.ratio: float | None = min((wrap / size for size, wrap in self.wrap.items()), default=None)
 
     def full(self, line: PdfLine) -> bool:
         """Whether the line reaches (nearly) across its column, as a wrapped line does."""
-        return extent(line) >= FULL * self.width
+        return self.width.full(line)
 
     def continues(self, above: PdfLine, line: PdfLine) -> bool:
         """Whether `line` carries on `above`'s paragraph (a wrapped line, not a new paragraph).
 
-        A short line that ends a sentence ends its paragraph, whatever the spacing says.
+        Only a full line wraps, and it wraps at the paragraph's line height; across a page break a
+        full line that does not end a sentence carries on.
         """
-        if style(above) != style(line) or line.text.startswith(BULLETS):
-            return False
-        if ends_sentence(above.text) and (above.page != line.page or not self.full(above)):
+        if style(above) != style(line) or line.text.startswith(BULLETS) or not self.full(above):
             return False
         if above.page != line.page:
-            return True  # a paragraph carried over a page break
+            return not ends_sentence(above.text)
         wrap = self.wrap.get(style(line)[0])
-        if wrap is None:
-            return self.full(above)
-        return above.y - line.y <= wrap + max(0.9, 0.1 * line.size)
+        return wrap is None or above.y - line.y <= wrap + max(0.9, 0.1 * line.size)
 
 
-def column_width(lines: Iterable[PdfLine]) -> float:
-    """The widest line's extent in a column: what a full line is measured against."""
-    return max((extent(line) for line in lines), default=1.0)
-
-
-def paragraphs(lines: Sequence[PdfLine], spacing: Spacing) -> list[list[PdfLine]]:
-    """Lines grouped into paragraphs: wrapped lines stay together, extra space starts a new one."""
+def paragraphs(
+    lines: Sequence[PdfLine], spacing: Spacing, ends: Callable[[PdfLine], bool] = lambda line: False
+) -> list[list[PdfLine]]:
+    """Lines grouped into paragraphs: wrapped lines stay together, extra space starts a new one,
+    and so does whatever follows a line `ends` says closes its paragraph."""
     groups: list[list[PdfLine]] = []
     for line in lines:
-        if groups and spacing.continues(groups[-1][-1], line):
+        above = groups[-1][-1] if groups else None
+        if above is not None and not ends(above) and spacing.continues(above, line):
             groups[-1].append(line)
         else:
             groups.append([line])
@@ -119,21 +155,22 @@ def paragraphs(lines: Sequence[PdfLine], spacing: Spacing) -> list[list[PdfLine]
 def items(lines: Sequence[PdfLine], column: Spacing) -> list[list[PdfLine]]:
     """Lines grouped into list items (skills, languages, ...): one item a line unless it wraps.
 
-    Items are further apart than the wrapped lines of one item; `column` (the spacing of the whole
-    column) tells the two apart. Where the column shows no wrapped line to compare with, a line
-    carries on the one above only if that one is full.
+    Items are further apart than the wrapped lines of one item; `column` (the spacing of every list
+    in the column) tells the two apart. Where the column shows no wrapped line to compare with, a line
+    carries on the one above only where the text says so (a line ending in "-", "/", "&" or ",", or
+    one starting in lower case).
     """
     groups: list[list[PdfLine]] = []
     for line in lines:
         above = groups[-1][-1] if groups else None
         if above is not None and above.page == line.page and style(above) == style(line):
             size = style(line)[0]
-            closest, widest = column.wrap.get(size, math.inf), column.widest.get(size, 0.0)
+            closest, widest = column.closest.get(size, math.inf), column.widest.get(size, 0.0)
             tolerance = max(0.9, 0.1 * line.size)
             if widest - closest > tolerance:
                 wrapped = above.y - line.y <= closest + tolerance
             else:
-                wrapped = column.full(above) and not ends_sentence(above.text)
+                wrapped = above.text.endswith(("-", "/", "&", ",")) or line.text[:1].islower()
             if wrapped:
                 groups[-1].append(line)
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime
 from io import BytesIO
 from typing import Any
@@ -93,10 +94,14 @@ def _page_lines(page: Any, number: int) -> list[PdfLine]:
         chunks.append(PdfLine(number, round(x, 2), round(y, 2), round(size * scale, 2), bold, clean))
 
     page.extract_text(visitor_text=visit)
+    # A chunk starting where many lines start begins a line of its own (another column's line on
+    # the same baseline), however close it follows the previous chunk in the drawing order.
+    edges = Counter(round(chunk.x) for chunk in chunks)
     merged: list[PdfLine] = []
     for chunk in chunks:
         last = merged[-1] if merged else None
-        if last and abs(last.y - chunk.y) < 0.5 and last.size == chunk.size and chunk.x > last.x:
+        same_line = last and abs(last.y - chunk.y) < 0.5 and last.size == chunk.size and chunk.x > last.x
+        if last and same_line and edges[round(chunk.x)] < 3:
             merged[-1] = msgspec.structs.replace(last, text=f"{last.text} {chunk.text}")
         else:
             merged.append(chunk)
