@@ -1,14 +1,14 @@
 """Coverage: how many of a source's words reached its sections, and which lines did not.
 
 A parser of someone else's export can fail quietly; counting words makes the failure loud. Each
-word of each line the source reported (private lines and page footers aside) must be found in the
-titles and texts of the source's sections; a line with a word that is not is named.
+line the source reported (private lines, page footers and recognised headings aside) must be found
+in the title or text of one of the source's sections, its words in order (punctuation, case and
+line breaks aside); the words of lines that are not count as lost, and those lines are named.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 
 from persona_sources.model import InputReport, Section, SourceCoverage, SourceSpec
@@ -27,19 +27,16 @@ def measure(spec: SourceSpec, report: InputReport, sections: Iterable[Section]) 
     """The coverage of one source's reported input by its sections."""
     if not report.reported and not report.lines:
         return SourceCoverage(source_id=spec.id, source_type=spec.type, measured=False)
-    available = Counter(word for section in sections for word in words(f"{section.title}\n{section.text}"))
+    texts = [f" {' '.join(words(part))} " for s in sections for part in (s.title, s.text)]
     total = covered = 0
     missing: list[str] = []
     for line in report.lines:
-        lost = False
-        for word in words(line):
-            total += 1
-            if available[word] > 0:
-                available[word] -= 1
-                covered += 1
-            else:
-                lost = True
-        if lost:
+        line_words = words(line)
+        total += len(line_words)
+        needle = f" {' '.join(line_words)} "
+        if any(needle in text for text in texts):
+            covered += len(line_words)
+        elif line_words:
             missing.append(line.strip())
     return SourceCoverage(
         source_id=spec.id,

@@ -19,6 +19,7 @@ from persona_sources.builtin.linkedin_words import (
     DURATION,
     PRESENT_WORD,
     SCHOOL_DATES,
+    SCHOOL_NAME,
     fold,
     looks_like_place,
 )
@@ -82,9 +83,10 @@ def read_experience(lines: Sequence[PdfLine], width: Widths, column: Spacing) ->
 
     `column` is the spacing of the whole column, for a section too short to show its own.
     """
+    lines = _dates_rejoined(lines)
     dates = [i for i, line in enumerate(lines) if _is_date(line)]
     if not dates:
-        return Experience(preamble=_texts(lines, Spacing(lines, width)))
+        return Experience(preamble=_texts(lines, Spacing(lines, width, fallbacks=[column])))
     durations = {i for i, line in enumerate(lines) if i not in dates and _is_duration(line)}
     titles = {d - 1 for d in dates}
     candidates = {
@@ -92,7 +94,7 @@ def read_experience(lines: Sequence[PdfLine], width: Widths, column: Spacing) ->
         for d in dates
         if d + 1 < len(lines) and d + 1 not in titles | set(dates) and looks_like_place(lines[d + 1].text)
     }
-    spacing = Spacing(lines, width, skip=set(dates) | durations | candidates | titles)
+    spacing = Spacing(lines, width, skip=set(dates) | durations | candidates | titles, fallbacks=[column])
     places = {c for c in candidates if _is_place(lines[c - 1], lines[c], spacing, column)}
     anchors = set(dates) | durations | places
     body = Counter(style(line) for i, line in enumerate(lines) if i not in anchors | titles)
@@ -139,18 +141,34 @@ def read_experience(lines: Sequence[PdfLine], width: Widths, column: Spacing) ->
     return Experience(positions=tuple(positions), preamble=_texts(lines[: headers[0][0]], spacing))
 
 
+def _dates_rejoined(lines: Sequence[PdfLine]) -> list[PdfLine]:
+    """The lines with a date range wrapped onto a second line ("... (2 anos 11" + "meses)") as one."""
+    out: list[PdfLine] = []
+    for line in lines:
+        above = out[-1] if out else None
+        if above is not None and style(above) == style(line) and not _is_date(above):
+            joined = msgspec.structs.replace(line, text=f"{above.text} {line.text}")  # placed as its last
+            if _is_date(joined):
+                out[-1] = joined
+                continue
+        out.append(line)
+    return out
+
+
 def _is_place(dates: PdfLine, line: PdfLine, spacing: Spacing, column: Spacing) -> bool:
     """Whether a place-like line under a date line is the position's place, or the next company.
 
-    The place follows the dates closely (LinkedIn sets them as one block); a company starts a new
-    block further down. Across a page break, the place shares the date line's style.
+    The place shares the date line's style and follows it closely (LinkedIn sets them as one
+    block); a company starts a new block further down. At the top of the next page, only a line
+    that is clearly a place (a comma, a country) is taken for one.
     """
-    if dates.page != line.page:
-        return style(dates) == style(line)
-    size = style(line)[0]
+    if style(dates) != style(line):
+        return False
+    if dates.page != line.page:  # no spacing to go by: only what is clearly a place
+        return looks_like_place(line.text, alone=True)
     ratio = column.ratio or 1.75  # without wrapped lines to measure, about the largest line height
-    line_height = spacing.wrap.get(size) or column.wrap.get(size) or ratio * line.size
-    return dates.y - line.y <= line_height + max(2.5, 0.3 * line.size)
+    line_height = spacing.line_height(style(line)[0]) or ratio * line.size
+    return dates.y - line.y <= line_height + max(2.0, 0.2 * line.size)
 
 
 def _block_start(lines: Sequence[PdfLine], last: int, floor: int, spacing: Spacing, anchors: set[int]) -> int:
@@ -204,18 +222,20 @@ def _texts(lines: Sequence[PdfLine], spacing: Spacing) -> tuple[str, ...]:
     return tuple(text_of(group) for group in paragraphs(lines, spacing))
 
 
-def read_education(lines: Sequence[PdfLine], width: Widths) -> tuple[School, ...]:
+def read_education(lines: Sequence[PdfLine], width: Widths, column: Spacing) -> tuple[School, ...]:
     """Schools: a name, then a degree line that may end with "(dates)"; names or degrees may be absent.
 
-    Where names look different from degree lines, their look tells them apart; otherwise the space
-    between blocks groups them into schools, and failing that a block without dates after a name
-    is that school's degree.
+    Where names look different from the section's other lines, their look tells them apart;
+    otherwise the space between blocks groups them into schools, and failing that a block without
+    dates after a name is that school's degree unless it names a school itself ("University of
+    ...", "Hochschule ...").
     """
-    groups = paragraphs(lines, Spacing(lines, width), ends=lambda line: bool(SCHOOL_DATES.search(line.text)))
+    spacing = Spacing(lines, width, fallbacks=[column])
+    groups = paragraphs(lines, spacing, ends=lambda line: bool(SCHOOL_DATES.search(line.text)))
     looks = [style(group[0]) for group in groups]
     dated = [bool(SCHOOL_DATES.search(text_of(group))) for group in groups]
     first = next((look for look, has in zip(looks, dated, strict=True) if not has), None)
-    styled = first is not None and any(has and look != first for look, has in zip(looks, dated, strict=True))
+    styled = first is not None and any(look != first for look in looks)
     close = _close_blocks(groups)
     schools: list[School] = []
     name: str | None = None
@@ -226,7 +246,7 @@ def read_education(lines: Sequence[PdfLine], width: Widths) -> tuple[School, ...
         elif close is not None and close[index] is not None:
             is_name = not has_dates and (index == 0 or not close[index])
         else:
-            is_name = not has_dates and name is None
+            is_name = not has_dates and (name is None or bool(SCHOOL_NAME.search(fold(text))))
         if is_name:
             if name is not None:
                 schools.append(School(school=name))

@@ -110,9 +110,9 @@ def read_profile(lines: Sequence[PdfLine], page_width: float, created: datetime 
     Raises: ValueError when no name can be found.
     """
     parts = _parts(lines, page_width)
-    intro, width, column_lines = _take_intro(parts)
+    intro, width, column_lines, others = _take_intro(parts)
     spacing = Spacing(intro, width)
-    column = Spacing([line for line in column_lines if line not in intro], width)
+    column = Spacing([line for line in column_lines if line not in intro], width, fallbacks=others)
     name_end = 1
     while name_end < len(intro) and style(intro[name_end]) == style(intro[0]):
         if not spacing.full(intro[name_end - 1]):
@@ -132,24 +132,22 @@ def read_profile(lines: Sequence[PdfLine], page_width: float, created: datetime 
             contact += [line for line in part.lines if _CONTACT.search(line.text)]
             kept = [line for line in part.lines if not _CONTACT.search(line.text)]
             if kept:
-                extras.append(Extra(section="other", paragraphs=_paragraphs(kept, part.width)))
+                extras.append(Extra(section="other", paragraphs=_paragraphs(kept, part)))
         elif part.key == "contact":
             contact += part.lines
         elif part.key in LIST_SECTIONS:
             entries = tuple(text_of(item) for item in items(part.lines, part.lists))
             lists[part.key] = lists.get(part.key, ()) + entries
         elif part.key == "summary":
-            summary = _paragraphs(part.lines, part.width)
+            summary = _paragraphs(part.lines, part)
         elif part.key == "experience":
             experience = read_experience(part.lines, part.width, part.spacing)
             if experience.preamble:
                 extras.append(Extra(section="experience", heading=heading, paragraphs=experience.preamble))
         elif part.key == "education":
-            education = read_education(part.lines, part.width)
+            education = read_education(part.lines, part.width, part.spacing)
         elif part.lines:
-            extras.append(
-                Extra(section=part.key, heading=heading, paragraphs=_paragraphs(part.lines, part.width))
-            )
+            extras.append(Extra(section=part.key, heading=heading, paragraphs=_paragraphs(part.lines, part)))
     profile = Profile(
         name=text_of(intro[:name_end]),
         headline=headline,
@@ -169,17 +167,19 @@ def _parts(lines: Sequence[PdfLine], page_width: float) -> list[_Part]:
     """Each column cut at its section headings, columns left to right."""
     cols = columns(lines, page_width)
     headings = _headings(cols)
+    widths = [
+        Widths(column, points) for column, points in zip(cols, column_points(cols, page_width), strict=True)
+    ]
+    spacings = [
+        Spacing(column, width, skip=_heading_indices(column, headings))
+        for column, width in zip(cols, widths, strict=True)
+    ]
+    for spacing in spacings:
+        spacing.fallbacks = tuple(other for other in spacings if other is not spacing)
     parts: list[_Part] = []
-    for column, points in zip(cols, column_points(cols, page_width), strict=True):
-        width = Widths(column, points)
-        heading_lines = {
-            index + extra
-            for index, line in enumerate(column)
-            if id(line) in headings
-            for extra in range(headings[id(line)][1])
-        }
-        spacing = Spacing(column, width, skip=heading_lines)
-        lists = _list_spacing(column, headings, width)
+    for column, width, spacing in zip(cols, widths, spacings, strict=True):
+        lists, prose = _list_spacing(column, headings, width)
+        lists.fallbacks = (prose,)
         current = _Part(key=None, heading=[], width=width, spacing=spacing, lists=lists)
         rest = 0
         for line in column:
@@ -198,9 +198,22 @@ def _parts(lines: Sequence[PdfLine], page_width: float) -> list[_Part]:
     return [part for part in parts if part.heading or part.lines]
 
 
-def _list_spacing(column: Sequence[PdfLine], headings: dict[int, tuple[str, int]], width: Widths) -> Spacing:
-    """How the column's lists (and contact block) space their lines, each list measured alone."""
-    lines: list[PdfLine] = []
+def _heading_indices(column: Sequence[PdfLine], headings: dict[int, tuple[str, int]]) -> set[int]:
+    return {
+        index + extra
+        for index, line in enumerate(column)
+        if id(line) in headings
+        for extra in range(headings[id(line)][1])
+    }
+
+
+def _list_spacing(
+    column: Sequence[PdfLine], headings: dict[int, tuple[str, int]], width: Widths
+) -> tuple[Spacing, Spacing]:
+    """How the column's lists (and contact block) space their lines, each list measured alone, and
+    how the rest of the column (its running text) does."""
+    lists: list[PdfLine] = []
+    prose: list[PdfLine] = []
     starts: list[int] = []
     key: str | None = None
     rest = 0
@@ -208,12 +221,14 @@ def _list_spacing(column: Sequence[PdfLine], headings: dict[int, tuple[str, int]
         if id(line) in headings:
             key, rest = headings[id(line)]
             rest -= 1
-            starts.append(len(lines))
+            starts.append(len(lists))
         elif rest:
             rest -= 1
         elif key in (*LIST_SECTIONS, "contact"):
-            lines.append(line)
-    return Spacing(lines, width, apart=starts)
+            lists.append(line)
+        else:
+            prose.append(line)
+    return Spacing(lists, width, apart=starts), Spacing(prose, width)
 
 
 def _headings(cols: Sequence[Sequence[PdfLine]]) -> dict[int, tuple[str, int]]:
@@ -243,8 +258,9 @@ def _headings(cols: Sequence[Sequence[PdfLine]]) -> dict[int, tuple[str, int]]:
     return chosen
 
 
-def _take_intro(parts: list[_Part]) -> tuple[list[PdfLine], Widths, list[PdfLine]]:
-    """The name, headline and location lines, taken out of `parts`, their column's width and lines.
+def _take_intro(parts: list[_Part]) -> tuple[list[PdfLine], Widths, list[PdfLine], tuple[Spacing, ...]]:
+    """The name, headline and location lines, taken out of `parts`, their column's width and lines,
+    and the spacing of the other columns.
 
     The name is the largest line before any heading (LinkedIn's main column starts with it);
     failing that, the largest line on the first page if it stands out.
@@ -268,16 +284,17 @@ def _take_intro(parts: list[_Part]) -> tuple[list[PdfLine], Widths, list[PdfLine
     part = parts[part_index]
     intro = part.lines[index:]
     part.lines = part.lines[:index]
-    return intro, part.width, [line for p in parts if p.width is part.width for line in p.lines]
+    column = [line for p in parts if p.width is part.width for line in p.lines]
+    return intro, part.width, column, part.spacing.fallbacks
 
 
 def _headline_and_location(lines: Sequence[PdfLine], column: Spacing) -> tuple[str, str]:
     """The headline, then the location on the last line when it reads like a place.
 
     A place in the headline's own style must not carry on a line that ends in "," or "&", and must
-    end in a country or region, or stand apart: further below than the headline's own wrapped lines;
-    under a short headline line (that did not wrap), clearly a place; under a full one, further
-    below than the column's wrapped lines of that size.
+    end in a country or region, or stand apart: further below than a wrapped line of its size
+    would be (the headline's own, else the page's); with nothing to measure, be clearly a place
+    under a short headline line (one that did not wrap).
     """
     if not lines:
         return "", ""
@@ -296,20 +313,21 @@ def _headline_and_location(lines: Sequence[PdfLine], column: Spacing) -> tuple[s
         if a.page == b.page and style(a) == style(b) == style(last)
     ]
     size = style(last)[0]
-    wrap = column.wrap.get(size) or (column.ratio * size if column.ratio else None)
+    wrap = min(wraps) if wraps else column.line_height(size)
+    if wrap is None and column.ratio:
+        wrap = column.ratio * size
     if ends_in_country(last.text):
         apart = True
-    elif wraps:
-        apart = above.y - last.y > min(wraps) + 0.5
-    elif not column.width.full(above):
-        apart = looks_like_place(last.text, alone=True)
+    elif wrap is not None:
+        apart = above.y - last.y > wrap + 0.5
     else:
-        apart = wrap is not None and above.y - last.y > wrap + 0.5
+        apart = not column.width.full(above) and looks_like_place(last.text, alone=True)
     return (text_of(lines[:-1]), last.text.strip()) if apart else (text_of(lines), "")
 
 
-def _paragraphs(lines: Sequence[PdfLine], width: Widths) -> tuple[str, ...]:
-    return tuple(text_of(group) for group in paragraphs(lines, Spacing(lines, width)))
+def _paragraphs(lines: Sequence[PdfLine], part: _Part) -> tuple[str, ...]:
+    spacing = Spacing(lines, part.width, fallbacks=[part.spacing])
+    return tuple(text_of(group) for group in paragraphs(lines, spacing))
 
 
 def _contact_items(lines: Sequence[PdfLine]) -> tuple[str, ...]:

@@ -168,6 +168,11 @@ DATE_RANGE = re.compile(
 )
 #: A line that is only a duration: a company's total time above its roles ("4 years 7 months").
 DURATION = re.compile(rf"^\(?\s*{_DURATION}\s*\)?$")
+#: Words that name a school, in the languages above (folded stems).
+SCHOOL_NAME = re.compile(
+    r"universi|college|school|institut|hochschule|akademi|academ|politec|polytech|ecole|escola|"
+    r"escuela|hogskola|hogskole|skole|gymnas|lycee|liceo|scuola|seminar|conservator"
+)
 #: A school's dates at the end of its degree line: "Master of Science · (2012 - 2014)".
 SCHOOL_DATES = re.compile(r"\s*[·•]?\s*\((?P<dates>[^()]*(?:19|20)\d\d[^()]*)\)\s*$")
 #: Present words, for telling a current position.

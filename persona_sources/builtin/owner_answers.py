@@ -53,7 +53,7 @@ def load_owner_answers(ctx: SourceContext) -> list[Section]:
         raise SourceError(f"expected a list of {{question, answer}} objects ({exc})") from None
     except msgspec.DecodeError as exc:
         raise SourceError(f"not valid JSON ({exc})") from None
-    ctx.report_input(f"{p.question}\n{p.answer}" for p in pairs if p.answer.strip())
+    ctx.report_input(text for p in pairs if p.answer.strip() for text in (p.question, p.answer))
     return [answer_section(p.question, p.answer, source_id=ctx.spec.id) for p in pairs if p.answer.strip()]
 
 

@@ -17,6 +17,8 @@ from persona_sources.builtin.pdf_lines import PdfLine
 Style = tuple[float, bool]
 BULLETS = ("•", "-", "*", "\u2013", "·", "▪", "◦", "‣")  # \u2013: an en dash
 _SENTENCE_END = (".", "!", "?", "…", ":", ";")
+_CARRIED = ("-", "/", "&", ",")
+_CARRYING = ("\u2013", "-", "(", "&", "/")
 _ABBREVIATIONS = frozenset({"inc.", "ltd.", "co.", "corp.", "llc.", "plc.", "bros.", "jr.", "sr.", "st."})
 #: A line this much of the widest line's extent is full: the next one may continue it.
 FULL = 0.75
@@ -91,19 +93,29 @@ class Spacing:
 
     `wrap` holds, per size, the smallest distance below a full line to the next line of its style
     (lines listed in `skip` left out, such as dates and titles): the line height inside a wrapped
-    paragraph. Exports differ (1.2 to 1.7 times the size), so it is measured, never assumed.
+    paragraph. Exports differ (1.2 to 1.7 times the size), so it is measured, never assumed; a
+    stretch with no wrapped line of a size takes it from the `fallbacks` (its column, the page).
     """
 
     def __init__(
-        self, lines: Sequence[PdfLine], width: Widths, skip: Iterable[int] = (), apart: Iterable[int] = ()
+        self,
+        lines: Sequence[PdfLine],
+        width: Widths,
+        skip: Iterable[int] = (),
+        apart: Iterable[int] = (),
+        fallbacks: Sequence[Spacing] = (),
     ) -> None:
+        self.fallbacks = tuple(fallbacks)
         skipped = set(skip)
         separate = set(apart)  # lines not compared with the line before them (a new stretch)
+        wrapped: dict[float, list[float]] = {}
         self.width = width
         self.wrap: dict[float, float] = {}
         #: The smallest and largest distance between consecutive lines of one style, per size.
         self.closest: dict[float, float] = {}
         self.widest: dict[float, float] = {}
+        #: The distance below lines that end in "-", "/", "&" or ",": wrapped for certain.
+        self.carried: dict[float, float] = {}
         #: The smallest line height of any size, as a multiple of the size.
         for index in range(1, len(lines)):
             above, line = lines[index - 1], lines[index]
@@ -114,14 +126,33 @@ class Spacing:
             size = style(line)[0]
             self.widest[size] = max(self.widest.get(size, 0.0), above.y - line.y)
             self.closest[size] = min(self.closest.get(size, math.inf), above.y - line.y)
+            if above.text.endswith(_CARRIED):  # the text itself says the line wrapped
+                self.carried[size] = min(self.carried.get(size, math.inf), above.y - line.y)
             if width.full(above) and not ends_sentence(above.text):  # a line that wrapped
                 self.wrap[size] = min(self.wrap.get(size, math.inf), above.y - line.y)
-        #: The smallest line height of any size, as a multiple of the size.
-        self.ratio: float | None = min((wrap / size for size, wrap in self.wrap.items()), default=None)
+                wrapped.setdefault(size, []).append(above.y - line.y)
+        #: How many wrapped lines show each size's line height: one alone may be a short gap.
+        self.support = {
+            size: sum(d <= self.wrap[size] + max(0.9, 0.1 * size) for d in found)
+            for size, found in wrapped.items()
+        }
+        #: The smallest line height of any size seen on two wrapped lines or more, as a multiple of
+        #: the size.
+        self.ratio: float | None = min(
+            (wrap / size for size, wrap in self.wrap.items() if self.support[size] >= 2), default=None
+        )
 
     def full(self, line: PdfLine) -> bool:
         """Whether the line reaches (nearly) across its column, as a wrapped line does."""
         return self.width.full(line)
+
+    def line_height(self, size: float, *, own: bool = True) -> float | None:
+        """The height of a wrapped line of `size`: measured here (unless `own` is False) on two
+        lines or more, else so by the first fallback, else what was seen here once, else None."""
+        if own and self.support.get(size, 0) >= 2:
+            return self.wrap[size]
+        elsewhere = next((f.wrap[size] for f in self.fallbacks if f.support.get(size, 0) >= 2), None)
+        return elsewhere if elsewhere is not None or not own else self.wrap.get(size)
 
     def continues(self, above: PdfLine, line: PdfLine) -> bool:
         """Whether `line` carries on `above`'s paragraph (a wrapped line, not a new paragraph).
@@ -133,7 +164,7 @@ class Spacing:
             return False
         if above.page != line.page:
             return not ends_sentence(above.text)
-        wrap = self.wrap.get(style(line)[0])
+        wrap = self.line_height(style(line)[0])
         return wrap is None or above.y - line.y <= wrap + max(0.9, 0.1 * line.size)
 
 
@@ -156,9 +187,11 @@ def items(lines: Sequence[PdfLine], column: Spacing) -> list[list[PdfLine]]:
     """Lines grouped into list items (skills, languages, ...): one item a line unless it wraps.
 
     Items are further apart than the wrapped lines of one item; `column` (the spacing of every list
-    in the column) tells the two apart. Where the column shows no wrapped line to compare with, a line
-    carries on the one above only where the text says so (a line ending in "-", "/", "&" or ",", or
-    one starting in lower case).
+    in the column) tells the two apart. Where all its lines are evenly spaced, a line the text says
+    wrapped (a URL split at "-") shows the line height, else running text in the column does (its
+    fallbacks), and failing that the line above being full
+    or the text carrying on (a line ending in "-", "/", "&" or ",", the next one starting in lower
+    case or with a dash or a bracket).
     """
     groups: list[list[PdfLine]] = []
     for line in lines:
@@ -167,10 +200,21 @@ def items(lines: Sequence[PdfLine], column: Spacing) -> list[list[PdfLine]]:
             size = style(line)[0]
             closest, widest = column.closest.get(size, math.inf), column.widest.get(size, 0.0)
             tolerance = max(0.9, 0.1 * line.size)
+            elsewhere = column.line_height(size, own=False)
+            known = column.carried.get(size)
             if widest - closest > tolerance:
                 wrapped = above.y - line.y <= closest + tolerance
+            elif known is not None:
+                wrapped = above.y - line.y <= known + tolerance
+            elif elsewhere is not None:
+                wrapped = above.y - line.y <= elsewhere + tolerance
             else:
-                wrapped = above.text.endswith(("-", "/", "&", ",")) or line.text[:1].islower()
+                wrapped = (
+                    (column.full(above) and not ends_sentence(above.text))
+                    or above.text.endswith(_CARRIED)
+                    or line.text.startswith(_CARRYING)
+                    or line.text[:1].islower()
+                )
             if wrapped:
                 groups[-1].append(line)
                 continue

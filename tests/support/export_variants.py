@@ -378,18 +378,17 @@ def random_profile(rng: random.Random, language: Language) -> dict[str, Any]:
             profile["headline"] = f"{rng.choice(titles)} | {', '.join(rng.sample(SKILLS, 3))}"
     if rng.random() < 0.85:
         profile["location"] = rng.choice(language.places)
+    slug = _slug(f"{first}-{last}")
+    contact = {"linkedin": f"www.linkedin.com/in/{slug}-{rng.randint(1000, 9999)}"}  # always printed
     if rng.random() < 0.9:
-        slug = _slug(f"{first}-{last}")
-        contact = {"email": f"{slug}.{rng.randint(10, 99)}@example.org"}
+        contact["email"] = f"{slug}.{rng.randint(10, 99)}@example.org"
         if rng.random() < 0.7:
             contact["phone"] = f"+{rng.randint(30, 49)} {rng.randint(100, 999)} {rng.randint(100000, 999999)}"
-        if rng.random() < 0.9:
-            contact["linkedin"] = f"www.linkedin.com/in/{slug}-{rng.randint(1000, 9999)}"
         if rng.random() < 0.4:
             contact["address"] = (
                 f"{rng.choice(LAST_NAMES)}gata {rng.randint(1, 99)}, {rng.randint(10000, 99999)}"
             )
-        profile["contact"] = contact
+    profile["contact"] = contact
     for key, pool, most in (
         ("top_skills", SKILLS, 5),
         ("certifications", CERTIFICATIONS, 4),
