@@ -12,6 +12,8 @@ from service.evals.cases import EvalCase
 from service.evals.grade import grade
 from service.evals.judge import JudgeError, Verdict, judge_reply
 from service.providers import Provider, ProviderError
+from service.providers.grounding import Grounder
+from service.providers.retrieval import passages_of
 
 
 class EvalResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,8 +69,12 @@ async def run_cases(
     concurrency: int = 4,
     judge: Provider | None = None,
 ) -> list[EvalResult]:
-    """Each case in a fresh conversation, at most `concurrency` at once, in the cases' order."""
+    """Each case in a fresh conversation, at most `concurrency` at once, in the cases' order.
+
+    Offline replies are also graded by the grounding rule over the persona's notes.
+    """
     bound = asyncio.Semaphore(concurrency)
+    notes = Grounder(passages_of(engine.persona.sections)) if engine.provider.offline else None
 
     async def one(case: EvalCase) -> EvalResult:
         async with bound:
@@ -78,7 +84,7 @@ async def run_cases(
             except ProviderError as exc:
                 return EvalResult(case=case, reply="", passed=False, failures=[f"error: {exc}"], latency_ms=0)
             latency = (time.perf_counter() - started) * 1000
-            failures = grade(case, reply)
+            failures = grade(case, reply, notes)
             verdict = None
             if judge is not None and case.category in ("known_answer", "owner"):
                 try:

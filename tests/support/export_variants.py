@@ -26,7 +26,7 @@ from tests.support.linkedin import generator
 
 CREATED = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 #: Variants written by `main` for `make eval`: (directory, seed, language).
-EVAL_VARIANTS = (("variant-de", 14, "de"), ("variant-fr", 7, "fr"))
+EVAL_VARIANTS = (("variant-de", 12, "de"), ("variant-fr", 31, "fr"), ("variant-sv", 4, "sv"))
 
 
 @dataclass(frozen=True)
