@@ -50,6 +50,8 @@ def load_persona(
     if use_compiled:
         compiled = fresh_compiled(persona_dir)
         if compiled is not None:
+            for coverage in compiled.coverage:
+                _log(coverage, "as built")
             return compiled
     return compose_sources(persona_dir, source_types)
 
@@ -64,17 +66,21 @@ def compose_sources(persona_dir: Path, source_types: Mapping[str, SourceType] | 
     return compose([s for source in loaded for s in source.sections], manifest, loaded)
 
 
-def log_coverage(source: LoadedSource, minimum: float = DEFAULT_MIN_COVERAGE) -> None:
+def log_coverage(source: LoadedSource) -> None:
     """One line per source at start-up: its coverage, and a warning naming lost lines."""
-    coverage = source.coverage
     if source.empty:
         log.info("persona source %r is empty (its type allows that)", source.spec.id)
-    elif coverage.measured and coverage.ratio < minimum:
-        lost = "; ".join(repr(line) for line in coverage.missing[:5])
-        log.warning("persona coverage %s, below %.0f%%; not in the persona: %s", coverage.summary(),
-                    minimum * 100, lost)  # fmt: skip
     else:
-        log.info("persona coverage %s", coverage.summary())
+        _log(source.coverage, "")
+
+
+def _log(coverage: SourceCoverage, when: str, minimum: float = DEFAULT_MIN_COVERAGE) -> None:
+    what = f"persona coverage{f' ({when})' if when else ''} {coverage.summary()}"
+    if coverage.measured and coverage.ratio < minimum:
+        lost = "; ".join(repr(line) for line in coverage.missing[:5])
+        log.warning("%s, below %.0f%%; not in the persona: %s", what, minimum * 100, lost)
+    else:
+        log.info("%s", what)
 
 
 def load_source(spec: SourceSpec, persona_dir: Path, types: Mapping[str, SourceType]) -> list[Section]:

@@ -207,3 +207,20 @@ def test_a_persona_without_a_name_still_fails_as_before(tmp_path: Path) -> None:
     (tmp_path / "persona.toml").write_text('[[sources]]\nid = "bio"\ntype = "text"\npath = "bio.md"\n')
     with pytest.raises(PersonaError, match="has no name"):
         load_persona(tmp_path)
+
+
+def test_a_compiled_persona_keeps_its_coverage_and_logs_it_when_loaded(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from persona_sources.compiled import write_compiled
+    from persona_sources.compose import compose_sources
+
+    persona_dir = tmp_path / "persona"
+    shutil.copytree(EXAMPLE_PERSONA, persona_dir, ignore=shutil.ignore_patterns(COMPILED_NAME))
+    write_compiled(compose_sources(persona_dir), persona_dir)
+    with caplog.at_level(logging.INFO, logger="twin.persona"):
+        persona = load_persona(persona_dir)
+    assert [c.source_id for c in persona.coverage] == ["summary", "style", "facts", "linkedin"]
+    assert any(
+        r.getMessage().startswith("persona coverage (as built) linkedin: 100% of") for r in caplog.records
+    )

@@ -119,3 +119,16 @@ def test_upgrading_the_plugin_makes_the_compiled_persona_stale(
     assert "compiled persona: stale" in shown.stdout
     assert "the code of type json_resume changed since the build (twin-jsonresume 0.1.0" in shown.stderr
     assert "-> twin-jsonresume 0.2.0" in shown.stderr
+
+
+def test_the_plugin_reports_its_coverage_and_its_options_are_checked(installed: Path, tmp_path: Path) -> None:
+    checked = twin(installed, tmp_path, "persona", "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "coverage resume: 100% of " in checked.stdout and "(4 private lines left out)" in checked.stdout
+    persona = tmp_path / "persona"
+    shutil.copytree(PLUGIN / "example", persona)
+    manifest = persona / "persona.toml"
+    manifest.write_text(manifest.read_text() + "include_contcat = true\n")
+    failed = twin(installed, tmp_path, "persona", "check", env={"PERSONA_DIR": str(persona)})
+    assert failed.returncode == 1
+    assert "unknown option `include_contcat` (options: `include_contact`)" in failed.stdout
