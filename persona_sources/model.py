@@ -203,7 +203,7 @@ class SourceCoverage(msgspec.Struct, frozen=True, kw_only=True):
             if count
         ]
         extra = f" ({', '.join(left_out)})" if left_out else ""
-        return f"{self.source_id}: {percent}% of {self.words} words{extra}"
+        return f"{self.source_id}: {percent}% of {self.words} word{'s' if self.words != 1 else ''}{extra}"
 
 
 class Persona(msgspec.Struct, frozen=True, kw_only=True):
