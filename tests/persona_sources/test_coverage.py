@@ -198,6 +198,8 @@ def test_twin_persona_check_prints_the_coverage_of_every_source(
     assert main(["persona", "check", "--max-age-days", "100000"]) == 0
     out = capsys.readouterr().out
     assert "coverage linkedin: 100% of " in out and "coverage facts: 100% of" in out
+    assert main(["persona", "show"]) == 0
+    assert "coverage linkedin: 100% of " in capsys.readouterr().out
     with pytest.raises(SystemExit, match="min-coverage"):
         main(["persona", "check", "--min-coverage", "140"])
 
