@@ -266,12 +266,13 @@ def _take_intro(parts: list[_Part]) -> tuple[list[PdfLine], Widths, list[PdfLine
     failing that, the largest line on the first page if it stands out.
     """
     unheaded = [part for part in parts if part.key is None]
-    pool = unheaded or [part for part in parts if any(line.page == 1 for line in part.lines)]
+    pool = {id(part) for part in unheaded or parts}
+    found = (
+        (p, i, line) for p, part in enumerate(parts) if id(part) in pool for i, line in enumerate(part.lines)
+    )
     candidates = [
         (line.size, -order, part_index, index)
-        for order, (part_index, index, line) in enumerate(
-            (p, i, line) for p, part in enumerate(parts) if part in pool for i, line in enumerate(part.lines)
-        )
+        for order, (part_index, index, line) in enumerate(found)
         if unheaded or line.page == 1
     ]
     if not candidates:

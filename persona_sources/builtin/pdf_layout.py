@@ -20,6 +20,8 @@ _SENTENCE_END = (".", "!", "?", "…", ":", ";")
 _CARRIED = ("-", "/", "&", ",")
 _CARRYING = ("\u2013", "-", "(", "&", "/")
 _ABBREVIATIONS = frozenset({"inc.", "ltd.", "co.", "corp.", "llc.", "plc.", "bros.", "jr.", "sr.", "st."})
+#: The largest line height exports use, as a multiple of the size (LinkedIn's descriptions: 1.71).
+MAX_LINE_HEIGHT = 1.75
 #: A line this much of the widest line's extent is full: the next one may continue it.
 FULL = 0.75
 
@@ -148,11 +150,14 @@ class Spacing:
 
     def line_height(self, size: float, *, own: bool = True) -> float | None:
         """The height of a wrapped line of `size`: measured here (unless `own` is False) on two
-        lines or more, else so by the first fallback, else what was seen here once, else None."""
+        lines or more, else so by the first fallback, else what was seen here once (at most the
+        largest line height exports use), else None."""
         if own and self.support.get(size, 0) >= 2:
             return self.wrap[size]
         elsewhere = next((f.wrap[size] for f in self.fallbacks if f.support.get(size, 0) >= 2), None)
-        return elsewhere if elsewhere is not None or not own else self.wrap.get(size)
+        if elsewhere is not None or not own or size not in self.wrap:
+            return elsewhere
+        return min(self.wrap[size], MAX_LINE_HEIGHT * size)
 
     def continues(self, above: PdfLine, line: PdfLine) -> bool:
         """Whether `line` carries on `above`'s paragraph (a wrapped line, not a new paragraph).
