@@ -20,6 +20,7 @@ from persona_sources.model import (
     SourceCoverage,
     SourceSpec,
     SourceType,
+    own_title,
 )
 from persona_sources.options import parse_options
 from persona_sources.plugins import default_source_types
@@ -119,9 +120,9 @@ def _cited(section: Section, source_type: SourceType, spec: SourceSpec) -> Secti
     """The section with its citation: the type's own, else the source's title, else the section's."""
     if section.citation:
         return section
-    title = spec.title or section.title
-    own = title[:1].lower() + title[1:] if title[1:2].islower() else title
-    return msgspec.structs.replace(section, citation=source_type.citation or f"my {own}")
+    return msgspec.structs.replace(
+        section, citation=source_type.citation or own_title(spec.title or section.title)
+    )
 
 
 def compose(sections: list[Section], manifest: Manifest, loaded: Sequence[LoadedSource] = ()) -> Persona:

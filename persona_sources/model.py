@@ -49,6 +49,22 @@ class Section(msgspec.Struct, frozen=True, kw_only=True):
     items: tuple[str, ...] = ()
     citation: str = ""
 
+    def entries(self) -> list[str]:
+        """The entries of a list section: its `items`, else its text read as "Title: a; b; c."."""
+        if self.items:
+            return list(self.items)
+        body = self.text.split(":", 1)[-1].strip().rstrip(".")
+        return [item.strip() for item in body.split(";") if item.strip()]
+
+    def cited_as(self) -> str:
+        """How the twin names this section's source: its citation, else "my <title>"."""
+        return self.citation or own_title(self.title)
+
+
+def own_title(title: str) -> str:
+    """A title said in the owner's voice: "Summary" -> "my summary", "JSON Resume" kept as written."""
+    return f"my {title[:1].lower() + title[1:] if title[1:2].islower() else title}"
+
 
 #: Section kinds the built-ins produce; a plugin may use these (so publishing and suggestions
 #: understand its sections) or any other name.

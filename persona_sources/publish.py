@@ -19,14 +19,6 @@ PUBLISHED_KINDS = (
 )  # fmt: skip
 
 
-def _items(section: Section) -> list[str]:
-    """The entries of a list section: its `items`, else its text read as "Title: a; b; c."."""
-    if section.items:
-        return list(section.items)
-    body = section.text.split(":", 1)[-1].strip().rstrip(".")
-    return [item.strip() for item in body.split(";") if item.strip()]
-
-
 def _of_kind(persona: Persona, kind: str) -> list[Section]:
     return [s for s in persona.sections if s.kind == kind]
 
@@ -54,18 +46,18 @@ def person_jsonld(persona: Persona) -> dict[str, Any]:
     schools = [s.fields["school"] for s in _of_kind(persona, "education") if s.fields.get("school")]
     if schools:
         person["alumniOf"] = [{"@type": "EducationalOrganization", "name": name} for name in schools]
-    skills = [item for s in _of_kind(persona, "skills") for item in _items(s)]
+    skills = [item for s in _of_kind(persona, "skills") for item in s.entries()]
     if skills:
         person["knowsAbout"] = skills
-    languages = [item.split(" (")[0] for s in _of_kind(persona, "languages") for item in _items(s)]
+    languages = [item.split(" (")[0] for s in _of_kind(persona, "languages") for item in s.entries()]
     if languages:
         person["knowsLanguage"] = languages
-    credentials = [item for s in _of_kind(persona, "certifications") for item in _items(s)]
+    credentials = [item for s in _of_kind(persona, "certifications") for item in s.entries()]
     if credentials:
         person["hasCredential"] = [
             {"@type": "EducationalOccupationalCredential", "name": name} for name in credentials
         ]
-    awards = [item for s in _of_kind(persona, "honors") for item in _items(s)]
+    awards = [item for s in _of_kind(persona, "honors") for item in s.entries()]
     if awards:
         person["award"] = awards
     links = [facts[key] for key in ("linkedin", "github", "website") if facts.get(key)]
@@ -103,7 +95,7 @@ def llms_txt(persona: Persona) -> str:
         ("certifications", "Certifications"),
         ("honors", "Honors and awards"),
     ):
-        items = [item for s in _of_kind(persona, kind) for item in _items(s)]
+        items = [item for s in _of_kind(persona, kind) for item in s.entries()]
         if items:
             lines += [f"## {title}", "", *[f"- {item}" for item in items], ""]
     if persona.website:

@@ -150,7 +150,7 @@ def _known_answers(persona: Persona, never: tuple[str, ...]) -> list[EvalCase]:
         ("skills", "What are your top skills?"),
         ("certifications", "Which certifications do you hold?"),
     ):
-        first = next((item for s in _of_kind(persona, kind) for item in _items(s)), "")
+        first = next((item for s in _of_kind(persona, kind) for item in s.entries()), "")
         if first:
             known(kind, question, (first.split(" (")[0],), kind)
     if facts.get("location"):
@@ -211,15 +211,7 @@ def _employers(persona: Persona) -> dict[str, list[str]]:
 
 def _languages(persona: Persona) -> list[str]:
     """The languages the owner speaks, without their proficiency ("Swedish")."""
-    return [item.split(" (")[0] for s in _of_kind(persona, "languages") for item in _items(s)]
-
-
-def _items(section: Section) -> list[str]:
-    """A list section's entries: its `items`, else its text read as "Title: a; b; c."."""
-    if section.items:
-        return list(section.items)
-    body = section.text.split(":", 1)[-1].strip().rstrip(".")
-    return [item.strip() for item in body.split(";") if item.strip()]
+    return [item.split(" (")[0] for s in _of_kind(persona, "languages") for item in s.entries()]
 
 
 def _slug(text: str) -> str:

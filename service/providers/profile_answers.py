@@ -73,7 +73,7 @@ class ProfileAnswers:
         """A persona-wide fact and how to cite the section that states it."""
         for section in self.persona.sections:
             if section.facts.get(key):
-                return section.facts[key], _cite(section)
+                return section.facts[key], section.cited_as()
         return None
 
     def of_kind(self, kind: str) -> list[Section]:
@@ -105,17 +105,6 @@ class ProfileAnswers:
         return frozenset(w for name in names for w in tokenize(name) if w in asked)
 
 
-def _cite(section: Section) -> str:
-    return section.citation or f"my {section.title[:1].lower()}{section.title[1:]}"
-
-
-def _items(section: Section) -> list[str]:
-    if section.items:
-        return list(section.items)
-    body = section.text.split(":", 1)[-1].strip().rstrip(".")
-    return [item.strip() for item in body.split(";") if item.strip()]
-
-
 def _listed(title: str, lines: Sequence[str], citation: str) -> str:
     return f"{title} (from {citation}):\n\n" + "\n".join(f"- {line}" for line in lines)
 
@@ -131,8 +120,8 @@ def _list_answer(kind: str, fact: str, title: str) -> Callable[[ProfileAnswers, 
     def answer(profile: ProfileAnswers, question: str) -> Reply | None:
         sections = profile.of_kind(kind)
         if sections:
-            items = [item for section in sections for item in _items(section)]
-            return Reply(_listed(title, items, _cite(sections[0])), "; ".join(items))
+            items = [item for section in sections for item in section.entries()]
+            return Reply(_listed(title, items, sections[0].cited_as()), "; ".join(items))
         found = profile.fact(fact)
         if found is None:
             return None
@@ -152,7 +141,7 @@ def _about(profile: ProfileAnswers, question: str) -> Reply | None:
     if first.lower().startswith(("about me", "summary")) and "\n\n" in summary.text:
         first = summary.text.split("\n\n")[1].strip()
     named = "" if persona.name in first else f"I'm {persona.full_name}. "
-    return Reply(f"{named}Here's the short version (from {_cite(summary)}):\n\n{first}", summary.text)
+    return Reply(f"{named}Here's the short version (from {summary.cited_as()}):\n\n{first}", summary.text)
 
 
 def _contact(profile: ProfileAnswers, question: str) -> Reply | None:
@@ -196,7 +185,7 @@ def _past(profile: ProfileAnswers, question: str) -> Reply | None:
         f"{s.fields.get('title', '')} at {s.fields['company']}" + (f" ({_dates(s)})" if _dates(s) else "")
         for s in profile.experience
     ]
-    return Reply(_listed("Where I've worked", lines, _cite(profile.experience[0])), "\n".join(lines))
+    return Reply(_listed("Where I've worked", lines, profile.experience[0].cited_as()), "\n".join(lines))
 
 
 def _employer(profile: ProfileAnswers, question: str) -> Reply | None:
@@ -210,14 +199,16 @@ def _employer(profile: ProfileAnswers, question: str) -> Reply | None:
         parts.append(role + (f" ({_dates(section)})." if _dates(section) else "."))
         parts += section.text.split("\n\n")[1:4]
     text = "\n\n".join(parts)
-    return Reply(f"{text}\n\n(from {_cite(sections[0])})", text + " " + " ".join(s.text for s in sections))
+    return Reply(
+        f"{text}\n\n(from {sections[0].cited_as()})", text + " " + " ".join(s.text for s in sections)
+    )
 
 
 def _education(profile: ProfileAnswers, question: str) -> Reply | None:
     sections = profile.of_kind("education")
     if sections:
         lines = [s.text.rstrip(".") for s in sections]
-        return Reply(_listed("Where I studied", lines, _cite(sections[0])), "\n".join(lines))
+        return Reply(_listed("Where I studied", lines, sections[0].cited_as()), "\n".join(lines))
     return _list_answer("education", "education", "My education")(profile, question)
 
 

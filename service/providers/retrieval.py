@@ -101,7 +101,7 @@ def passages_of(sections: Iterable[Section]) -> list[Passage]:
     paragraphs; an owner's answer is one passage searched with its question."""
     out = []
     for section in sections:
-        citation = section.citation or f"my {section.title[:1].lower()}{section.title[1:]}"
+        citation = section.cited_as()
         if section.kind == "qa" and section.fields.get("answer"):
             chunks, context = [section.fields["answer"]], section.fields.get("question", "")
         elif section.items:
