@@ -226,9 +226,9 @@ def read_education(lines: Sequence[PdfLine], width: Widths, column: Spacing) -> 
     """Schools: a name, then a degree line that may end with "(dates)"; names or degrees may be absent.
 
     Where names look different from the section's other lines, their look tells them apart;
-    otherwise the space between blocks groups them into schools, and failing that a block without
-    dates after a name is that school's degree unless it names a school itself ("University of
-    ...", "Hochschule ...").
+    otherwise the space between blocks groups them into schools, and failing that (across a page
+    break) a block without dates after a name is that school's degree unless a block sits close
+    under it or it names a school itself ("University of ...", "Hochschule ...").
     """
     spacing = Spacing(lines, width, fallbacks=[column])
     groups = paragraphs(lines, spacing, ends=lambda line: bool(SCHOOL_DATES.search(line.text)))
@@ -236,7 +236,7 @@ def read_education(lines: Sequence[PdfLine], width: Widths, column: Spacing) -> 
     dated = [bool(SCHOOL_DATES.search(text_of(group))) for group in groups]
     first = next((look for look, has in zip(looks, dated, strict=True) if not has), None)
     styled = first is not None and any(look != first for look in looks)
-    close = _close_blocks(groups)
+    close = _close_blocks(groups, column)
     schools: list[School] = []
     name: str | None = None
     for index, (group, look, has_dates) in enumerate(zip(groups, looks, dated, strict=True)):
@@ -246,7 +246,8 @@ def read_education(lines: Sequence[PdfLine], width: Widths, column: Spacing) -> 
         elif close is not None and close[index] is not None:
             is_name = not has_dates and (index == 0 or not close[index])
         else:
-            is_name = not has_dates and (name is None or bool(SCHOOL_NAME.search(fold(text))))
+            heads = close is not None and index + 1 < len(groups) and close[index + 1] is True
+            is_name = not has_dates and (name is None or heads or bool(SCHOOL_NAME.search(fold(text))))
         if is_name:
             if name is not None:
                 schools.append(School(school=name))
@@ -259,17 +260,23 @@ def read_education(lines: Sequence[PdfLine], width: Widths, column: Spacing) -> 
     return tuple(schools)
 
 
-def _close_blocks(groups: Sequence[Sequence[PdfLine]]) -> list[bool | None] | None:
-    """For each block, whether it sits close under the one before (one school), where the gaps
-    between blocks fall into two kinds (None across a page break); None where they do not."""
+def _close_blocks(groups: Sequence[Sequence[PdfLine]], column: Spacing) -> list[bool | None] | None:
+    """For each block, whether it sits close under the one before (one school): where the gaps
+    between blocks fall into two kinds, the smaller kind; else a gap no wider than the column's
+    line height allows. None where neither tells (a block after a page break: None too)."""
     distances = [
         above[-1].y - below[0].y if above[-1].page == below[0].page else None
         for above, below in itertools.pairwise(groups)
     ]
     known = [d for d in distances if d is not None]
-    if len(known) < 2 or max(known) - min(known) <= 3.0:
+    if len(known) >= 2 and max(known) - min(known) > 3.0:
+        return [False] + [None if d is None else d <= min(known) + 3.0 for d in distances]
+    heights = [column.line_height(style(group[0])[0]) for group in groups[1:]]
+    if not known or any(h is None for h, d in zip(heights, distances, strict=True) if d is not None):
         return None
-    return [False] + [None if d is None else d <= min(known) + 3.0 for d in distances]
+    return [False] + [
+        None if d is None or h is None else d <= h + 3.0 for d, h in zip(distances, heights, strict=True)
+    ]
 
 
 def _school(name: str, detail: str) -> School:
