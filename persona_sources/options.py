@@ -22,6 +22,16 @@ def option_names(kind: type[msgspec.Struct]) -> tuple[str, ...]:
     return tuple(f.encode_name for f in msgspec.structs.fields(kind))
 
 
+def describe_options(kind: type[msgspec.Struct]) -> str:
+    """The options as `twin persona sources` lists them: "include_contact (bool, default false)"."""
+    described = []
+    for field in msgspec.structs.fields(kind):
+        kind_name = getattr(field.type, "__name__", str(field.type))
+        default = "" if field.required else f", default {msgspec.json.encode(field.default).decode()}"
+        described.append(f"{field.encode_name} ({kind_name}{default})")
+    return ", ".join(described) or "none besides path and title"
+
+
 def parse_options(options: Mapping[str, Any], kind: type[OptionsT]) -> OptionsT:
     """`options` as `kind`. Raises: SourceError naming an unknown key (and the closest known one)
     or an option whose value has the wrong type."""

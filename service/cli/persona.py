@@ -12,6 +12,7 @@ from persona_sources.check import check_persona
 from persona_sources.compiled import compiled_state, write_compiled
 from persona_sources.compose import compose_sources
 from persona_sources.coverage import DEFAULT_MIN_COVERAGE
+from persona_sources.options import describe_options
 from persona_sources.plugins import default_source_types
 from persona_sources.publish import PUBLISHED_KINDS, left_out, llms_txt, person_jsonld_text
 from service.settings import Settings
@@ -77,6 +78,7 @@ def _show(args: argparse.Namespace) -> int:
 def _sources(args: argparse.Namespace) -> int:
     for name, source_type in sorted(default_source_types().items()):
         print(f"{name}  [{source_type.origin}]\n    {source_type.help}")
+        print(f"    declared options: {describe_options(source_type.options)}")
     return 0
 
 

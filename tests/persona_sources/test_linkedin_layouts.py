@@ -311,3 +311,33 @@ def test_sections_an_export_lacks_are_simply_absent(tmp_path: Path) -> None:
     persona = persona_of(tmp_path, render(profile, columns=1))
     assert [s.kind for s in persona.sections] == ["profile", "experience"]
     assert persona.facts["current_role"] == "Staff Platform Engineer"
+
+
+@pytest.mark.parametrize(
+    ("profile", "style"),
+    [
+        (FREJA, {"side_heading_size": 11, "heading_size": 14, "bold_companies": False, "bold_titles": False}),
+        (GERMAN, {"labels": "de"}),
+        (FREJA, {"columns": 1, "bold_name": False, "bold_companies": False, "bold_titles": False,
+                 "name_size": 10.5, "headline_size": 10.5, "heading_size": 10.5, "company_size": 10.5}),
+    ],
+    ids=["small-sidebar-headings", "german", "one-column-one-font"],
+)  # fmt: skip
+def test_the_issues_exports_pass_persona_check_with_every_word_and_no_contact(
+    tmp_path: Path, profile: dict[str, Any], style: dict[str, Any]
+) -> None:
+    from datetime import timedelta
+
+    from persona_sources.check import check_persona
+
+    if style.get("labels") == "de":
+        style = style | {"labels": generator().Labels(**LANGUAGES["de"].labels)}
+    persona_dir = write_persona(tmp_path / "persona", render(profile, **style))
+    report = check_persona(
+        persona_dir, count_tokens=len, prompt_budget=10**6, max_age=timedelta(days=10**4), now=CREATED
+    )
+    assert report.findings == () and report.persona is not None
+    [coverage] = report.coverage
+    assert coverage.words == coverage.covered and coverage.private >= 3
+    for value in profile["contact"].values():
+        assert value not in report.persona.prompt

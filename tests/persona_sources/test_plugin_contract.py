@@ -253,3 +253,12 @@ def test_editing_a_plugin_makes_the_compiled_persona_stale(
         assert compiled_state(persona) == "stale"
     finally:
         sys.modules.pop(code.stem, None)
+
+
+def test_declared_options_are_described_from_their_struct() -> None:
+    from persona_sources.builtin.linkedin_pdf import LinkedInOptions
+    from persona_sources.options import NoOptions, describe_options
+
+    assert describe_options(BookOptions) == "min_rating (int, default 4)"
+    assert describe_options(LinkedInOptions) == "include_contact (bool, default false)"
+    assert describe_options(NoOptions) == "none besides path and title"

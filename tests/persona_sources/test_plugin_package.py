@@ -67,6 +67,7 @@ def test_the_plugin_is_listed_with_its_distribution(installed: Path, tmp_path: P
     result = twin(installed, tmp_path, "persona", "sources")
     assert result.returncode == 0, result.stderr
     assert "json_resume  [twin-jsonresume 0.1.0]" in result.stdout
+    assert "declared options: include_contact (bool, default false)" in result.stdout
 
 
 def test_its_sections_compose_into_the_prompt_with_provenance(installed: Path, tmp_path: Path) -> None:
