@@ -232,6 +232,7 @@ def read_education(lines: Sequence[PdfLine], width: Widths, column: Spacing) -> 
     """
     spacing = Spacing(lines, width, fallbacks=[column])
     groups = paragraphs(lines, spacing, ends=lambda line: bool(SCHOOL_DATES.search(line.text)))
+    groups = [part for group in groups for part in _name_apart(group)]
     looks = [style(group[0]) for group in groups]
     dated = [bool(SCHOOL_DATES.search(text_of(group))) for group in groups]
     first = next((look for look, has in zip(looks, dated, strict=True) if not has), None)
@@ -258,6 +259,15 @@ def read_education(lines: Sequence[PdfLine], width: Widths, column: Spacing) -> 
     if name is not None:
         schools.append(School(school=name))
     return tuple(schools)
+
+
+def _name_apart(group: list[PdfLine]) -> list[list[PdfLine]]:
+    """A block whose first line names a school and whose others do not is a name and its degree
+    (where nothing else told them apart, they read as one wrapped paragraph)."""
+    names = [bool(SCHOOL_NAME.search(fold(line.text))) for line in group]
+    if len(group) > 1 and names[0] and not any(names[1:]):
+        return [group[:1], group[1:]]
+    return [group]
 
 
 def _close_blocks(groups: Sequence[Sequence[PdfLine]], column: Spacing) -> list[bool | None] | None:

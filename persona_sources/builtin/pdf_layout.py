@@ -149,15 +149,21 @@ class Spacing:
         return self.width.full(line)
 
     def line_height(self, size: float, *, own: bool = True) -> float | None:
-        """The height of a wrapped line of `size`: measured here (unless `own` is False) on two
-        lines or more, else so by the first fallback, else what was seen here once (at most the
-        largest line height exports use), else None."""
+        """The height of a wrapped line of `size`: measured here on two lines or more, else so by
+        the first fallback; else scaled from another size's (measured so); else (unless `own` is
+        False: then only what others measured counts) the smallest seen once here or in a fallback
+        (each an upper bound: a full line may still end its paragraph), at most the largest line
+        height exports use; else None."""
         if own and self.support.get(size, 0) >= 2:
             return self.wrap[size]
         elsewhere = next((f.wrap[size] for f in self.fallbacks if f.support.get(size, 0) >= 2), None)
-        if elsewhere is not None or not own or size not in self.wrap:
+        if elsewhere is not None:
             return elsewhere
-        return min(self.wrap[size], MAX_LINE_HEIGHT * size)
+        ratios = [r for r in ([self.ratio] if own else []) + [f.ratio for f in self.fallbacks] if r]
+        if ratios:
+            return ratios[0] * size
+        seen = [f.wrap[size] for f in (self, *self.fallbacks) if size in f.wrap]
+        return min([*seen, MAX_LINE_HEIGHT * size]) if own and seen else None
 
     def continues(self, above: PdfLine, line: PdfLine) -> bool:
         """Whether `line` carries on `above`'s paragraph (a wrapped line, not a new paragraph).

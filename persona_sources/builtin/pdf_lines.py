@@ -55,8 +55,12 @@ def read_pdf_lines(data: bytes) -> PdfDocument:
         if reader.is_encrypted:
             raise SourceError("the PDF is encrypted; export it again without a password")
         width = float(reader.pages[0].mediabox.width) if reader.pages else 612.0
-        for number, page in enumerate(reader.pages, start=1):
-            lines.extend(_page_lines(page, number))
+        chunks = [_page_chunks(page, number) for number, page in enumerate(reader.pages, start=1)]
+        # A chunk starting where many lines start begins a line of its own (another column's line
+        # on the same baseline), however close it follows the previous chunk in the drawing order.
+        edges = Counter(round(chunk.x) for page in chunks for chunk in page)
+        for page in chunks:
+            lines.extend(_merged(page, edges))
         created = _creation_date(reader)
         pages = len(reader.pages)
     except SourceError:
@@ -78,8 +82,8 @@ def is_footer(line: PdfLine, pages: int) -> bool:
     return match is not None and (int(match[1]), int(match[2])) == (line.page, pages)
 
 
-def _page_lines(page: Any, number: int) -> list[PdfLine]:
-    """Text chunks of one page merged into lines: same font size and baseline, left to right."""
+def _page_chunks(page: Any, number: int) -> list[PdfLine]:
+    """The page's text chunks in drawing order, each with its position, size and weight."""
     chunks: list[PdfLine] = []
 
     def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
@@ -94,17 +98,21 @@ def _page_lines(page: Any, number: int) -> list[PdfLine]:
         chunks.append(PdfLine(number, round(x, 2), round(y, 2), round(size * scale, 2), bold, clean))
 
     page.extract_text(visitor_text=visit)
-    # A chunk starting where many lines start begins a line of its own (another column's line on
-    # the same baseline), however close it follows the previous chunk in the drawing order.
-    edges = Counter(round(chunk.x) for chunk in chunks)
+    return chunks
+
+
+def _merged(chunks: list[PdfLine], edges: Counter[int]) -> list[PdfLine]:
+    """Chunks merged into lines: same size and baseline, left to right; a chunk that starts at a
+    column's edge, well after where the one before ends, is another column's line."""
     merged: list[PdfLine] = []
     for chunk in chunks:
         last = merged[-1] if merged else None
-        same_line = last and abs(last.y - chunk.y) < 0.5 and last.size == chunk.size and chunk.x > last.x
-        if last and same_line and edges[round(chunk.x)] < 3:
-            merged[-1] = msgspec.structs.replace(last, text=f"{last.text} {chunk.text}")
-        else:
-            merged.append(chunk)
+        if last and abs(last.y - chunk.y) < 0.5 and last.size == chunk.size and chunk.x > last.x:
+            ends = last.x + 0.5 * len(last.text) * last.size  # characters average half their size
+            if edges[round(chunk.x)] < 3 or chunk.x - ends < 1.5 * last.size:
+                merged[-1] = msgspec.structs.replace(last, text=f"{last.text} {chunk.text}")
+                continue
+        merged.append(chunk)
     return merged
 
 
