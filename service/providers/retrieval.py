@@ -64,11 +64,6 @@ def stem(token: str) -> str:
     return token
 
 
-def words(text: str) -> list[str]:
-    """Every word of `text`, folded and lightly stemmed (stop words kept)."""
-    return [stem(token) for token in _TOKEN.findall(fold(text))]
-
-
 def tokenize(text: str) -> list[str]:
     """The words of `text` that carry meaning: folded, stop words left out, lightly stemmed."""
     return [stem(token) for token in _TOKEN.findall(fold(text)) if token not in STOPWORDS]
