@@ -88,7 +88,7 @@ class OfflineProvider:
         """The reply the notes support (the owner's answers first), or None when nothing grounds it."""
         text = message.strip()
         notes = self._notes_with(answers)
-        owner = [p for p in notes.answers(text) if p.source_type == "owner_answers"]
+        owner = [p for p in notes.answers(text) if p.kind == "qa"]  # the owner's own answers come first
         if owner:
             return _quoted(owner[:1])
         profile = self._profile.answer(text)

@@ -81,6 +81,7 @@ class Passage(msgspec.Struct, frozen=True):
     title: str
     citation: str = ""
     context: str = ""
+    kind: str = "text"
 
     @property
     def searchable(self) -> str:
@@ -109,7 +110,15 @@ def passages_of(sections: Iterable[Section]) -> list[Passage]:
             chunk = " ".join(chunk.split())
             if tokenize(chunk):
                 out.append(
-                    Passage(chunk, section.source_id, section.source_type, section.title, citation, context)
+                    Passage(
+                        chunk,
+                        section.source_id,
+                        section.source_type,
+                        section.title,
+                        citation,
+                        context,
+                        section.kind,
+                    )
                 )
     return out
 
