@@ -19,6 +19,7 @@ from persona_sources.model import Section, SourceContext, SourceType
 SOURCE_TYPE = "owner_answers"
 SOURCE_ID = "owner-answers"
 KIND = "qa"
+CITATION = "my own answer to a visitor's question"
 
 
 class QA(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -36,6 +37,7 @@ def answer_section(question: str, answer: str, *, source_id: str = SOURCE_ID, re
         text=f"Question: {question}\nAnswer: {answer}",
         kind=KIND,
         fields={"question": question, "answer": answer} | ({"id": ref} if ref else {}),
+        citation=CITATION,
     )
 
 
@@ -51,6 +53,7 @@ def load_owner_answers(ctx: SourceContext) -> list[Section]:
         raise SourceError(f"expected a list of {{question, answer}} objects ({exc})") from None
     except msgspec.DecodeError as exc:
         raise SourceError(f"not valid JSON ({exc})") from None
+    ctx.report_input(text for p in pairs if p.answer.strip() for text in (p.question, p.answer))
     return [answer_section(p.question, p.answer, source_id=ctx.spec.id) for p in pairs if p.answer.strip()]
 
 
@@ -65,5 +68,6 @@ def register_persona_sources(register: Callable[[SourceType], None]) -> None:
                 "answers given with `twin questions answer`. Options: path (a JSON list of "
                 "{question, answer}), title."
             ),
+            citation=CITATION,
         )
     )
