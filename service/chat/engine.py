@@ -4,7 +4,7 @@ Lambda alike. It receives its collaborators from the app factory and builds none
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from memory import (
     ConversationStore,
@@ -14,6 +14,7 @@ from memory import (
     retry_session_id,
     validate_session_id,
 )
+from memory.keys import session_hash
 from persona_sources import Persona
 from service.chat.answers import AnswersCache, answers_prompt
 from service.chat.budget import capped_note
@@ -50,6 +51,8 @@ class ChatEngine:
         self._services = services
         self._limits = limits
         self._max_reply_tokens = max_reply_tokens
+        #: What the persona's system prompt adds after its stable part on a given day (the date).
+        self._dated: tuple[date, str] | None = None
 
     @property
     def _conversations(self) -> ConversationStore:
@@ -85,14 +88,15 @@ class ChatEngine:
         answers = await self._answers.sections()
         request = ProviderRequest(
             # the stable prompt first (byte-identical), then the date, then the owner's answers
-            system=self._persona.system_prompt(datetime.now(UTC).date())
-            + answers_prompt(self._persona.name, answers),
+            system=self._persona.prompt,
+            context=self._date_line() + answers_prompt(self._persona.name, answers),
             history=history_window(history, self._limits.history_token_budget),
             message=message,
             max_tokens=self._max_reply_tokens,
             stream=stream,
             tools=TOOLS,
             answers=answers,
+            cache_key=session_hash(session_id),
         )
         return Turn(
             self._services,
@@ -106,6 +110,14 @@ class ChatEngine:
             note=capped_note(capped, self._persona.name) if capped else None,
             capped=capped is not None,
         )
+
+    def _date_line(self) -> str:
+        """What `Persona.system_prompt(today)` adds to the stable prompt, worked out once a day."""
+        today = datetime.now(UTC).date()
+        if self._dated is None or self._dated[0] != today:
+            prompt = self._persona.prompt
+            self._dated = (today, self._persona.system_prompt(today).removeprefix(prompt))
+        return self._dated[1]
 
     async def reply(
         self, message: str, session_id: str | None, *, idempotency_key: str | None = None
