@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from memory import (
     ConversationStore,
     Message,
+    Seen,
     SessionNotFound,
     new_session_id,
     retry_session_id,
@@ -77,7 +78,7 @@ class ChatEngine:
         if len(message) > limit:
             raise MessageTooLong(limit, len(message))
         self._announcer.retry_when_due()
-        session_id, history, is_new = await self._history(session_id, idempotency_key, message)
+        session_id, history, is_new, seen = await self._history(session_id, idempotency_key, message)
         replay = stored_reply(history, idempotency_key)
         if replay is None and _turns(history) >= self._limits.max_session_turns:
             raise ConversationFull(self._limits.max_session_turns)
@@ -109,6 +110,7 @@ class ChatEngine:
             replay=replay[1] if replay else None,
             note=capped_note(capped, self._persona.name) if capped else None,
             capped=capped is not None,
+            seen=seen,
         )
 
     def _date_line(self) -> str:
@@ -130,19 +132,22 @@ class ChatEngine:
 
     async def _history(
         self, session_id: str | None, idempotency_key: str | None, message: str
-    ) -> tuple[str, tuple[Message, ...], bool]:
-        """The session's id, its stored messages and whether it is new."""
+    ) -> tuple[str, tuple[Message, ...], bool, Seen]:
+        """The session's id, its stored messages, whether it is new, and the stored document as read
+        (so storing the turn need not read it again)."""
         if session_id is not None:
             found = await self._conversations.load(validate_session_id(session_id))
             if found is None:
                 raise SessionNotFound("session not found; omit session_id to start a new conversation")
-            return session_id, found.conversation.messages, False
+            return session_id, found.conversation.messages, False, found.seen
         if idempotency_key is not None:
             # A first message the client may retry: its conversation's id follows from key and message.
             session_id = retry_session_id(idempotency_key, message)
             found = await self._conversations.load(session_id)
-            return (session_id, found.conversation.messages, False) if found else (session_id, (), True)
-        return new_session_id(), (), True
+            if found is not None:
+                return session_id, found.conversation.messages, False, found.seen
+            return session_id, (), True, Seen(None)
+        return new_session_id(), (), True, Seen(None)
 
 
 def _turns(messages: Sequence[Message]) -> int:

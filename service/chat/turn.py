@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import anyio
 import msgspec
 
-from memory import ConversationStore, Message, ReplyTokens, StoreError
+from memory import ConversationStore, Message, ReplyTokens, Seen, StoreError
 from memory.keys import session_hash
 from service.background import Background
 from service.chat.budget import SpendCap
@@ -105,6 +105,7 @@ class Turn:
         replay: str | None = None,
         note: str | None = None,
         capped: bool = False,
+        seen: Seen | None = None,
     ) -> None:
         self.session_id = session_id
         self.is_new = is_new
@@ -125,6 +126,8 @@ class Turn:
         #: Text added after the reply (why the twin answers offline while the spend cap holds).
         self._note = note
         self._capped = capped
+        #: The conversation as the engine loaded it: storing the turn starts from it.
+        self._seen = seen
         self._fell_back = False
         #: Text already sent to the visitor (the parts of the reply streamed so far).
         self._sent: list[str] = []
@@ -217,6 +220,7 @@ class Turn:
                 ),
             ),
             create=self.is_new,
+            seen=self._seen,
         )
         # Another tab may have added turns, or a concurrent retry of this message stored its reply
         # first (that one stands): number and reply come from what was stored.

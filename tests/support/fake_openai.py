@@ -244,6 +244,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeOpenAI/1.0"
     sys_version = ""
+    #: Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and the
+    #: client's delayed ACK would hold each response back by tens of milliseconds on a kept-alive
+    #: connection, and clients would measure the test server instead of themselves.
+    disable_nagle_algorithm = True
 
     @property
     def fake(self) -> FakeOpenAI:
