@@ -7,6 +7,7 @@ network call) and minted again well before it expires.
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -15,17 +16,39 @@ import anyio
 
 from service.providers.base import ProviderUnavailable
 
+KEY_PREFIX = "bedrock-api-key-"
+_KEY_HOST = "bedrock.amazonaws.com"
 #: How long a minted key is valid, and when a fresh one replaces it.
 KEY_LIFETIME = timedelta(minutes=15)
 RENEW_AFTER_SECONDS = 10 * 60
 
 
 def mint_key(region: str) -> str:
-    """A short-term Bedrock API key for `region` from the default AWS credential chain."""
-    from aws_bedrock_token_generator import provide_token
+    """A short-term Bedrock API key for `region` from the default AWS credential chain.
 
-    key: str = provide_token(region=region, expiry=KEY_LIFETIME)
-    return key
+    The key is what `aws-bedrock-token-generator` makes (a test compares them): a SigV4-presigned
+    `CallWithBearerToken` request, base64-encoded behind a fixed prefix. It is made here with the
+    runtime's own botocore, so the Lambda zip carries no second copy of it.
+    Raises: RuntimeError without credentials.
+    """
+    from botocore.auth import SigV4QueryAuth
+    from botocore.awsrequest import AWSRequest
+    from botocore.session import Session
+
+    credentials = Session().get_credentials()
+    if credentials is None:
+        raise RuntimeError("no AWS credentials found")
+    request = AWSRequest(
+        method="POST",
+        url=f"https://{_KEY_HOST}/",
+        headers={"host": _KEY_HOST},
+        params={"Action": "CallWithBearerToken"},
+    )
+    SigV4QueryAuth(credentials, "bedrock", region, expires=int(KEY_LIFETIME.total_seconds())).add_auth(
+        request
+    )
+    presigned = f"{request.url.removeprefix('https://')}&Version=1"
+    return KEY_PREFIX + base64.b64encode(presigned.encode()).decode()
 
 
 class BedrockKeys:

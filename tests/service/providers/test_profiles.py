@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+from urllib.parse import parse_qs, urlsplit
+
 import msgspec
 import pytest
 
 from service.providers import ProviderRequest, ProviderUnavailable, compatible_provider
-from service.providers.bedrock_keys import RENEW_AFTER_SECONDS, BedrockKeys, mint_key
+from service.providers.bedrock_keys import KEY_LIFETIME, RENEW_AFTER_SECONDS, BedrockKeys, mint_key
 from service.providers.pricing import estimate_cost
 from service.providers.profiles import PROFILES, api_key_for, base_url_for, profile_for
 from service.providers.usage import Usage
@@ -91,15 +94,25 @@ async def test_no_aws_credentials_is_an_unavailable_model_not_an_internal_error(
         await BedrockKeys("eu-west-1", mint=mint)()
 
 
-def test_a_minted_key_is_a_presigned_bedrock_token(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_minted_key_is_what_the_aws_token_generator_makes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIATESTTESTTESTTEST")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret-not-real")
-    import base64
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "test-session-token")
+    from aws_bedrock_token_generator import provide_token
 
-    key = mint_key("eu-west-1")
-    assert key.startswith("bedrock-api-key-")
-    presigned = base64.b64decode(key.removeprefix("bedrock-api-key-")).decode()
-    assert "Action=CallWithBearerToken" in presigned and "eu-west-1" in presigned
+    def fields(key: str) -> dict[str, list[str]]:
+        """The presigned request's query, less the parts that depend on the second it was signed."""
+        assert key.startswith("bedrock-api-key-")
+        url = base64.b64decode(key.removeprefix("bedrock-api-key-")).decode()
+        query = parse_qs(urlsplit("https://" + url).query)
+        return {name: value for name, value in query.items() if name not in ("X-Amz-Date", "X-Amz-Signature")}
+
+    ours, theirs = mint_key("eu-west-1"), provide_token(region="eu-west-1", expiry=KEY_LIFETIME)
+    assert fields(ours) == fields(theirs)
+    assert (
+        fields(ours)["Action"] == ["CallWithBearerToken"]
+        and "eu-west-1" in fields(ours)["X-Amz-Credential"][0]
+    )
 
 
 @pytest.mark.parametrize(
