@@ -14,7 +14,7 @@ from memory.keys import new_session_id, retry_session_id, validate_session_id
 from memory.model import Conversation, ConversationSummary, Message, ReplyTokens
 from memory.open import Memory, file_memory, s3_memory
 from memory.records import RecordStore
-from memory.store import Document, Store
+from memory.store import Document, Seen, Store
 
 __all__ = [
     "ConflictError",
@@ -27,6 +27,7 @@ __all__ = [
     "Message",
     "RecordStore",
     "ReplyTokens",
+    "Seen",
     "SessionNotFound",
     "Store",
     "StoreError",

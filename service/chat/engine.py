@@ -4,16 +4,18 @@ Lambda alike. It receives its collaborators from the app factory and builds none
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from memory import (
     ConversationStore,
     Message,
+    Seen,
     SessionNotFound,
     new_session_id,
     retry_session_id,
     validate_session_id,
 )
+from memory.keys import session_hash
 from persona_sources import Persona
 from service.chat.answers import AnswersCache, answers_prompt
 from service.chat.budget import capped_note
@@ -50,6 +52,8 @@ class ChatEngine:
         self._services = services
         self._limits = limits
         self._max_reply_tokens = max_reply_tokens
+        #: What the persona's system prompt adds after its stable part on a given day (the date).
+        self._dated: tuple[date, str] | None = None
 
     @property
     def _conversations(self) -> ConversationStore:
@@ -74,7 +78,7 @@ class ChatEngine:
         if len(message) > limit:
             raise MessageTooLong(limit, len(message))
         self._announcer.retry_when_due()
-        session_id, history, is_new = await self._history(session_id, idempotency_key, message)
+        session_id, history, is_new, seen = await self._history(session_id, idempotency_key, message)
         replay = stored_reply(history, idempotency_key)
         if replay is None and _turns(history) >= self._limits.max_session_turns:
             raise ConversationFull(self._limits.max_session_turns)
@@ -85,14 +89,15 @@ class ChatEngine:
         answers = await self._answers.sections()
         request = ProviderRequest(
             # the stable prompt first (byte-identical), then the date, then the owner's answers
-            system=self._persona.system_prompt(datetime.now(UTC).date())
-            + answers_prompt(self._persona.name, answers),
+            system=self._persona.prompt,
+            context=self._date_line() + answers_prompt(self._persona.name, answers),
             history=history_window(history, self._limits.history_token_budget),
             message=message,
             max_tokens=self._max_reply_tokens,
             stream=stream,
             tools=TOOLS,
             answers=answers,
+            cache_key=session_hash(session_id),
         )
         return Turn(
             self._services,
@@ -105,7 +110,16 @@ class ChatEngine:
             replay=replay[1] if replay else None,
             note=capped_note(capped, self._persona.name) if capped else None,
             capped=capped is not None,
+            seen=seen,
         )
+
+    def _date_line(self) -> str:
+        """What `Persona.system_prompt(today)` adds to the stable prompt, worked out once a day."""
+        today = datetime.now(UTC).date()
+        if self._dated is None or self._dated[0] != today:
+            prompt = self._persona.prompt
+            self._dated = (today, self._persona.system_prompt(today).removeprefix(prompt))
+        return self._dated[1]
 
     async def reply(
         self, message: str, session_id: str | None, *, idempotency_key: str | None = None
@@ -118,19 +132,22 @@ class ChatEngine:
 
     async def _history(
         self, session_id: str | None, idempotency_key: str | None, message: str
-    ) -> tuple[str, tuple[Message, ...], bool]:
-        """The session's id, its stored messages and whether it is new."""
+    ) -> tuple[str, tuple[Message, ...], bool, Seen]:
+        """The session's id, its stored messages, whether it is new, and the stored document as read
+        (so storing the turn need not read it again)."""
         if session_id is not None:
             found = await self._conversations.load(validate_session_id(session_id))
             if found is None:
                 raise SessionNotFound("session not found; omit session_id to start a new conversation")
-            return session_id, found.conversation.messages, False
+            return session_id, found.conversation.messages, False, found.seen
         if idempotency_key is not None:
             # A first message the client may retry: its conversation's id follows from key and message.
             session_id = retry_session_id(idempotency_key, message)
             found = await self._conversations.load(session_id)
-            return (session_id, found.conversation.messages, False) if found else (session_id, (), True)
-        return new_session_id(), (), True
+            if found is not None:
+                return session_id, found.conversation.messages, False, found.seen
+            return session_id, (), True, Seen(None)
+        return new_session_id(), (), True, Seen(None)
 
 
 def _turns(messages: Sequence[Message]) -> int:

@@ -40,6 +40,7 @@ __all__ = [
     "ToolSpec",
     "Usage",
     "build_provider",
+    "compatible_provider",
 ]
 
 
@@ -48,10 +49,24 @@ def build_provider(
 ) -> Provider:
     """The provider the settings ask for (or, with `offline`, the embedded one beside it, which calls
     `tools` as a model would)."""
-    if settings.provider_name == "openai" and not offline:
-        from service.providers.openai import OpenAIProvider
-
-        return OpenAIProvider(settings)
+    if settings.provider_name != "offline" and not offline:
+        return compatible_provider(settings)
     from service.providers.offline import OfflineProvider
 
     return OfflineProvider(persona, tools)
+
+
+def compatible_provider(settings: ModelSettings) -> Provider:
+    """A Chat Completions-compatible provider with its profile's base URL, key and capabilities."""
+    from service.providers.openai import ApiKey, OpenAICompatibleProvider
+    from service.providers.profiles import api_key_for, base_url_for, profile_for
+
+    profile = profile_for(settings)
+    key: ApiKey | None = api_key_for(profile, settings)
+    if key is None and profile.name == "bedrock" and settings.aws_region:
+        from service.providers.bedrock_keys import BedrockKeys
+
+        key = BedrockKeys(settings.aws_region)
+    return OpenAICompatibleProvider(
+        settings, profile, api_key=key or "not-needed", base_url=base_url_for(profile, settings)
+    )
