@@ -39,8 +39,12 @@ typecheck: install
 pytest: install web
 	$(BIN)/python -m pytest
 
+# The eval pack on the example persona, then on generated LinkedIn exports in other languages and looks.
 eval: install
 	$(BIN)/twin eval --output dist/eval/results.json
+	for persona in $$($(BIN)/python -m tests.support.export_variants dist/eval/variants); do \
+		PERSONA_DIR=$$persona $(BIN)/twin eval --output dist/eval/$$(basename $$persona).json || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) dist build *.egg-info web/dist web/node_modules

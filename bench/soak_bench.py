@@ -18,7 +18,7 @@ or its own timeout, honouring Retry-After.
 Afterwards every stored conversation is checked against what its visitor saw succeed: each turn
 stored exactly once, in order, with the reply the visitor got; no user message without its reply;
 no stored conversation that no visitor knows of. The spend cap is on (with budgets never reached):
-its day and month counters must hold exactly the tokens of the turns that used the model. The
+its day and month counters must hold exactly the tokens the turn log lines say were charged. The
 servers' resident memory (VmRSS), threads and open files are sampled every second; the figures
 replace the "soak" section of docs/benchmarks.md. Exits 1 if a check fails or memory grows by 10%
 or more.
@@ -498,8 +498,13 @@ async def load_spend(memory_dir: Path) -> tuple[Spend, Spend]:
 
 
 def _charged(line: dict[str, Any]) -> bool:
-    """Whether a logged turn was charged: it used the model and was stored (or lost a race)."""
-    return line["error"] is None and line["tokens_in"] + line["tokens_out"] > 0
+    """Whether a logged turn was charged to the spend cap, as its log line says: a stored turn that
+    used the model, or a failed or aborted one whose model call had started."""
+    return bool(line.get("charged"))
+
+
+def _charged_tokens(lines: Iterable[dict[str, Any]]) -> int:
+    return sum(int(line["charged_tokens"]) for line in lines if _charged(line))
 
 
 # ------------------------------------------------------------------------------------------- report
@@ -641,8 +646,9 @@ def render(
         "of (a first message whose attempt timed out, stored again by its retry elsewhere). Given up: "
         f"messages still unanswered after {MAX_ATTEMPTS} attempts (each may be stored once at most).",
         "",
-        "The spend cap's counters (records store, budgets never reached) against the tokens of the "
-        "turns the servers logged as having used the model:",
+        "The spend cap's counters (records store, budgets never reached) against the turns the servers "
+        "logged as charged (`charged`, `charged_tokens`: stored turns that used the model, and failed "
+        "or aborted turns whose model call had started):",
         "",
         "| server | turns charged (log) | tokens (log) | day counter turns | tokens | month counter turns "
         "| tokens | missing |",
@@ -650,7 +656,7 @@ def render(
     ]
     for server in servers:
         logged = [line for line in turn_log(server.log) if _charged(line)]
-        tokens = sum(line["tokens_in"] + line["tokens_out"] for line in logged)
+        tokens = _charged_tokens(logged)
         day, month = spend[server.name]
         missing = tokens - min(day.tokens, month.tokens)
         lines.append(
@@ -724,9 +730,7 @@ def main(args: argparse.Namespace) -> int:
         spend = {s.name: asyncio.run(load_spend(s.memory_dir)) for s in servers}
         section = render(servers, visits, integrity, drawn, spend, args, active)
         counted = all(
-            sum(line["tokens_in"] + line["tokens_out"] for line in turn_log(s.log) if _charged(line))
-            == spend[s.name][0].tokens
-            == spend[s.name][1].tokens
+            _charged_tokens(turn_log(s.log)) == spend[s.name][0].tokens == spend[s.name][1].tokens
             for s in servers
         )
         ratios = [memory_row(s, min(60.0, active / 3))[1] for s in servers]

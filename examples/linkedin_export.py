@@ -33,6 +33,13 @@ Profile schema (a JSON object; every key is optional except `name`)::
                      "dates": "2012 - 2014"}]
     }
 
+Exports differ by export date, language and content, so the layout is a `Style`: the font family
+(Helvetica, Times, Courier, or one embedded-style "Unicode" font without a bold face, as recent
+LinkedIn exports use), every size and weight, one or two columns, the line height and the space
+between blocks, where pages end (and forced page breaks), and the printed labels (`Labels`: section
+names and the footer, in the export's language). The default `Style()` is LinkedIn's English
+two-column export; tests render many variants of it (tests/support/export_variants.py).
+
 Run `python examples/linkedin_export.py` to regenerate persona/linkedin.pdf from
 persona/linkedin_profile.json (with a fixed creation date, so the file is reproducible).
 `render_blank_pdf()` and `render_image_only_pdf()` build PDFs without extractable text, for tests.
@@ -41,12 +48,13 @@ persona/linkedin_profile.json (with a fixed creation date, so the file is reprod
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +71,7 @@ TOP_Y, BOTTOM_Y, FOOTER_Y = 750.0, 56.0, 28.0
 SIDEBAR_WIDTH = 200.0
 LEFT_X, LEFT_WIDTH = 30.0, 150.0
 MAIN_X, MAIN_WIDTH = 220.0, 360.0
+SINGLE_X, SINGLE_WIDTH = 50.0, 500.0  # the one-column layout
 LEADING = 1.3
 
 Color = tuple[float, float, float]
@@ -71,6 +80,65 @@ GREY: Color = (0.42, 0.42, 0.42)
 SIDEBAR_FILL: Color = (0.953, 0.957, 0.965)
 
 REGULAR, BOLD = "F1", "F2"
+#: Base fonts of each family (regular, bold); "Unicode" is one font with no bold face.
+FAMILIES = {
+    "Helvetica": ("Helvetica", "Helvetica-Bold"),
+    "Times": ("Times-Roman", "Times-Bold"),
+    "Courier": ("Courier", "Courier-Bold"),
+    "Unicode": ("EAAAAA+ArialUnicodeMS", "EAAAAA+ArialUnicodeMS"),
+}
+
+
+@dataclass(frozen=True)
+class Labels:
+    """What the export prints in its language: section names and the page footer."""
+
+    contact: str = "Contact"
+    skills: str = "Top Skills"
+    languages: str = "Languages"
+    certifications: str = "Certifications"
+    honors: str = "Honors-Awards"
+    summary: str = "Summary"
+    experience: str = "Experience"
+    education: str = "Education"
+    page: str = "Page {page} of {pages}"
+
+
+@dataclass(frozen=True)
+class Style:
+    """How an export looks; the defaults are LinkedIn's English two-column export."""
+
+    font: str = "Helvetica"
+    columns: int = 2
+    #: One column only: the sidebar's sections (Contact, Top Skills, ...) come before Summary.
+    sidebar_first: bool = True
+    name_size: float = 26.0
+    headline_size: float = 12.0
+    location_size: float = 10.5
+    heading_size: float = 15.5
+    side_heading_size: float = 13.0
+    company_size: float = 12.0
+    title_size: float = 11.0
+    body_size: float = 10.5
+    side_size: float = 10.5
+    bold_name: bool = True
+    bold_headings: bool = True
+    bold_companies: bool = True
+    bold_titles: bool = True
+    #: Line height as a multiple of the size, and a factor on the space between blocks.
+    leading: float = LEADING
+    gap: float = 1.0
+    #: Keep headings, companies and titles on the page of what follows them.
+    keep_together: bool = True
+    #: Where the text of a page ends (higher: earlier page breaks).
+    bottom: float = BOTTOM_Y
+    #: Main-column lines (by index) forced to the top of a new page.
+    breaks: frozenset[int] = field(default_factory=frozenset)
+    labels: Labels = field(default_factory=Labels)
+
+    def weight(self, bold: bool) -> str:
+        return BOLD if bold and self.font != "Unicode" else REGULAR
+
 
 # Standard Helvetica advance widths (1/1000 em) for the printable ASCII range 32..126.
 _HELVETICA = (
@@ -101,11 +169,12 @@ class Line:
     color: Color = DARK
     space_before: float = 0.0
     keep_with_next: int = 0  # how many following lines must land on the same page
+    leading: float = LEADING
 
     @property
     def height(self) -> float:
         """The vertical advance of this line, without space_before."""
-        return self.size * LEADING
+        return self.size * self.leading
 
 
 @dataclass(frozen=True)
@@ -117,8 +186,14 @@ class Placed:
     line: Line
 
 
-def text_width(text: str, font: str, size: float) -> float:
-    """The rendered width of `text` in points, from the standard font metrics."""
+def text_width(text: str, font: str, size: float, family: str = "Helvetica") -> float:
+    """The rendered width of `text` in points, from the standard font metrics.
+
+    Courier is monospaced; Times and the Unicode font are measured as Helvetica (wider than Times,
+    so a line never overflows its column).
+    """
+    if family == "Courier":
+        return len(text) * 600 * size / 1000.0
     widths = _WIDTHS[font]
     total = 0
     for char in text:
@@ -130,20 +205,20 @@ def text_width(text: str, font: str, size: float) -> float:
     return total * size / 1000.0
 
 
-def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+def wrap(text: str, font: str, size: float, width: float, family: str = "Helvetica") -> list[str]:
     """Greedy word wrap at a fixed width; over-long words are split by character."""
     lines: list[str] = []
     current = ""
     for word in text.split():
         candidate = f"{current} {word}" if current else word
-        if text_width(candidate, font, size) <= width:
+        if text_width(candidate, font, size, family) <= width:
             current = candidate
             continue
         if current:
             lines.append(current)
-        while text_width(word, font, size) > width:
+        while text_width(word, font, size, family) > width:
             cut = len(word) - 1
-            while cut > 1 and text_width(word[:cut], font, size) > width:
+            while cut > 1 and text_width(word[:cut], font, size, family) > width:
                 cut -= 1
             breaks = [i + 1 for i, char in enumerate(word[:cut]) if char in "-/" and i + 1 < cut]
             cut = breaks[-1] if breaks else cut  # prefer breaking after a hyphen or slash
@@ -159,34 +234,66 @@ def _paragraphs(text: str) -> list[str]:
     return [part.strip() for part in str(text).splitlines() if part.strip()]
 
 
-def _block(
-    text: str,
-    width: float,
-    *,
-    font: str = REGULAR,
-    size: float = 10.5,
-    color: Color = DARK,
-    space_before: float = 0.0,
-    keep: int = 0,
-) -> list[Line]:
-    """`text` wrapped into lines; the first line gets the space and keep-with-next settings."""
-    lines: list[Line] = []
-    for index, paragraph in enumerate(_paragraphs(text)):
-        for row, chunk in enumerate(wrap(paragraph, font, size, width)):
-            before = 0.0
-            if row == 0:
-                before = space_before if index == 0 else size * 0.6
-            lines.append(Line(chunk, font, size, color, before, keep_with_next=keep if not lines else 0))
-    return lines
+class _Column:
+    """Lines of one column being written in one style: blocks wrap at the column's width."""
+
+    def __init__(self, style: Style, width: float) -> None:
+        self.style = style
+        self.width = width
+        self.lines: list[Line] = []
+
+    def block(
+        self,
+        text: str,
+        *,
+        size: float,
+        bold: bool = False,
+        color: Color = DARK,
+        space_before: float = 0.0,
+        keep: int = 0,
+    ) -> None:
+        """`text` wrapped into lines; the first line gets the space and keep-with-next settings."""
+        font = self.style.weight(bold)
+        first = True
+        for index, paragraph in enumerate(_paragraphs(text)):
+            for row, chunk in enumerate(wrap(paragraph, font, size, self.width, self.style.font)):
+                before = 0.0
+                if row == 0:
+                    before = space_before if index == 0 else size * 0.6
+                self.lines.append(
+                    Line(
+                        chunk,
+                        font,
+                        size,
+                        color,
+                        before * self.style.gap,
+                        keep_with_next=keep if first and self.style.keep_together else 0,
+                        leading=self.style.leading,
+                    )
+                )
+                first = False
+
+    def item(self, text: str, *, size: float) -> None:
+        """A sidebar entry: its wrapped lines stay on one page, as LinkedIn keeps them."""
+        start = len(self.lines)
+        self.block(text, size=size, space_before=3)
+        rest = len(self.lines) - start - 1
+        if rest:
+            self.lines[start] = dataclasses.replace(self.lines[start], keep_with_next=rest)
+
+    def keep_last(self, count: int) -> None:
+        """The last line stays on the page of the `count` lines after it."""
+        if self.lines and self.style.keep_together:
+            self.lines[-1] = dataclasses.replace(self.lines[-1], keep_with_next=count)
 
 
-def _left_lines(profile: dict[str, Any]) -> list[Line]:
-    """The left column: Contact, Top Skills, Languages, Certifications, Honors-Awards."""
-    lines: list[Line] = []
-    width = LEFT_WIDTH
+def _sidebar(profile: dict[str, Any], out: _Column) -> None:
+    """The sidebar's sections: Contact, Top Skills, Languages, Certifications, Honors-Awards."""
+    style, labels = out.style, out.style.labels
 
     def heading(title: str) -> None:
-        lines.append(Line(title, BOLD, 13, DARK, space_before=14 if lines else 0, keep_with_next=1))
+        size = style.side_heading_size
+        out.block(title, size=size, bold=style.bold_headings, space_before=14 if out.lines else 0, keep=1)
 
     contact = profile.get("contact") or {}
     candidates = [
@@ -197,88 +304,96 @@ def _left_lines(profile: dict[str, Any]) -> list[Line]:
     ]
     entries = [str(entry) for entry in candidates if entry]
     if entries:
-        heading("Contact")
+        heading(labels.contact)
         for entry in entries:
-            lines += _block(entry, width, space_before=3)
+            out.item(entry, size=style.side_size)
     for title, key in (
-        ("Top Skills", "top_skills"),
-        ("Languages", "languages"),
-        ("Certifications", "certifications"),
-        ("Honors-Awards", "honors"),
+        (labels.skills, "top_skills"),
+        (labels.languages, "languages"),
+        (labels.certifications, "certifications"),
+        (labels.honors, "honors"),
     ):
         items = [str(item) for item in profile.get(key) or [] if str(item).strip()]
         if items:
             heading(title)
             for item in items:
-                lines += _block(item, width, space_before=3)
-    return lines
+                out.item(item, size=style.side_size)
 
 
-def _main_lines(profile: dict[str, Any]) -> list[Line]:
-    """The main column: name, headline, location, Summary, Experience, Education."""
-    width = MAIN_WIDTH
-    lines = _block(str(profile["name"]), width, font=BOLD, size=26)
+def _intro(profile: dict[str, Any], out: _Column) -> None:
+    """Name, headline and location, at the top of the main column."""
+    style = out.style
+    out.block(str(profile["name"]), size=style.name_size, bold=style.bold_name)
     if profile.get("headline"):
-        lines += _block(profile["headline"], width, size=12, space_before=4)
+        out.block(profile["headline"], size=style.headline_size, space_before=4)
     if profile.get("location"):
-        lines += _block(profile["location"], width, size=10.5, color=GREY, space_before=4)
+        out.block(profile["location"], size=style.location_size, color=GREY, space_before=4)
+
+
+def _main(profile: dict[str, Any], out: _Column) -> None:
+    """The main column's sections: Summary, Experience, Education."""
+    style, labels = out.style, out.style.labels
 
     def heading(title: str) -> None:
-        lines.append(Line(title, BOLD, 15.5, DARK, space_before=22, keep_with_next=1))
+        out.block(title, size=style.heading_size, bold=style.bold_headings, space_before=22, keep=1)
 
     if profile.get("summary"):
-        heading("Summary")
-        lines.extend(_block(profile["summary"], width, space_before=4))
+        heading(labels.summary)
+        out.block(profile["summary"], size=style.body_size, space_before=4)
 
     experience = profile.get("experience") or []
     if experience:
-        heading("Experience")
+        heading(labels.experience)
         for number, company in enumerate(experience):
             gap = 6 if number == 0 else 16
-            lines += _block(company["company"], width, font=BOLD, size=12, space_before=gap)
-            lines[-1] = _keep(lines[-1], 2)
+            bold = style.bold_companies
+            out.block(company["company"], size=style.company_size, bold=bold, space_before=gap)
+            out.keep_last(2)
             if company.get("duration"):
-                lines += _block(company["duration"], width, color=GREY, space_before=1)
+                out.block(company["duration"], size=style.body_size, color=GREY, space_before=1)
             for index, role in enumerate(company.get("roles") or []):
-                lines += _role_lines(role, width, first=index == 0)
+                _role(role, out, first=index == 0)
 
     education = profile.get("education") or []
     if education:
-        heading("Education")
+        heading(labels.education)
         for number, school in enumerate(education):
             gap = 6 if number == 0 else 12
-            lines += _block(school["school"], width, font=BOLD, size=12, space_before=gap)
-            lines[-1] = _keep(lines[-1], 1)
+            if school.get("school"):
+                bold = style.bold_companies
+                out.block(school["school"], size=style.company_size, bold=bold, space_before=gap)
+                out.keep_last(1)
             detail = str(school.get("degree") or "")
             if school.get("dates"):
                 detail = f"{detail} \u00b7 ({school['dates']})" if detail else f"({school['dates']})"
             if detail:
-                lines += _block(detail, width, space_before=2)
-    return lines
+                before = 2 if school.get("school") else gap
+                out.block(detail, size=style.body_size, space_before=before)
 
 
-def _role_lines(role: dict[str, Any], width: float, *, first: bool) -> list[Line]:
+def _role(role: dict[str, Any], out: _Column, *, first: bool) -> None:
     """One role: title, date line, location, then the description paragraphs."""
-    lines = _block(role["title"], width, font=BOLD, size=11, space_before=4 if first else 12)
-    lines[-1] = _keep(lines[-1], 2)
+    style = out.style
+    out.block(role["title"], size=style.title_size, bold=style.bold_titles, space_before=4 if first else 12)
+    out.keep_last(2)
     dates = " - ".join(str(part) for part in (role.get("start"), role.get("end")) if part)
     if role.get("duration"):
         dates = f"{dates} ({role['duration']})" if dates else f"({role['duration']})"
     if dates:
-        lines += _block(dates, width, color=GREY, space_before=2)
+        out.block(dates, size=style.body_size, color=GREY, space_before=2)
     if role.get("location"):
-        lines += _block(role["location"], width, color=GREY, space_before=1)
+        out.block(role["location"], size=style.body_size, color=GREY, space_before=1)
     if role.get("description"):
-        lines += _block(role["description"], width, space_before=4)
-    return lines
+        out.block(role["description"], size=style.body_size, space_before=4)
 
 
-def _keep(line: Line, count: int) -> Line:
-    return Line(line.text, line.font, line.size, line.color, line.space_before, count)
+def flow(
+    lines: Sequence[Line], x: float, *, bottom: float = BOTTOM_Y, breaks: frozenset[int] = frozenset()
+) -> list[list[Placed]]:
+    """Lines laid out top to bottom at `x`, onto as many pages as they need.
 
-
-def flow(lines: Sequence[Line], x: float) -> list[list[Placed]]:
-    """Lines laid out top to bottom at `x`, onto as many pages as they need."""
+    A line listed in `breaks` (by index) starts a new page.
+    """
     pages: list[list[Placed]] = [[]]
     y = TOP_Y
     for index, line in enumerate(lines):
@@ -287,11 +402,11 @@ def flow(lines: Sequence[Line], x: float) -> list[list[Placed]]:
         needed = before + line.height
         for follower in lines[index + 1 : index + 1 + line.keep_with_next]:
             needed += follower.space_before + follower.height
-        if not at_top and y - needed < BOTTOM_Y:
+        if not at_top and (y - needed < bottom or index in breaks):
             pages.append([])
             y, before = TOP_Y, 0.0
         y -= before + line.height
-        pages[-1].append(Placed(x, y + line.size * (LEADING - 1), line))
+        pages[-1].append(Placed(x, y + line.size * (line.leading - 1), line))
     return pages if pages[-1] or len(pages) == 1 else pages[:-1]
 
 
@@ -321,13 +436,41 @@ def _info_string(text: str) -> str:
     return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
 
 
-def _text_op(placed: Placed) -> str:
+class _Encoding:
+    """How text is written: WinAnsi literals for the standard fonts, or 2-byte glyph ids mapped
+    back to Unicode by a ToUnicode CMap (an embedded-style font, as recent exports use)."""
+
+    def __init__(self, family: str, texts: Iterable[str] = ()) -> None:
+        self.unicode = family == "Unicode"
+        self.glyphs = {char: index for index, char in enumerate(sorted(set("".join(texts))), start=1)}
+
+    def string(self, text: str) -> str:
+        if not self.unicode:
+            return pdf_string(text)
+        return "<" + "".join(f"{self.glyphs[char]:04X}" for char in text) + ">"
+
+    def to_unicode(self) -> bytes:
+        """The ToUnicode CMap of the glyph ids `string` wrote."""
+        pairs = [f"<{gid:04X}> <{ord(char):04X}>" for char, gid in self.glyphs.items() if ord(char) < 0x10000]
+        chunks = [pairs[i : i + 100] for i in range(0, len(pairs), 100)]
+        ranges = "".join(
+            f"{len(chunk)} beginbfchar\n" + "\n".join(chunk) + "\nendbfchar\n" for chunk in chunks
+        )
+        return (
+            "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+            "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+            f"{ranges}endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
+        ).encode("latin-1")
+
+
+def _text_op(placed: Placed, encoding: _Encoding | None = None) -> str:
     line = placed.line
     r, g, b = (_num(c) for c in line.color)
-    return (
-        f"BT /{line.font} {_num(line.size)} Tf {r} {g} {b} rg "
-        f"{_num(placed.x)} {_num(placed.y)} Td {pdf_string(line.text)} Tj ET"
-    )
+    text = encoding.string(line.text) if encoding else pdf_string(line.text)
+    at = f"{_num(placed.x)} {_num(placed.y)}"
+    return f"BT /{line.font} {_num(line.size)} Tf {r} {g} {b} rg {at} Td {text} Tj ET"
 
 
 def pdf_date(moment: datetime) -> str:
@@ -380,6 +523,26 @@ class _PdfWriter:
         return bytes(out)
 
 
+def _fonts(writer: _PdfWriter, family: str, encoding: _Encoding) -> tuple[int, int]:
+    """The regular and bold font objects of `family` (one and the same for "Unicode")."""
+    if family == "Unicode":
+        cmap = writer.add_stream(encoding.to_unicode())
+        descendant = writer.add(
+            f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{FAMILIES[family][0]} "
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 556 >>"
+        )
+        font = writer.add(
+            f"<< /Type /Font /Subtype /Type0 /BaseFont /{FAMILIES[family][0]} /Encoding /Identity-H "
+            f"/DescendantFonts [{descendant} 0 R] /ToUnicode {cmap} 0 R >>"
+        )
+        return font, font
+    regular, bold = (
+        writer.add(f"<< /Type /Font /Subtype /Type1 /BaseFont /{name} /Encoding /WinAnsiEncoding >>")
+        for name in FAMILIES[family]
+    )
+    return regular, bold
+
+
 def _document(
     streams: Iterable[bytes],
     *,
@@ -387,14 +550,13 @@ def _document(
     creation_date: datetime,
     compress: bool = True,
     xobjects: Sequence[tuple[str, bytes, str]] = (),
+    family: str = "Helvetica",
+    encoding: _Encoding | None = None,
 ) -> bytes:
-    """A PDF whose pages draw `streams` with the two Helvetica fonts and any image XObjects."""
+    """A PDF whose pages draw `streams` with the fonts of `family` and any image XObjects."""
     writer = _PdfWriter(compress=compress)
     catalog, pages = writer.reserve(), writer.reserve()
-    regular = writer.add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-    bold = writer.add(
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"
-    )
+    regular, bold = _fonts(writer, family, encoding or _Encoding(family))
     images = " ".join(
         f"/{name} {writer.add_stream(data, entries, compress=False)} 0 R" for name, data, entries in xobjects
     )
@@ -420,34 +582,66 @@ def _document(
 
 
 def render_linkedin_pdf(
-    profile: dict[str, Any], *, creation_date: datetime | None = None, compress: bool = True
+    profile: dict[str, Any],
+    *,
+    creation_date: datetime | None = None,
+    compress: bool = True,
+    style: Style | None = None,
 ) -> bytes:
-    """The profile as a LinkedIn-style export PDF.
+    """The profile as a LinkedIn-style export PDF, laid out as `style` says (default: LinkedIn's).
 
     `creation_date` becomes /CreationDate (UTC); when None the current time is used, so pass a
     date for byte-identical output. `compress=False` leaves content streams readable.
     """
     if not str(profile.get("name") or "").strip():
         raise ValueError("the profile needs a `name`")
-    left = flow(_left_lines(profile), LEFT_X)
-    main = flow(_main_lines(profile), MAIN_X)
-    total = max(len(left), len(main))
+    style = style or Style()
+    if style.columns == 2:
+        side, main = _Column(style, LEFT_WIDTH), _Column(style, MAIN_WIDTH)
+        _sidebar(profile, side)
+        _intro(profile, main)
+        _main(profile, main)
+        left = flow(side.lines, LEFT_X, bottom=style.bottom)
+        right = flow(main.lines, MAIN_X, bottom=style.bottom, breaks=style.breaks)
+        footer_center = MAIN_X + MAIN_WIDTH / 2
+    else:
+        single = _Column(style, SINGLE_WIDTH)
+        _intro(profile, single)
+        if style.sidebar_first:
+            _sidebar(profile, single)
+            _main(profile, single)
+        else:
+            _main(profile, single)
+            _sidebar(profile, single)
+        left, right = [], flow(single.lines, SINGLE_X, bottom=style.bottom, breaks=style.breaks)
+        footer_center = PAGE_WIDTH / 2
+    total = max(len(left), len(right))
+    footers = [style.labels.page.format(page=number + 1, pages=total) for number in range(total)]
+    texts = [p.line.text for page in left + right for p in page] + footers
+    encoding = _Encoding(style.font, texts)
     streams = []
     for number in range(total):
         left_page = left[number] if number < len(left) else []
-        main_page = main[number] if number < len(main) else []
+        main_page = right[number] if number < len(right) else []
         ops: list[str] = []
         if left_page:
             r, g, b = (_num(c) for c in SIDEBAR_FILL)
             ops.append(f"q {r} {g} {b} rg 0 0 {_num(SIDEBAR_WIDTH)} {_num(PAGE_HEIGHT)} re f Q")
-        ops += [_text_op(placed) for placed in left_page]  # left column first, as LinkedIn writes it
-        ops += [_text_op(placed) for placed in main_page]
-        footer = f"Page {number + 1} of {total}"
-        footer_x = MAIN_X + (MAIN_WIDTH - text_width(footer, REGULAR, 9)) / 2
-        ops.append(_text_op(Placed(footer_x, FOOTER_Y, Line(footer, REGULAR, 9, GREY))))
+        ops += [_text_op(placed, encoding) for placed in left_page]  # the sidebar first, as LinkedIn
+        ops += [_text_op(placed, encoding) for placed in main_page]
+        footer = footers[number]
+        footer_x = footer_center - text_width(footer, REGULAR, 9, style.font) / 2
+        ops.append(_text_op(Placed(footer_x, FOOTER_Y, Line(footer, REGULAR, 9, GREY)), encoding))
         streams.append(("\n".join(ops) + "\n").encode("latin-1"))
     when = creation_date if creation_date is not None else datetime.now(UTC)
-    return _document(streams, title=str(profile["name"]), creation_date=when, compress=compress)
+    return _document(
+        streams,
+        title=str(profile["name"]),
+        creation_date=when,
+        compress=compress,
+        family=style.font,
+        encoding=encoding,
+    )
 
 
 def render_blank_pdf(*, creation_date: datetime = EXAMPLE_CREATION_DATE) -> bytes:

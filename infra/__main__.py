@@ -55,7 +55,12 @@ memory = MemoryBucket(
 )
 site = StaticSite(naming, cloudfront=config.cloudfront, opts=opts)
 cors_origins = pulumi.Output.all(site.origin, *config.cors_origins)
-secret = ApiKeySecret(naming, value=api_key, opts=opts) if api_key is not None else None
+# A Bedrock stack stores no key: its Lambda mints short-term ones from its role.
+secret = (
+    ApiKeySecret(naming, value=api_key, opts=opts)
+    if api_key is not None and not config.uses_bedrock
+    else None
+)
 topic = OwnerTopic(naming, owner_email=config.owner_email, opts=opts)
 api = HttpApi(naming, config=config, routes=routes, cors_origins=cors_origins, opts=opts)
 

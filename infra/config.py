@@ -13,7 +13,7 @@ import msgspec
 import pulumi
 from pulumi_aws import Region
 
-from service.settings import Settings
+from service.settings import ProfileName, Settings
 
 #: The app's defaults: the stack uses the same model and retention unless configured otherwise.
 APP_DEFAULTS = Settings()
@@ -46,6 +46,9 @@ class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
 
     region: str
     project_name: str = "twin"
+    #: The model's provider profile. `bedrock` needs no stored key: the Lambda mints short-term keys
+    #: from its role, which may invoke `model` only.
+    provider: ProfileName = "openai"
     model: str = APP_DEFAULTS.model.name
     lambda_timeout: int = 30
     lambda_memory: int = 512
@@ -107,6 +110,10 @@ class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
             )
         if PurePosixPath(self.lambda_package).suffix != ".zip":
             _fail("lambdaPackage", f"must be a .zip file, got {self.lambda_package!r}")
+
+    @property
+    def uses_bedrock(self) -> bool:
+        return self.provider == "bedrock"
 
     @property
     def api_timeout_ms(self) -> int:

@@ -76,7 +76,7 @@ def lambda_environment(
         env_var("model.name"): config.model,
         env_var("limits.daily_token_budget"): str(config.daily_token_budget),
         env_var("limits.monthly_token_budget"): str(config.monthly_token_budget),
-        env_var("model.provider"): "openai" if key_parameter is not None else "offline",
+        env_var("model.provider"): model_provider(config, has_key=key_parameter is not None),
     }
     if key_parameter is not None:
         env[env_var("model.api_key_parameter")] = key_parameter
@@ -85,12 +85,41 @@ def lambda_environment(
     return env
 
 
+def model_provider(config: TwinConfig, *, has_key: bool) -> str:
+    """The twin's TWIN_PROVIDER: Bedrock needs no key (it mints them); the others answer offline
+    without one."""
+    if config.uses_bedrock:
+        return "bedrock"
+    return config.provider if has_key else "offline"
+
+
+def bedrock_statements(config: TwinConfig) -> list[policies.Statement]:
+    """Invoking the stack's one model, and with short-term keys only (minted from this role)."""
+    return [
+        {
+            "Sid": "InvokeTheModel",
+            "Effect": "Allow",
+            "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+            "Resource": [f"arn:aws:bedrock:{config.region}::foundation-model/{config.model}"],
+        },
+        {
+            # The action has no resource type; the condition limits it to keys minted from a role.
+            "Sid": "UseShortTermKeys",
+            "Effect": "Allow",
+            "Action": ["bedrock:CallWithBearerToken"],
+            "Resource": ["*"],
+            "Condition": {"StringEquals": {"bedrock:bearerTokenType": "SHORT_TERM"}},
+        },
+    ]
+
+
 def role_statements(
     *,
     memory: MemoryBucket,
     log_group_arn: pulumi.Input[str],
     key_parameter_arn: pulumi.Input[str] | None,
     topic_arn: pulumi.Input[str] | None = None,
+    config: TwinConfig | None = None,
 ) -> list[policies.Statement]:
     """Least privilege: conversations and records under their prefixes, listing that bucket, its log
     group, the key.
@@ -142,6 +171,8 @@ def role_statements(
                 "Resource": [topic_arn],
             }
         )
+    if config is not None and config.uses_bedrock:
+        statements += bedrock_statements(config)
     return statements
 
 
@@ -195,6 +226,7 @@ class TwinFunction(pulumi.ComponentResource):
                     log_group_arn=self.log_group.arn,
                     key_parameter_arn=secret.parameter.arn if secret else None,
                     topic_arn=topic.topic.arn if topic else None,
+                    config=config,
                 )
             ),
             opts=child,

@@ -15,7 +15,7 @@ from memory.model import Conversation, ConversationSummary, Message, ReplyTokens
 from memory.open import Memory, file_memory, s3_memory
 from memory.records import RecordStore
 from memory.secrets import DeploymentSecret
-from memory.store import Document, Store
+from memory.store import Document, Seen, Store
 
 __all__ = [
     "ConflictError",
@@ -29,6 +29,7 @@ __all__ = [
     "Message",
     "RecordStore",
     "ReplyTokens",
+    "Seen",
     "SessionNotFound",
     "Store",
     "StoreError",

@@ -11,7 +11,7 @@ import msgspec
 from memory.errors import SessionNotFound, StoreUnavailable
 from memory.keys import is_session_id, validate_session_id
 from memory.model import Conversation, ConversationSummary, Message, utc_now
-from memory.store import UNCHANGED, Document, OnStore, read_many
+from memory.store import UNCHANGED, Document, OnStore, Seen, read_many
 
 #: How often `append` re-reads and re-applies a turn after losing a race before giving up.
 APPEND_ATTEMPTS = 32
@@ -25,6 +25,13 @@ class Versioned(msgspec.Struct, frozen=True):
 
     conversation: Conversation
     version: str
+    #: The stored bytes it was decoded from (what `seen` hands back to `append`).
+    raw: bytes = b""
+
+    @property
+    def seen(self) -> Seen:
+        """The conversation as read, for `append(seen=...)`: its next write need not read it again."""
+        return Seen(Document(self.raw, self.version))
 
 
 class ConversationStore(OnStore):
@@ -45,13 +52,19 @@ class ConversationStore(OnStore):
         return await self.store.put(key, _encoder.encode(conversation), expected_version=expected_version)
 
     async def append(
-        self, session_id: str, messages: Sequence[Message], *, create: bool = False
+        self,
+        session_id: str,
+        messages: Sequence[Message],
+        *,
+        create: bool = False,
+        seen: Seen | None = None,
     ) -> Conversation:
         """Append whole messages to a conversation, re-applying them if another writer won a race.
 
         A turn whose idempotency key the conversation already holds is not stored again (a retry, or
         a write reported lost after it had landed): the conversation is returned as it is.
-        Args: the session id; the messages of one turn; `create` allows starting a new conversation.
+        Args: the session id; the messages of one turn; `create` allows starting a new conversation;
+        `seen`, the conversation as the caller loaded it (`Seen(None)`: it found none), saves a read.
         Returns: the stored conversation. Raises: SessionNotFound (unknown id and not `create`),
         ConflictError after `APPEND_ATTEMPTS` lost races.
         """
@@ -73,7 +86,11 @@ class ConversationStore(OnStore):
             return _encoder.encode(found.conversation.with_messages(new, now))
 
         stored = await self.store.update(
-            validate_session_id(session_id), apply, attempts=APPEND_ATTEMPTS, what="this conversation"
+            validate_session_id(session_id),
+            apply,
+            attempts=APPEND_ATTEMPTS,
+            what="this conversation",
+            seen=seen,
         )
         assert stored is not None
         return _decoder.decode(stored.raw)
@@ -118,7 +135,7 @@ def _decoded(document: Document | None, session_id: str) -> Versioned | None:
     if document is None:
         return None
     try:
-        return Versioned(_decoder.decode(document.raw), document.version)
+        return Versioned(_decoder.decode(document.raw), document.version, document.raw)
     except msgspec.DecodeError as exc:
         raise StoreUnavailable(f"stored conversation {session_id} cannot be decoded") from exc
 

@@ -14,10 +14,17 @@ def utc_now() -> datetime:
 
 
 class ReplyTokens(msgspec.Struct, frozen=True, kw_only=True):
-    """What a stored reply cost in model tokens (the stored shape of a provider's usage report)."""
+    """What a stored reply cost in model tokens (the stored shape of a provider's usage report).
+
+    `cached_tokens`: prompt tokens the provider served from its prompt cache; `estimated`: the
+    provider reported no usage and these are twin's estimates. Both are written only when set, so
+    replies stored before they existed, and replies without them, are stored alike.
+    """
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int | msgspec.UnsetType = msgspec.UNSET
+    estimated: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class Message(msgspec.Struct, frozen=True, kw_only=True):

@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 
 from memory.errors import StoreError, StoreUnavailable
-from memory.store import Document, OnStore, read_many
+from memory.store import Document, OnStore, Seen, read_many
 
 #: How often `update` re-reads and re-applies a change after losing a race before giving up.
 DEFAULT_UPDATE_ATTEMPTS = 64
@@ -108,6 +108,15 @@ class RecordStore(OnStore):
         deletes the record (or leaves it absent).
         Returns: the value stored (None if deleted). Raises: ConflictError after `update_attempts`.
         """
+        return (await self.update_from(collection, key, fn, None))[0]
+
+    async def update_from(
+        self, collection: str, key: str, fn: Callable[[Any | None], Any | None], seen: Seen | None
+    ) -> tuple[Any | None, Seen]:
+        """`update`, starting from the record as the caller last saw it (no read unless it changed).
+
+        Returns: the value stored and the record as now stored, to start the next update from.
+        """
 
         def apply(current: Document | None, attempt: int) -> bytes | None:
             found = _decoded(current, collection, key)
@@ -115,9 +124,13 @@ class RecordStore(OnStore):
             return None if new is None else _encoder.encode(new)
 
         stored = await self.store.update(
-            _key(collection, key), apply, attempts=self.update_attempts, what=f"record {collection}/{key}"
+            _key(collection, key),
+            apply,
+            attempts=self.update_attempts,
+            what=f"record {collection}/{key}",
+            seen=seen,
         )
-        return None if stored is None else msgspec.json.decode(stored.raw)
+        return (None if stored is None else msgspec.json.decode(stored.raw)), Seen(stored)
 
 
 def _key(collection: str, key: str) -> str:

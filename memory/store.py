@@ -50,6 +50,13 @@ class Document(msgspec.Struct, frozen=True):
     version: str
 
 
+class Seen(msgspec.Struct, frozen=True):
+    """A document as its caller last read or wrote it (None: known to be absent). `update` starts
+    from it instead of reading the document again, and reads only after losing a race."""
+
+    document: Document | None
+
+
 def is_segment(name: str) -> bool:
     """Whether `name` is one safe key segment (what a listing may return)."""
     return _SEGMENT.fullmatch(name) is not None
@@ -137,17 +144,20 @@ class Store(abc.ABC):
         """Returns: the names of the documents directly in `folder` (`""`: this view's root), sorted."""
         return sorted(await self._list(self.namespace + namespace_of(folder)))
 
-    async def update(self, key: str, change: Change, *, attempts: int, what: str) -> Document | None:
+    async def update(
+        self, key: str, change: Change, *, attempts: int, what: str, seen: Seen | None = None
+    ) -> Document | None:
         """Read, apply `change`, write back if nobody wrote meanwhile; after a lost race, again.
 
         `change(current, attempt)` returns the new bytes, None to delete (or leave absent), or
-        UNCHANGED; it runs again after a lost race, with the attempt's number (0 first).
+        UNCHANGED; it runs again after a lost race, with the attempt's number (0 first). With `seen`,
+        the first attempt starts from it without reading.
         Returns: what is stored afterwards (None if nothing). Raises: ConflictError after `attempts`
         lost races, naming `what`.
         """
         full = self._full(key)
         for attempt in range(attempts):
-            current = await self._get(full)
+            current = seen.document if seen is not None and attempt == 0 else await self._get(full)
             new = change(current, attempt)
             try:
                 if new is UNCHANGED:

@@ -9,10 +9,11 @@ from typing import Literal
 
 import msgspec
 
-from persona_sources.compose import compose, load_source
+from persona_sources.compose import LoadedSource, compose, read_source
+from persona_sources.coverage import DEFAULT_MIN_COVERAGE
 from persona_sources.errors import PersonaError
 from persona_sources.manifest import read_manifest
-from persona_sources.model import Persona, Section, SourceType
+from persona_sources.model import Persona, Section, SourceCoverage, SourceType
 from persona_sources.plugins import default_source_types
 
 #: Facts that must agree across sources, or the twin contradicts itself.
@@ -20,9 +21,10 @@ CONSISTENT_FACTS = ("full_name", "current_role", "current_employer")
 
 
 class Finding(msgspec.Struct, frozen=True):
-    """One problem; errors fail the check, warnings are shown."""
+    """One problem; errors fail the check, warnings are shown (`--strict` fails on them), notes
+    only inform."""
 
-    level: Literal["error", "warning"]
+    level: Literal["error", "warning", "note"]
     message: str
 
 
@@ -30,6 +32,12 @@ class CheckReport(msgspec.Struct, frozen=True):
     findings: tuple[Finding, ...]
     persona: Persona | None = None
     prompt_tokens: int = 0
+    #: How much of each source that loaded reached the persona.
+    coverage: tuple[SourceCoverage, ...] = ()
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "warning"]
 
     @property
     def errors(self) -> list[Finding]:
@@ -44,8 +52,12 @@ def check_persona(
     max_age: timedelta,
     now: datetime,
     source_types: Mapping[str, SourceType] | None = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
 ) -> CheckReport:
-    """Lint every source (all of them, not just the first failure), then the composed prompt."""
+    """Lint every source (all of them, not just the first failure), then the composed prompt.
+
+    A source that keeps less than `min_coverage` of its words is an error naming the lines lost.
+    """
     types = default_source_types() if source_types is None else source_types
     findings: list[Finding] = []
     try:
@@ -53,23 +65,42 @@ def check_persona(
         specs = manifest.source_specs()
     except PersonaError as exc:
         return CheckReport(findings=(Finding("error", str(exc)),))
-    sections: list[Section] = []
+    loaded: list[LoadedSource] = []
     for spec in specs:
         try:
-            sections.extend(load_source(spec, persona_dir, types))
+            loaded.append(read_source(spec, persona_dir, types))
         except PersonaError as exc:
             findings.append(Finding("error", str(exc)))
-    if findings:
-        return CheckReport(findings=tuple(findings))
+    coverage = tuple(source.coverage for source in loaded if not source.empty)
+    findings += [finding for source in loaded for finding in _coverage(source, min_coverage)]
+    if any(f.level == "error" for f in findings):
+        return CheckReport(findings=tuple(findings), coverage=coverage)
+    sections = [section for source in loaded for section in source.sections]
     try:
-        persona = compose(sections, manifest)
+        persona = compose(sections, manifest, loaded)
     except PersonaError as exc:
-        return CheckReport(findings=(Finding("error", str(exc)),))
+        return CheckReport(findings=(*findings, Finding("error", str(exc))), coverage=coverage)
     tokens = count_tokens(persona.prompt)
     findings += _size(tokens, prompt_budget)
     findings += _conflicts(sections)
     findings += _stale(sections, max_age, now)
-    return CheckReport(findings=tuple(findings), persona=persona, prompt_tokens=tokens)
+    return CheckReport(findings=tuple(findings), persona=persona, prompt_tokens=tokens, coverage=coverage)
+
+
+def _coverage(source: LoadedSource, minimum: float) -> list[Finding]:
+    """An empty source (allowed by its type) is a note; lost lines are named, below `minimum` as an
+    error."""
+    spec, coverage = source.spec, source.coverage
+    name = f"persona source {spec.id!r} ({spec.type})"
+    if source.empty:
+        return [Finding("note", f"{name} is empty; its type allows that, so the twin starts without it")]
+    if not coverage.missing:
+        return []
+    lost = "; ".join(repr(line) for line in coverage.missing)
+    if coverage.ratio < minimum:
+        below = f"{coverage.summary()}, below the {minimum:.0%} threshold"
+        return [Finding("error", f"{name} lost text ({below}); not in the persona: {lost}")]
+    return [Finding("warning", f"{name}: not in the persona: {lost}")]
 
 
 def _size(tokens: int, budget: int) -> list[Finding]:

@@ -1,8 +1,9 @@
 """The compiled persona: sections, prompt and hash in one JSON file, so a cold start parses nothing.
 
 `twin persona build` writes it beside the sources; the fingerprint of the manifest and the source
-files it was built from, and the version of the prompt's fixed parts (rules, quoting) of the code
-that built it, tell whether it is still fresh.
+files it was built from, the code that read them (each source type's plugin release, or a hash of
+its files, and twin's own) and the version of the prompt's fixed parts (rules, quoting) tell
+whether it is still fresh.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pathlib import Path
 
 import msgspec
 
+from persona_sources.code_identity import twin_identity
 from persona_sources.errors import PersonaError
 from persona_sources.manifest import MANIFEST_NAME, read_manifest
 from persona_sources.model import Persona
+from persona_sources.plugins import default_source_types
 from persona_sources.prompt import prompt_version
 
 COMPILED_NAME = "persona.compiled.json"
@@ -38,6 +41,9 @@ class CompiledPersona(msgspec.Struct, frozen=True, kw_only=True):
     persona: Persona
     #: `prompt_version()` of the code that built it; None in files built before it was recorded.
     prompt_version: str | None = None
+    #: The code that read each source type it holds, and twin's own (`code_map`); None in files
+    #: built before it was recorded.
+    code: dict[str, str] | None = None
 
 
 _decoder = msgspec.json.Decoder(CompiledPersona)
@@ -64,6 +70,16 @@ def source_fingerprint(persona_dir: Path) -> str | None:
     return digest.hexdigest()
 
 
+def code_map(persona_dir: Path) -> dict[str, str]:
+    """twin's code identity and that of each source type the manifest uses ("unknown" if absent)."""
+    types = default_source_types()
+    used = sorted({spec.type for spec in read_manifest(persona_dir).source_specs()})
+    code = {"twin": twin_identity()}
+    for name in used:
+        code[f"type {name}"] = types[name].code if name in types else "unknown"
+    return code
+
+
 def _has_sources(persona_dir: Path) -> bool:
     if (persona_dir / MANIFEST_NAME).exists():
         return True
@@ -84,6 +100,7 @@ def write_compiled(
         fingerprint=source_fingerprint(persona_dir),
         persona=persona,
         prompt_version=prompt_version(),
+        code=code_map(persona_dir) if _has_sources(persona_dir) else None,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -115,8 +132,22 @@ def _staleness(persona_dir: Path, compiled: CompiledPersona) -> str | None:
     current = source_fingerprint(persona_dir)
     if current is not None and current != compiled.fingerprint:
         return "the sources changed since `twin persona build`"
+    if current is not None:
+        changed = _code_change(compiled.code, code_map(persona_dir))
+        if changed:
+            return changed
     if compiled.prompt_version != prompt_version():
         return "it was built by a version of twin with other prompt rules"
+    return None
+
+
+def _code_change(built: dict[str, str] | None, now: dict[str, str]) -> str | None:
+    """What changed in the code that reads the sources since the build, or None."""
+    if built is None:
+        return "it was built before twin recorded the code that reads each source"
+    for key in sorted(set(built) | set(now)):
+        if built.get(key) != now.get(key):
+            return f"the code of {key} changed since the build ({built.get(key)} -> {now.get(key)})"
     return None
 
 

@@ -3,17 +3,40 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import msgspec
 
 from persona_sources.compiled import fresh_compiled
+from persona_sources.coverage import DEFAULT_MIN_COVERAGE, measure
 from persona_sources.errors import PersonaError, SourceError
 from persona_sources.manifest import Manifest, read_manifest
-from persona_sources.model import Persona, Section, SourceContext, SourceSpec, SourceType
+from persona_sources.model import (
+    Persona,
+    Section,
+    SourceContext,
+    SourceCoverage,
+    SourceSpec,
+    SourceType,
+    own_title,
+)
+from persona_sources.options import parse_options
 from persona_sources.plugins import default_source_types
 from persona_sources.prompt import RULES, quote_section
+
+log = logging.getLogger("twin.persona")
+
+
+class LoadedSource(msgspec.Struct, frozen=True, kw_only=True):
+    """One source's sections and how much of its text they kept."""
+
+    spec: SourceSpec
+    sections: tuple[Section, ...]
+    coverage: SourceCoverage
+    #: The source produced nothing, which its type allows (`may_be_empty`).
+    empty: bool = False
 
 
 def load_persona(
@@ -28,22 +51,49 @@ def load_persona(
     if use_compiled:
         compiled = fresh_compiled(persona_dir)
         if compiled is not None:
+            for coverage in compiled.coverage:
+                _log(coverage, "as built")
             return compiled
     return compose_sources(persona_dir, source_types)
 
 
 def compose_sources(persona_dir: Path, source_types: Mapping[str, SourceType] | None = None) -> Persona:
-    """Load every source the manifest lists and compose the persona."""
+    """Load every source the manifest lists and compose the persona; log each source's coverage."""
     types = default_source_types() if source_types is None else source_types
     manifest = read_manifest(persona_dir)
-    sections: list[Section] = []
-    for spec in manifest.source_specs():
-        sections.extend(load_source(spec, persona_dir, types))
-    return compose(sections, manifest)
+    loaded = [read_source(spec, persona_dir, types) for spec in manifest.source_specs()]
+    for source in loaded:
+        log_coverage(source)
+    return compose([s for source in loaded for s in source.sections], manifest, loaded)
+
+
+def log_coverage(source: LoadedSource) -> None:
+    """One line per source at start-up: its coverage, and a warning naming lost lines."""
+    if source.empty:
+        log.info("persona source %r is empty (its type allows that)", source.spec.id)
+    else:
+        _log(source.coverage, "")
+
+
+def _log(coverage: SourceCoverage, when: str, minimum: float = DEFAULT_MIN_COVERAGE) -> None:
+    what = f"persona coverage{f' ({when})' if when else ''} {coverage.summary()}"
+    if coverage.measured and coverage.ratio < minimum:
+        lost = "; ".join(repr(line) for line in coverage.missing[:5])
+        log.warning("%s, below %.0f%%; not in the persona: %s", what, minimum * 100, lost)
+    else:
+        log.info("%s", what)
 
 
 def load_source(spec: SourceSpec, persona_dir: Path, types: Mapping[str, SourceType]) -> list[Section]:
     """One source's sections; errors are wrapped with the source's id, type and file."""
+    return list(read_source(spec, persona_dir, types).sections)
+
+
+def read_source(spec: SourceSpec, persona_dir: Path, types: Mapping[str, SourceType]) -> LoadedSource:
+    """One source loaded, its options checked, its sections cited, its coverage measured.
+
+    Raises: PersonaError naming the source, its type and its file.
+    """
     where = f"persona source {spec.id!r} ({spec.type}" + (
         f", {persona_dir / spec.path})" if spec.path else ")"
     )
@@ -51,18 +101,31 @@ def load_source(spec: SourceSpec, persona_dir: Path, types: Mapping[str, SourceT
     if source_type is None:
         known = ", ".join(sorted(types))
         raise PersonaError(f"{where}: unknown source type {spec.type!r} (known: {known})")
+    ctx = SourceContext(spec=spec, persona_dir=persona_dir)
     try:
-        sections = list(source_type.load(SourceContext(spec=spec, persona_dir=persona_dir)))
+        parse_options(spec.options, source_type.options)
+        sections = tuple(_cited(s, source_type, spec) for s in source_type.load(ctx))
     except SourceError as exc:
         raise PersonaError(f"{where}: {exc}") from None
     except Exception as exc:
         raise PersonaError(f"{where}: the {spec.type!r} loader failed: {type(exc).__name__}: {exc}") from exc
-    if not sections or not any(section.text.strip() for section in sections):
+    empty = not any(section.text.strip() for section in sections)
+    if empty and not source_type.may_be_empty:
         raise PersonaError(f"{where}: produced no text")
-    return sections
+    coverage = measure(spec, ctx.input, sections)
+    return LoadedSource(spec=spec, sections=() if empty else sections, coverage=coverage, empty=empty)
 
 
-def compose(sections: list[Section], manifest: Manifest) -> Persona:
+def _cited(section: Section, source_type: SourceType, spec: SourceSpec) -> Section:
+    """The section with its citation: the type's own, else the source's title, else the section's."""
+    if section.citation:
+        return section
+    return msgspec.structs.replace(
+        section, citation=source_type.citation or own_title(spec.title or section.title)
+    )
+
+
+def compose(sections: list[Section], manifest: Manifest, loaded: Sequence[LoadedSource] = ()) -> Persona:
     """The persona from loaded sections; the prompt depends only on them, never on the clock."""
     settings = manifest.persona
     facts = _merged_facts(sections)
@@ -89,6 +152,7 @@ def compose(sections: list[Section], manifest: Manifest) -> Persona:
         or f"Hi, I'm {name}'s digital twin. Ask me about my work, skills and experience.",
         suggested_questions=tuple(settings.suggested_questions or suggest_questions(sections, facts)),
         avatar_url=settings.avatar_url or facts.get("avatar_url"),
+        coverage=tuple(source.coverage for source in loaded),
     )
 
 

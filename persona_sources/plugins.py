@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from functools import cache
-from importlib.metadata import entry_points
+from importlib.metadata import Distribution, entry_points
 
 import pluggy
 
 from persona_sources import hookspecs
+from persona_sources.code_identity import code_identity, twin_identity
 from persona_sources.errors import PluginError
 from persona_sources.model import SourceType
 
@@ -47,19 +49,29 @@ def _load_external(pm: pluggy.PluginManager) -> None:
             ) from exc
         pm.register(plugin, name=ep.name)
         if ep.dist is not None:
-            _DISTRIBUTIONS[ep.name] = f"{ep.dist.name} {ep.dist.version}"
+            _DISTRIBUTIONS[ep.name] = ep.dist
 
 
-_DISTRIBUTIONS: dict[str, str] = {}
+#: The distribution each external plugin (by entry-point name) was installed from.
+_DISTRIBUTIONS: dict[str, Distribution] = {}
 
 
 def source_types(pm: pluggy.PluginManager) -> dict[str, SourceType]:
-    """Every registered source type by name; two plugins claiming one name is an error naming both."""
+    """Every registered source type by name, with where it comes from and which code it runs.
+
+    Two plugins claiming one name is an error naming both.
+    """
     found: dict[str, SourceType] = {}
     for impl in pm.hook.register_persona_sources.get_hookimpls():
-        origin = _DISTRIBUTIONS.get(impl.plugin_name, _origin_of(impl.plugin_name))
+        dist = _DISTRIBUTIONS.get(impl.plugin_name)
+        builtin = impl.plugin_name in BUILTIN_PLUGINS
+        if dist is not None:
+            origin = f"{dist.metadata['Name']} {dist.version}"
+        else:
+            origin = "twin (built-in)" if builtin else impl.plugin_name
 
-        def register(source_type: SourceType, origin: str = origin) -> None:
+        def register(source_type: SourceType, origin: str = origin, dist: Distribution | None = dist,
+                     builtin: bool = builtin) -> None:  # fmt: skip
             if not isinstance(source_type, SourceType):
                 raise PluginError(f"plugin {origin!r} registered {source_type!r}, not a SourceType")
             if source_type.name in found:
@@ -67,16 +79,11 @@ def source_types(pm: pluggy.PluginManager) -> dict[str, SourceType]:
                 raise PluginError(
                     f"source type {source_type.name!r} is registered by both {other!r} and {origin!r}"
                 )
-            found[source_type.name] = SourceType(
-                name=source_type.name, load=source_type.load, help=source_type.help, origin=origin
-            )
+            code = twin_identity() if builtin else code_identity(source_type.load, dist)
+            found[source_type.name] = dataclasses.replace(source_type, origin=origin, code=code)
 
         impl.function(register=register)
     return found
-
-
-def _origin_of(plugin_name: str) -> str:
-    return "twin (built-in)" if plugin_name in BUILTIN_PLUGINS else plugin_name
 
 
 @cache

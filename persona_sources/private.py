@@ -31,7 +31,7 @@ def private_values(persona_dir: Path) -> list[str]:
             elif spec.type == "linkedin_pdf" and not spec.options.get("include_contact", False):
                 document = read_pdf_lines(path.read_bytes())
                 contact = parse_profile(document.lines, document.page_width).contact
-                values += [re.sub(r"\s*\([A-Za-z ]+\)$", "", line) for line in contact]
+                values += [re.sub(r"\s*\([^()]+\)$", "", line) for line in contact]
         except (OSError, msgspec.DecodeError, PersonaError, ValueError):
             continue  # an unreadable source has nothing to leak; `twin persona check` reports it
     return list(dict.fromkeys(value.strip() for value in values if len(value.strip()) >= 4))

@@ -12,11 +12,11 @@ import msgspec
 
 from persona_sources.model import Persona, Section
 
-
-def _items(section: Section) -> list[str]:
-    """The entries of a list section ("Title: a; b; c.")."""
-    body = section.text.split(":", 1)[-1].strip().rstrip(".")
-    return [item.strip() for item in body.split(";") if item.strip()]
+#: Section kinds these files carry; other sections (and a plugin's own kinds) are left out and
+#: `twin persona publish` says so.
+PUBLISHED_KINDS = (
+    "profile", "summary", "experience", "education", "skills", "languages", "certifications", "honors",
+)  # fmt: skip
 
 
 def _of_kind(persona: Persona, kind: str) -> list[Section]:
@@ -46,17 +46,20 @@ def person_jsonld(persona: Persona) -> dict[str, Any]:
     schools = [s.fields["school"] for s in _of_kind(persona, "education") if s.fields.get("school")]
     if schools:
         person["alumniOf"] = [{"@type": "EducationalOrganization", "name": name} for name in schools]
-    skills = [item for s in _of_kind(persona, "skills") for item in _items(s)]
+    skills = [item for s in _of_kind(persona, "skills") for item in s.entries()]
     if skills:
         person["knowsAbout"] = skills
-    languages = [item.split(" (")[0] for s in _of_kind(persona, "languages") for item in _items(s)]
+    languages = [item.split(" (")[0] for s in _of_kind(persona, "languages") for item in s.entries()]
     if languages:
         person["knowsLanguage"] = languages
-    credentials = [item for s in _of_kind(persona, "certifications") for item in _items(s)]
+    credentials = [item for s in _of_kind(persona, "certifications") for item in s.entries()]
     if credentials:
         person["hasCredential"] = [
             {"@type": "EducationalOccupationalCredential", "name": name} for name in credentials
         ]
+    awards = [item for s in _of_kind(persona, "honors") for item in s.entries()]
+    if awards:
+        person["award"] = awards
     links = [facts[key] for key in ("linkedin", "github", "website") if facts.get(key)]
     if links:
         person["sameAs"] = [link if "://" in link else f"https://{link}" for link in links]
@@ -90,10 +93,24 @@ def llms_txt(persona: Persona) -> str:
         ("skills", "Skills"),
         ("languages", "Languages"),
         ("certifications", "Certifications"),
+        ("honors", "Honors and awards"),
     ):
-        items = [item for s in _of_kind(persona, kind) for item in _items(s)]
+        items = [item for s in _of_kind(persona, kind) for item in s.entries()]
         if items:
             lines += [f"## {title}", "", *[f"- {item}" for item in items], ""]
     if persona.website:
         lines += ["## Ask my digital twin", "", f"- [Chat with {persona.name}'s twin]({persona.website})", ""]
     return "\n".join(lines)
+
+
+def left_out(persona: Persona) -> list[str]:
+    """What the published files leave out, one line per source: its sections of other kinds."""
+    kinds: dict[str, dict[str, int]] = {}
+    for section in persona.sections:
+        if section.kind not in PUBLISHED_KINDS:
+            counts = kinds.setdefault(f"{section.source_id!r} ({section.source_type})", {})
+            counts[section.kind] = counts.get(section.kind, 0) + 1
+    return [
+        f"{source}: " + ", ".join(f"{n} {kind} section{'s' if n > 1 else ''}" for kind, n in counts.items())
+        for source, counts in kinds.items()
+    ]

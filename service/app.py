@@ -43,7 +43,7 @@ from service.owner.erasure import Erasure
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Announcer, Notifier
 from service.owner.throttle import NotifyThrottle
-from service.owner.tools import TwinTools
+from service.owner.tools import OFFLINE_TOOLS, TwinTools
 from service.providers import Provider, ProviderError, build_provider
 from service.settings import Settings, StorageSettings, get_settings
 
@@ -75,7 +75,7 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
     `memory` replaces the store the settings choose (tests run one twin on every backend).
     """
     persona = load_persona(settings.persona_dir)
-    provider = build_provider(settings.model, persona)
+    provider = build_provider(settings.model, persona, OFFLINE_TOOLS)
     memory = memory or build_memory(settings.storage)
     owner = OwnerLoop(memory.records)
     background = Background(settle_seconds=settings.notify.timeout_seconds * 2)
@@ -86,7 +86,9 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
     spend_cap = SpendCap(
         memory.records, daily_tokens=limits.daily_token_budget, monthly_tokens=limits.monthly_token_budget
     )
-    offline = provider if provider.offline else build_provider(settings.model, persona, offline=True)
+    offline = (
+        provider if provider.offline else build_provider(settings.model, persona, OFFLINE_TOOLS, offline=True)
+    )
     services = TurnServices(
         conversations=memory.conversations,
         tools=TwinTools(owner, announcer),

@@ -18,13 +18,16 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, field
 
-ProviderName = Literal["openai", "offline"]
+#: The named Chat Completions-compatible providers (service/providers/profiles.py).
+ProfileName = Literal["openai", "anthropic", "gemini", "bedrock", "ollama"]
+ProviderName = Literal["openai", "anthropic", "gemini", "bedrock", "ollama", "offline"]
 
 Positive = Annotated[int, Meta(ge=1)]
 PositiveSeconds = Annotated[float, Meta(gt=0)]
 #: 0 turns a limit or budget off.
 Limit = Annotated[int, Meta(ge=0)]
 NonNegativeSeconds = Annotated[float, Meta(ge=0)]
+Temperature = Annotated[float, Meta(ge=0, le=2)]
 HttpUrl = Annotated[str, Meta(pattern=r"^https?://\S+$")]
 #: A host name a request may name in its Host header: a name or address (IPv6 in brackets), `*.`
 #: before a domain for its subdomains, or `*` for any.
@@ -44,10 +47,21 @@ class ModelSettings(Group, frozen=True, kw_only=True):
     """The model that answers, and how it is called."""
 
     api_key: str | None = field(default=None, name="OPENAI_API_KEY")
+    #: Overrides the profile's base URL (a proxy, a local server).
     base_url: str | None = field(default=None, name="OPENAI_BASE_URL")
     #: None picks `openai` when a key or base URL is set, else the embedded `offline` provider.
     provider: ProviderName | None = field(default=None, name="TWIN_PROVIDER")
+    #: Each profile's own key; OPENAI_API_KEY stands in when it is unset.
+    anthropic_api_key: str | None = field(default=None, name="ANTHROPIC_API_KEY")
+    gemini_api_key: str | None = field(default=None, name="GEMINI_API_KEY")
+    #: A Bedrock API key; without it, a short-term key is minted from the AWS credentials (on
+    #: Lambda: the function's role).
+    bedrock_api_key: str | None = field(default=None, name="AWS_BEARER_TOKEN_BEDROCK")
+    #: The Bedrock region (Lambda sets it); part of Bedrock's base URL and of its minted keys.
+    aws_region: str | None = field(default=None, name="AWS_REGION")
     name: Annotated[str, Meta(min_length=1)] = field(default="gpt-4o-mini", name="TWIN_MODEL")
+    #: Sent as `temperature` when set, lowered to what the provider accepts (Anthropic: 1).
+    temperature: Temperature | None = field(default=None, name="TWIN_TEMPERATURE")
     timeout_seconds: PositiveSeconds = field(default=30.0, name="TWIN_LLM_TIMEOUT_SECONDS")
     max_retries: Limit = field(default=2, name="TWIN_LLM_MAX_RETRIES")
     max_reply_tokens: Positive = field(default=600, name="TWIN_MAX_REPLY_TOKENS")
@@ -173,7 +187,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     def __post_init__(self) -> None:
         """The rules that involve more than one variable (the one place for them)."""
-        storage, limits = self.storage, self.limits
+        storage, limits, model = self.storage, self.limits, self.model
+        if model.provider_name == "bedrock" and not (model.aws_region or model.base_url):
+            raise SettingsError("TWIN_PROVIDER=bedrock needs AWS_REGION (or OPENAI_BASE_URL)")
         if storage.use_s3 and not storage.s3_bucket:
             raise SettingsError("USE_S3=true needs S3_BUCKET")
         if storage.use_s3 and _folder(storage.s3_records_prefix) == _folder(storage.s3_prefix):

@@ -27,6 +27,10 @@ def load_facts(ctx: SourceContext) -> list[Section]:
     if not public:
         raise SourceError("no public facts in the file")
     lines = [f"{_label(key)}: {value}" for key, value in public.items()]
+    ctx.report_input(
+        [f"{key} {_words(data[key])}" for key in public],
+        private=[f"{key} {_words(data[key])}" for key in private if key in data],
+    )
     return [
         Section(
             source_id=ctx.spec.id,
@@ -41,6 +45,15 @@ def load_facts(ctx: SourceContext) -> list[Section]:
 
 def _label(key: str) -> str:
     return key.replace("_", " ").strip().capitalize()
+
+
+def _words(value: Any) -> str:
+    """Every key and value inside `value`, as the file has them: what coverage is measured on."""
+    if isinstance(value, dict):
+        return " ".join(f"{key} {_words(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return " ".join(_words(item) for item in value)
+    return "" if value is None else str(value)
 
 
 def _render(value: Any) -> str:
@@ -63,5 +76,6 @@ def register_persona_sources(register: Callable[[SourceType], None]) -> None:
                 "A JSON object of facts (full_name, name, current_role, ...). "
                 "Keys listed in a `private` array are never used. Options: path, title."
             ),
+            citation="my facts",
         )
     )

@@ -1,74 +1,62 @@
-"""A LinkedIn "Save to PDF" export read as a profile: columns, headings, entries, re-joined lines.
+"""A LinkedIn "Save to PDF" export read as a profile, by what its lines say rather than how they look.
 
-The export has a narrow left column (Contact, Top Skills, Languages, Certifications, Honors-Awards)
-and a main column (name, headline, location, Summary, Experience, Education). Headings are bold and
-larger than body text; a new item or paragraph starts with extra space above it, while a wrapped
-line follows at the normal line spacing. That is all this parser relies on.
+Sections are found by their names in any language LinkedIn exports in (`linkedin_words`), in one
+column or two; the name is the largest text outside any section, followed by the headline and the
+location; positions and schools are read by `linkedin_entries`. Nothing is dropped: text the parser
+does not recognise is kept verbatim under its section, and the contact block is set apart (it is
+private unless the owner opts in).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import msgspec
 
+from persona_sources.builtin.linkedin_entries import (
+    Experience,
+    Position,
+    School,
+    read_education,
+    read_experience,
+)
+from persona_sources.builtin.linkedin_words import SECTIONS, ends_in_country, looks_like_place, name_key
+from persona_sources.builtin.pdf_layout import (
+    Spacing,
+    Widths,
+    column_points,
+    columns,
+    items,
+    join,
+    paragraphs,
+    style,
+    text_of,
+)
 from persona_sources.builtin.pdf_lines import PdfLine
 
-LEFT_HEADINGS = {
-    "contact": "contact",
-    "top skills": "skills",
-    "skills": "skills",
-    "languages": "languages",
-    "certifications": "certifications",
-    "honors-awards": "honors",
-    "honors & awards": "honors",
-    "publications": "publications",
-    "patents": "patents",
-}
-MAIN_HEADINGS = {
-    "summary": "summary",
-    "about": "summary",
-    "experience": "experience",
-    "education": "education",
-    "licenses & certifications": "certifications",
-    "volunteer experience": "volunteering",
-    "projects": "projects",
-}
-LINE_SPACING = 1.3
-_DATES = re.compile(
-    r"^(?P<start>(?:[A-Z][a-z]+ )?\d{4})\s*[-\u2013]\s*(?P<end>Present|(?:[A-Z][a-z]+ )?\d{4})"
-    r"(?:\s*\((?P<duration>[^)]*)\))?$"
+#: Sections whose entries are list items, one a line unless wrapped.
+LIST_SECTIONS = ("skills", "languages", "certifications", "honors", "publications", "patents")
+#: A line ending so carries on onto the next.
+_CARRIES_ON = (",", "&", "|", "-", "/", "+", "\u2013")
+#: Contact lines that must stay private even where no Contact heading announced them.
+_CONTACT = re.compile(
+    r"[\w.%+-]+@[\w-]+(\.[\w-]+)+|\+?\d[\d ()./-]{6,}\d|linkedin\.com/in/|"
+    r"\((LinkedIn|Mobile|Mobil|Móvil|Celular|Home|Work|Personal|Company|Blog|Portfolio|Other)\)\s*$",
+    re.IGNORECASE,
 )
-_DURATION = re.compile(r"^(?:\d+ years?)?\s*(?:\d+ months?)?$|^less than a year$")
-_PLACE = re.compile(r"^[A-ZÀ-Ý][\w .'\u2019-]*(?:, [A-ZÀ-Ý][\w .'\u2019-]*)*$")
-_SCHOOL_DATES = re.compile(r"\s*·?\s*\(([^)]*\d{4}[^)]*)\)\s*$")
 
 
-class Position(msgspec.Struct, frozen=True, kw_only=True):
-    company: str
-    title: str
-    start: str = ""
-    end: str = ""
-    duration: str = ""
-    location: str = ""
-    description: tuple[str, ...] = ()
+class Extra(msgspec.Struct, frozen=True, kw_only=True):
+    """Text kept verbatim: a section twin has no structure for, or lines outside any section."""
 
-    @property
-    def current(self) -> bool:
-        return self.end.lower() == "present"
-
-    @property
-    def dates(self) -> str:
-        span = " - ".join(part for part in (self.start, self.end) if part)
-        return f"{span}, {self.duration}" if span and self.duration else span
-
-
-class School(msgspec.Struct, frozen=True, kw_only=True):
-    school: str
-    degree: str = ""
-    dates: str = ""
+    section: str
+    heading: str = ""
+    paragraphs: tuple[str, ...] = ()
 
 
 class Profile(msgspec.Struct, frozen=True, kw_only=True):
@@ -82,180 +70,274 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True):
     education: tuple[School, ...] = ()
     lists: dict[str, tuple[str, ...]] = msgspec.field(default_factory=dict)
     contact: tuple[str, ...] = ()
+    extras: tuple[Extra, ...] = ()
     created: datetime | None = None
 
 
+@dataclass
+class _Part:
+    """A column's lines from one section heading to the next (`key` None: before any heading)."""
+
+    key: str | None
+    #: The heading's line (or two, when it wraps); empty before any heading.
+    heading: list[PdfLine]
+    width: Widths
+    #: How the column spaces its lines (headings left out) and how its lists (contact details
+    #: included) space theirs: what a wrapped line and a wrapped list item look like.
+    spacing: Spacing
+    lists: Spacing
+    lines: list[PdfLine] = field(default_factory=list)
+
+
 def parse_profile(lines: Sequence[PdfLine], page_width: float, created: datetime | None = None) -> Profile:
-    """The profile in `lines`. Raises ValueError when the layout is not a LinkedIn export's."""
-    split = page_width * 0.3
-    left = [line for line in lines if line.x < split]
-    main = [line for line in lines if line.x >= split]
-    if not main:
-        raise ValueError("no main column (name, headline, experience) was found")
-    lists = _left_column(left)
-    contact = lists.pop("contact", ())
-    top = max(main[: min(len(main), 5)], key=lambda line: line.size)
-    heading_at = next((i for i, line in enumerate(main) if _main_heading(line)), len(main))
-    intro = [line for line in main[:heading_at] if line is not top]
-    headline = [line for line in intro if line.size >= 11.5]
-    location = [line for line in intro if line.size < 11.5]
-    sections = dict(_sections(main[heading_at:], _main_heading))
-    return Profile(
-        name=top.text.strip(),
-        headline=_join(line.text for line in headline),
-        location=_join(line.text for line in location),
-        summary=tuple(_paragraphs(sections.get("summary", []))),
-        positions=tuple(_positions(sections.get("experience", []))),
-        education=tuple(_schools(sections.get("education", []))),
+    """The profile in `lines`. Raises ValueError when no name can be found."""
+    return read_profile(lines, page_width, created).profile
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A parsed export: the profile, the contact block's lines and the section headings' lines."""
+
+    profile: Profile
+    private: list[PdfLine]
+    headings: list[PdfLine]
+
+
+def read_profile(lines: Sequence[PdfLine], page_width: float, created: datetime | None = None) -> Reading:
+    """The profile in `lines`, with the lines of its contact block (private unless opted in) and
+    of the section headings it recognised (their meaning is the sections' kinds).
+
+    Raises: ValueError when no name can be found.
+    """
+    parts = _parts(lines, page_width)
+    intro, width, column_lines, others = _take_intro(parts)
+    spacing = Spacing(intro, width)
+    column = Spacing([line for line in column_lines if line not in intro], width, fallbacks=others)
+    name_end = 1
+    while name_end < len(intro) and style(intro[name_end]) == style(intro[0]):
+        if not spacing.full(intro[name_end - 1]):
+            break
+        name_end += 1
+    contact = [line for line in intro[name_end:] if _CONTACT.search(line.text)]
+    rest = [line for line in intro[name_end:] if line not in contact]
+    headline, location = _headline_and_location(rest, column)
+    summary: tuple[str, ...] = ()
+    experience = Experience()
+    education: tuple[School, ...] = ()
+    lists: dict[str, tuple[str, ...]] = {}
+    extras: list[Extra] = []
+    for part in parts:
+        heading = text_of(part.heading)
+        if part.key is None:
+            contact += [line for line in part.lines if _CONTACT.search(line.text)]
+            kept = [line for line in part.lines if not _CONTACT.search(line.text)]
+            if kept:
+                extras.append(Extra(section="other", paragraphs=_paragraphs(kept, part)))
+        elif part.key == "contact":
+            contact += part.lines
+        elif part.key in LIST_SECTIONS:
+            entries = tuple(text_of(item) for item in items(part.lines, part.lists))
+            lists[part.key] = lists.get(part.key, ()) + entries
+        elif part.key == "summary":
+            summary = _paragraphs(part.lines, part)
+        elif part.key == "experience":
+            experience = read_experience(part.lines, part.width, part.spacing)
+            if experience.preamble:
+                extras.append(Extra(section="experience", heading=heading, paragraphs=experience.preamble))
+        elif part.key == "education":
+            education = read_education(part.lines, part.width, part.spacing)
+        elif part.lines:
+            extras.append(Extra(section=part.key, heading=heading, paragraphs=_paragraphs(part.lines, part)))
+    profile = Profile(
+        name=text_of(intro[:name_end]),
+        headline=headline,
+        location=location,
+        summary=summary,
+        positions=experience.positions,
+        education=education,
         lists=lists,
-        contact=contact,
+        contact=_contact_items(contact),
+        extras=tuple(extras),
         created=created,
     )
+    return Reading(profile, contact, [line for part in parts for line in part.heading])
 
 
-def _main_heading(line: PdfLine) -> str | None:
-    return MAIN_HEADINGS.get(line.text.strip().lower()) if line.bold and line.size >= 14 else None
+def _parts(lines: Sequence[PdfLine], page_width: float) -> list[_Part]:
+    """Each column cut at its section headings, columns left to right."""
+    cols = columns(lines, page_width)
+    headings = _headings(cols)
+    widths = [
+        Widths(column, points) for column, points in zip(cols, column_points(cols, page_width), strict=True)
+    ]
+    spacings = [
+        Spacing(column, width, skip=_heading_indices(column, headings))
+        for column, width in zip(cols, widths, strict=True)
+    ]
+    for spacing in spacings:
+        spacing.fallbacks = tuple(other for other in spacings if other is not spacing)
+    parts: list[_Part] = []
+    for column, width, spacing in zip(cols, widths, spacings, strict=True):
+        lists, prose = _list_spacing(column, headings, width)
+        lists.fallbacks = (prose,)
+        current = _Part(key=None, heading=[], width=width, spacing=spacing, lists=lists)
+        rest = 0
+        for line in column:
+            if rest:
+                current.heading.append(line)
+                rest -= 1
+                continue
+            if id(line) not in headings:
+                current.lines.append(line)
+                continue
+            key, count = headings[id(line)]
+            parts.append(current)
+            current = _Part(key=key, heading=[line], width=width, spacing=spacing, lists=lists)
+            rest = count - 1
+        parts.append(current)
+    return [part for part in parts if part.heading or part.lines]
 
 
-def _left_heading(line: PdfLine) -> str | None:
-    return LEFT_HEADINGS.get(line.text.strip().lower()) if line.bold and line.size >= 12 else None
+def _heading_indices(column: Sequence[PdfLine], headings: dict[int, tuple[str, int]]) -> set[int]:
+    return {
+        index + extra
+        for index, line in enumerate(column)
+        if id(line) in headings
+        for extra in range(headings[id(line)][1])
+    }
 
 
-def _sections(
-    lines: Sequence[PdfLine], heading: Callable[[PdfLine], str | None]
-) -> Iterator[tuple[str, list[PdfLine]]]:
-    """(section name, its lines) for each heading, in order; lines before any heading are dropped."""
-    current: str | None = None
-    body: list[PdfLine] = []
-    for line in lines:
-        name = heading(line)
-        if name:
-            if current:
-                yield current, body
-            current, body = name, []
-        elif current:
-            body.append(line)
-    if current:
-        yield current, body
+def _list_spacing(
+    column: Sequence[PdfLine], headings: dict[int, tuple[str, int]], width: Widths
+) -> tuple[Spacing, Spacing]:
+    """How the column's lists (and contact block) space their lines, each list measured alone, and
+    how the rest of the column (its running text) does."""
+    lists: list[PdfLine] = []
+    prose: list[PdfLine] = []
+    starts: list[int] = []
+    key: str | None = None
+    rest = 0
+    for line in column:
+        if id(line) in headings:
+            key, rest = headings[id(line)]
+            rest -= 1
+            starts.append(len(lists))
+        elif rest:
+            rest -= 1
+        elif key in (*LIST_SECTIONS, "contact"):
+            lists.append(line)
+        else:
+            prose.append(line)
+    return Spacing(lists, width, apart=starts), Spacing(prose, width)
 
 
-def _left_column(lines: Sequence[PdfLine]) -> dict[str, tuple[str, ...]]:
-    return {name: tuple(_items(body)) for name, body in _sections(lines, _left_heading) if body}
+def _headings(cols: Sequence[Sequence[PdfLine]]) -> dict[int, tuple[str, int]]:
+    """The lines that open a section (by id), with the section and how many lines the name takes.
+
+    A heading is a section name alone on its line, or wrapped onto a second line of its style (a
+    narrow sidebar wraps "Reconocimientos y premios"); once per section. Where a name occurs more
+    than once (a skill called "Languages"), the one that stands out most (larger, then bold) wins.
+    """
+    found: dict[str, list[tuple[tuple[float, bool, int], PdfLine, int]]] = {}
+    order = 0
+    for column in cols:
+        for index, line in enumerate(column):
+            order += 1
+            following = column[index + 1] if index + 1 < len(column) else None
+            key, count = None, 0
+            if following is not None and style(following) == style(line):
+                key, count = SECTIONS.get(name_key(f"{line.text} {following.text}")), 2
+            if key is None:
+                key, count = SECTIONS.get(name_key(line.text)), 1
+            if key:
+                found.setdefault(key, []).append(((line.size, line.bold, -order), line, count))
+    chosen = {}
+    for key, candidates in found.items():
+        _, best, count = max(candidates, key=lambda candidate: candidate[0])
+        chosen[id(best)] = (key, count)
+    return chosen
 
 
-def _gap(previous: PdfLine, line: PdfLine) -> float:
-    """Extra space above `line` beyond normal line spacing; 0 across a page break."""
-    if previous.page != line.page:
-        return 0.0
-    return previous.y - line.y - line.size * LINE_SPACING
+def _take_intro(parts: list[_Part]) -> tuple[list[PdfLine], Widths, list[PdfLine], tuple[Spacing, ...]]:
+    """The name, headline and location lines, taken out of `parts`, their column's width and lines,
+    and the spacing of the other columns.
 
-
-def _items(lines: Sequence[PdfLine]) -> Iterator[str]:
-    """Items separated by extra space; wrapped lines of one item re-joined."""
-    yield from _blocks(lines, threshold=1.5)
-
-
-def _paragraphs(lines: Sequence[PdfLine]) -> Iterator[str]:
-    yield from _blocks(lines, threshold=4.0)
-
-
-def _blocks(lines: Sequence[PdfLine], threshold: float) -> Iterator[str]:
-    parts: list[str] = []
-    previous: PdfLine | None = None
-    for line in lines:
-        if previous is not None and (_gap(previous, line) > threshold or line.bold != previous.bold):
-            yield _join(parts)
-            parts = []
-        parts.append(line.text)
-        previous = line
-    if parts:
-        yield _join(parts)
-
-
-def _join(parts: Iterator[str] | Sequence[str]) -> str:
-    """Wrapped lines re-joined: with a space, except inside a URL or path split at '-' or '/'."""
-    text = ""
-    for part in parts:
-        part = part.strip()
-        if not part:
-            continue
-        last_word = text.rsplit(" ", 1)[-1]
-        glued = text.endswith("/") or (text.endswith("-") and ("/" in last_word or "." in last_word))
-        text = f"{text}{part}" if glued or not text else f"{text} {part}"
-    return text
-
-
-def _positions(lines: Sequence[PdfLine]) -> Iterator[Position]:
-    """Companies (bold, larger) with one or more roles (bold, smaller) and their details."""
-    company = ""
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        if line.bold and line.size >= 11.75:
-            company_lines = [line]
-            index += 1
-            while index < len(lines) and lines[index].bold and lines[index].size == line.size:
-                company_lines.append(lines[index])
-                index += 1
-            company = _join([part.text for part in company_lines])
-            if index < len(lines) and not lines[index].bold and _DURATION.match(lines[index].text.strip()):
-                index += 1  # the company's total duration, above several roles
-            continue
-        if line.bold:
-            index, position = _position(lines, index, company)
-            yield position
-            continue
-        index += 1
-
-
-def _position(lines: Sequence[PdfLine], index: int, company: str) -> tuple[int, Position]:
-    title_lines = [lines[index]]
-    index += 1
-    while index < len(lines) and lines[index].bold and lines[index].size == title_lines[0].size:
-        title_lines.append(lines[index])
-        index += 1
-    fields: dict[str, str] = {}
-    if index < len(lines) and (dates := _DATES.match(lines[index].text.strip())):
-        fields = {key: value or "" for key, value in dates.groupdict().items()}
-        index += 1
-        following = lines[index] if index < len(lines) else None
-        if (
-            following is not None
-            and not following.bold
-            and _PLACE.match(following.text.strip())
-            and _gap(lines[index - 1], following) < 3.0
-        ):
-            fields["location"] = following.text.strip()
-            index += 1
-    body: list[PdfLine] = []
-    while index < len(lines) and not lines[index].bold:
-        body.append(lines[index])
-        index += 1
-    return index, Position(
-        company=company,
-        title=_join([part.text for part in title_lines]),
-        description=tuple(_paragraphs(body)),
-        **fields,
+    The name is the largest line before any heading (LinkedIn's main column starts with it);
+    failing that, the largest line on the first page if it stands out.
+    """
+    unheaded = [part for part in parts if part.key is None]
+    pool = {id(part) for part in unheaded or parts}
+    found = (
+        (p, i, line) for p, part in enumerate(parts) if id(part) in pool for i, line in enumerate(part.lines)
     )
+    candidates = [
+        (line.size, -order, part_index, index)
+        for order, (part_index, index, line) in enumerate(found)
+        if unheaded or line.page == 1
+    ]
+    if not candidates:
+        raise ValueError("no name was found (no text outside the sections)")
+    size, _, part_index, index = max(candidates)
+    if not unheaded:
+        sizes = [line.size for part in parts for line in part.lines]
+        if size <= statistics.median(sizes):
+            raise ValueError("no name was found (no text stands out before or between the sections)")
+    part = parts[part_index]
+    intro = part.lines[index:]
+    part.lines = part.lines[:index]
+    column = [line for p in parts if p.width is part.width for line in p.lines]
+    return intro, part.width, column, part.spacing.fallbacks
 
 
-def _schools(lines: Sequence[PdfLine]) -> Iterator[School]:
-    school: list[str] = []
-    detail: list[str] = []
-    for line in [*lines, None]:
-        if line is None or (line.bold and detail):
-            if school:
-                yield _school(school, detail)
-            school, detail = [], []
-        if line is None:
-            break
-        (school if line.bold else detail).append(line.text)
+def _headline_and_location(lines: Sequence[PdfLine], column: Spacing) -> tuple[str, str]:
+    """The headline, then the location on the last line when it reads like a place.
+
+    A place in the headline's own style must not carry on a line that ends in "," or "&", and must
+    end in a country or region, or stand apart: further below than a wrapped line of its size
+    would be (the headline's own, else the page's); with nothing to measure, be clearly a place
+    under a short headline line (one that did not wrap).
+    """
+    if not lines:
+        return "", ""
+    last = lines[-1]
+    if len(lines) == 1:
+        alone = looks_like_place(last.text, alone=True)
+        return ("", last.text.strip()) if alone else (last.text.strip(), "")
+    above = lines[-2]
+    if not looks_like_place(last.text) or above.text.rstrip().endswith(_CARRIES_ON):
+        return text_of(lines), ""
+    if style(above) != style(last) or above.page != last.page:
+        return text_of(lines[:-1]), last.text.strip()
+    wraps = [
+        a.y - b.y
+        for a, b in itertools.pairwise(lines[:-1])
+        if a.page == b.page and style(a) == style(b) == style(last)
+    ]
+    size = style(last)[0]
+    wrap = min(wraps) if wraps else column.line_height(size)
+    if wrap is None and column.ratio:
+        wrap = column.ratio * size
+    if ends_in_country(last.text):
+        apart = True
+    elif wrap is not None:
+        apart = above.y - last.y > wrap + 0.5
+    else:
+        apart = not column.width.full(above) and looks_like_place(last.text, alone=True)
+    return (text_of(lines[:-1]), last.text.strip()) if apart else (text_of(lines), "")
 
 
-def _school(school: list[str], detail: list[str]) -> School:
-    text = _join(detail)
-    dates = ""
-    if match := _SCHOOL_DATES.search(text):
-        dates = match.group(1).strip()
-        text = text[: match.start()].strip()
-    return School(school=_join(school), degree=text.rstrip(" ·"), dates=dates)
+def _paragraphs(lines: Sequence[PdfLine], part: _Part) -> tuple[str, ...]:
+    spacing = Spacing(lines, part.width, fallbacks=[part.spacing])
+    return tuple(text_of(group) for group in paragraphs(lines, spacing))
+
+
+def _contact_items(lines: Sequence[PdfLine]) -> tuple[str, ...]:
+    """Contact entries: a URL split over lines re-joined, a "(LinkedIn)" label kept with its URL."""
+    entries: list[list[str]] = []
+    for line in lines:
+        text = line.text.strip()
+        if entries and (entries[-1][-1].endswith(("-", "/")) or text.startswith("(")):
+            entries[-1].append(text)
+        else:
+            entries.append([text])
+    return tuple(join(parts) for parts in entries)

@@ -21,6 +21,7 @@ from persona_sources.model import Section, SourceContext, SourceType
 SOURCE_TYPE = "owner_answers"
 SOURCE_ID = "owner-answers"
 KIND = "qa"
+CITATION = "my own answer to a visitor's question"
 
 
 class QA(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -28,25 +29,33 @@ class QA(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     answer: str
 
 
-def answer_section(question: str, answer: str, *, source_id: str = SOURCE_ID, ref: str = "") -> Section:
-    """One answer as a section; `question` (the owner's own words, may be empty) helps retrieval find it."""
-    question, answer = " ".join(question.split()), answer.strip()
+def answer_section(
+    question: str, answer: str, *, source_id: str = SOURCE_ID, ref: str = "", asked: str = ""
+) -> Section:
+    """One answer as a section. `question` is the owner's own words (may be empty) and is quoted with
+    the answer; `asked`, a visitor's wording, is only searched (the `question` field: retrieval's
+    context), so the offline provider finds the answer the way it was asked and no prompt quotes it."""
+    question, answer, asked = " ".join(question.split()), answer.strip(), " ".join(asked.split())
     title = f"Answer to: {question}"[:200] if question else "An answer to a visitor's question"
+    searched = asked or question
     return Section(
         source_id=source_id,
         source_type=SOURCE_TYPE,
         title=title,
         text=(f"Question: {question}\n" if question else "") + f"Answer: {answer}",
         kind=KIND,
-        fields=({"question": question} if question else {})
+        fields=({"question": searched} if searched else {})
+        | ({"topic": question} if asked and question else {})
         | {"answer": answer}
         | ({"id": ref} if ref else {}),
+        citation=CITATION,
     )
 
 
-def answer_sections(triples: Iterable[tuple[str, str, str]]) -> tuple[Section, ...]:
-    """Sections for (id, topic, answer) triples in the order given; the topic may be empty."""
-    return tuple(answer_section(topic, a, ref=ref) for ref, topic, a in triples if a.strip())
+def answer_sections(answered: Iterable[tuple[str, str, str, str]]) -> tuple[Section, ...]:
+    """Sections for (id, topic, asked, answer) in the order given: the owner's topic (may be empty) is
+    quoted, the visitor's wording only searched."""
+    return tuple(answer_section(t, a, ref=ref, asked=asked) for ref, t, asked, a in answered if a.strip())
 
 
 def load_owner_answers(ctx: SourceContext) -> list[Section]:
@@ -56,6 +65,7 @@ def load_owner_answers(ctx: SourceContext) -> list[Section]:
         raise SourceError(f"expected a list of {{question, answer}} objects ({exc})") from None
     except msgspec.DecodeError as exc:
         raise SourceError(f"not valid JSON ({exc})") from None
+    ctx.report_input(text for p in pairs if p.answer.strip() for text in (p.question, p.answer))
     return [answer_section(p.question, p.answer, source_id=ctx.spec.id) for p in pairs if p.answer.strip()]
 
 
@@ -70,5 +80,6 @@ def register_persona_sources(register: Callable[[SourceType], None]) -> None:
                 "answers given with `twin questions answer`. Options: path (a JSON list of "
                 "{question, answer}), title."
             ),
+            citation=CITATION,
         )
     )

@@ -19,6 +19,8 @@ def register_persona_sources(register: Callable[[SourceType], None]) -> None:
         SourceType(
             name="text",
             load=load_text,
-            help="A text or Markdown file (summary, style, anything you write). Options: path, title.",
+            help=(
+                "A text or Markdown file (summary, style, anything you write), UTF-8. Options: path, title."
+            ),
         )
     )

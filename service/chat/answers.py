@@ -57,8 +57,8 @@ class AnswersCache:
         except StoreError as exc:
             log.warning("owner answers not refreshed: %s", type(exc).__name__)
         else:
-            # The owner's words only: the visitor's wording stays out of every prompt.
-            self._sections = answer_sections((q.id, q.topic, q.answer) for q in answered)
+            # The owner's words are quoted; the visitor's wording is only searched, never in a prompt.
+            self._sections = answer_sections((q.id, q.topic, q.question, q.answer) for q in answered)
         self._loaded_at = self._clock()
 
 

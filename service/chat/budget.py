@@ -1,28 +1,38 @@
 """The spend cap: model tokens used by all visitors per UTC day and month, kept in the records store.
 
 Every turn that used the model adds its tokens to the day's and the month's counter (compare-and-swap
-updates, so concurrent processes and Lambdas lose nothing). Before a turn, the counters are read; when
-one has reached its budget, the turn is answered offline until the period ends. A turn already in
+updates, so concurrent processes and Lambdas lose nothing). Before a turn, the counters are checked;
+when one has reached its budget, the turn is answered offline until the period ends. A turn already in
 flight when the cap is reached still finishes, so the spend can pass the cap by the turns in flight.
+
+Per turn this costs no read in the common case: a process checks the counters as it last read or
+wrote them (plus its own charges not yet written) for `CHECK_SECONDS`, so the spend can also pass the
+cap by what other processes charged in that time. Charges arriving while a counter is being written
+are written together by the next write (each waits until its tokens are stored), and a write starts
+from the counter as this process last stored it, reading it again only when another process wrote.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import msgspec
 
-from memory import RecordStore, StoreError
+from memory import RecordStore, Seen, StoreError
 from service.providers import Usage
 
 log = logging.getLogger("twin.budget")
 
 COLLECTION = "budget"
 PeriodName = Literal["daily", "monthly"]
+
+#: How long counters this process read or wrote answer the cap check without another read.
+CHECK_SECONDS = 5.0
 
 
 class Spend(msgspec.Struct, kw_only=True):
@@ -53,6 +63,23 @@ class PeriodUse(msgspec.Struct, kw_only=True):
     budget: int
     cost_usd: float
     ends: datetime
+
+
+class _Counter:
+    """One period's counter as this process last read or wrote it, and charges not yet written."""
+
+    __slots__ = ("checked_at", "lock", "pending", "seen", "spend")
+
+    def __init__(self) -> None:
+        self.spend = Spend()
+        self.checked_at = float("-inf")
+        #: The record as this process last wrote it: the next write starts from it.
+        self.seen: Seen | None = None
+        self.pending = Spend()
+        self.lock = asyncio.Lock()
+
+    def tokens(self) -> int:
+        return self.spend.tokens + self.pending.tokens
 
 
 class Exhausted(msgspec.Struct, frozen=True, kw_only=True):
@@ -87,13 +114,17 @@ class SpendCap:
         daily_tokens: int,
         monthly_tokens: int,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.records = records
         self.daily_tokens = daily_tokens
         self.monthly_tokens = monthly_tokens
         self._clock = clock
+        self._monotonic = monotonic
         #: A period found used up stays so until it ends: no more reads for it in this process.
         self._exhausted: dict[str, Exhausted] = {}
+        #: The current periods' counters by record key.
+        self._counters_known: dict[str, _Counter] = {}
 
     @property
     def enabled(self) -> bool:
@@ -112,13 +143,18 @@ class SpendCap:
         for period in current:
             if period.key in self._exhausted:
                 return self._exhausted[period.key]
-        try:
-            counters = await self._counters(current)
-        except StoreError as exc:
-            log.warning("spend cap not checked, the records store failed: %s", type(exc).__name__)
-            return None
-        for period, spend in counters:
-            used = spend.tokens
+        known = [self._counter(period.key) for period in current]
+        now = self._monotonic()
+        if any(now - counter.checked_at >= CHECK_SECONDS for counter in known):
+            try:
+                read = await self._counters(current)
+            except StoreError as exc:
+                log.warning("spend cap not checked, the records store failed: %s", type(exc).__name__)
+                return None
+            for counter, (_, spend) in zip(known, read, strict=True):
+                counter.spend, counter.checked_at = spend, now
+        for period, counter in zip(current, known, strict=True):
+            used = counter.tokens()
             if used >= period.budget:
                 state = Exhausted(period=period, used=used)
                 self._exhausted = {period.key: state}
@@ -140,18 +176,49 @@ class SpendCap:
         tokens = usage.total
         if tokens <= 0 or not self.enabled:
             return
+        await asyncio.gather(*(self._add(period.key, tokens, cost_usd or 0.0) for period in self._periods()))
 
-        def add(value: Any | None) -> Any:
-            spend = _spend(value)
-            spend.tokens += tokens
-            spend.turns += 1
-            spend.cost_usd = round(spend.cost_usd + (cost_usd or 0.0), 8)
-            return msgspec.to_builtins(spend)
+    async def _add(self, key: str, tokens: int, cost_usd: float) -> None:
+        """Add one charge to a counter: written now, or with the write it waits for."""
+        counter = self._counter(key)
+        counter.pending.tokens += tokens
+        counter.pending.turns += 1
+        counter.pending.cost_usd += cost_usd
+        async with counter.lock:
+            batch = counter.pending
+            if batch.turns == 0:
+                return  # the write this charge waited for took it along
+            counter.pending = Spend()
 
-        try:
-            await asyncio.gather(*(self.records.update(COLLECTION, p.key, add) for p in self._periods()))
-        except StoreError as exc:
-            log.warning("spend of a turn not recorded (%d tokens): %s", tokens, type(exc).__name__)
+            def add(value: Any | None) -> Any:
+                spend = _spend(value)
+                spend.tokens += batch.tokens
+                spend.turns += batch.turns
+                spend.cost_usd = round(spend.cost_usd + batch.cost_usd, 8)
+                return msgspec.to_builtins(spend)
+
+            try:
+                value, counter.seen = await self.records.update_from(COLLECTION, key, add, counter.seen)
+            except StoreError as exc:
+                counter.seen = None
+                log.warning(
+                    "spend of a turn not recorded in %s (%d tokens, %d turn(s) written together): %s",
+                    key,
+                    batch.tokens,
+                    batch.turns,
+                    type(exc).__name__,
+                )
+                return
+            counter.spend, counter.checked_at = _spend(value), self._monotonic()
+
+    def _counter(self, key: str) -> _Counter:
+        """The counter of a current period (those of ended periods are forgotten)."""
+        counter = self._counters_known.get(key)
+        if counter is None:
+            current = {period.key for period in self._periods()} | {key}
+            self._counters_known = {k: c for k, c in self._counters_known.items() if k in current}
+            counter = self._counters_known[key] = _Counter()
+        return counter
 
     async def spent(self) -> list[PeriodUse]:
         """What each current period has used so far."""

@@ -4,7 +4,7 @@ Lambda alike. It receives its collaborators from the app factory and builds none
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import msgspec
 
@@ -12,27 +12,26 @@ from memory import (
     ConversationStore,
     DeploymentSecret,
     Message,
+    Seen,
     SessionNotFound,
     new_session_id,
     retry_session_id,
     validate_session_id,
 )
+from memory.keys import session_hash
 from persona_sources import Persona
 from persona_sources.prompt import without_controls
 from service.chat.answers import AnswersCache, answers_prompt
 from service.chat.budget import capped_note
 from service.chat.quotas import TokenQuotas
 from service.chat.turn import Turn, TurnServices, replies, stored_reply
-from service.chat.window import history_window
+from service.chat.window import MESSAGE_OVERHEAD, history_window
 from service.errors import ConversationFull, MessageTooLong
 from service.owner.notify import Announcer
 from service.owner.tools import TOOLS
 from service.providers import ChatTurn, Provider, ProviderRequest
 from service.providers.tokens import count_tokens
 from service.settings import LimitSettings
-
-#: Tokens each message adds beside its text (role and separators), as window.py counts them.
-MESSAGE_OVERHEAD_TOKENS = 4
 
 
 class ChatEngine:
@@ -66,6 +65,8 @@ class ChatEngine:
         self._quotas = quotas
         #: What every turn's prompt costs before its own parts: the stable prompt and the tools.
         self._fixed_tokens = self._tokens(persona.prompt) + self._tokens(msgspec.json.encode(TOOLS).decode())
+        #: What the persona's system prompt adds after its stable part on a given day (the date).
+        self._dated: tuple[date, str] | None = None
 
     @property
     def _conversations(self) -> ConversationStore:
@@ -92,7 +93,7 @@ class ChatEngine:
         if len(message) > limit:
             raise MessageTooLong(limit, len(message))
         self._announcer.retry_when_due()
-        session_id, history, is_new = await self._history(session_id, idempotency_key, message)
+        session_id, history, is_new, seen = await self._history(session_id, idempotency_key, message)
         replay = stored_reply(history, idempotency_key)
         if replay is None and _turns(history) >= self._limits.max_session_turns:
             raise ConversationFull(self._limits.max_session_turns)
@@ -104,7 +105,8 @@ class ChatEngine:
         now = datetime.now(UTC)
         request = ProviderRequest(
             # the stable prompt first (byte-identical), then the date, then the owner's answers
-            system=self._persona.system_prompt(now.date()) + answers_prompt(self._persona.name, answers),
+            system=self._persona.prompt,
+            context=self._date_line() + answers_prompt(self._persona.name, answers),
             # no control or invisible characters reach the model, whatever the visitor sent
             history=tuple(
                 ChatTurn(t.role, without_controls(t.content))
@@ -115,6 +117,7 @@ class ChatEngine:
             stream=stream,
             tools=TOOLS,
             answers=answers,
+            cache_key=session_hash(session_id),
         )
         # Only turns that call the model are metered: a replay or an offline answer costs nothing.
         metered = replay is None and not capped and not self._provider.offline
@@ -132,6 +135,7 @@ class ChatEngine:
             replay=replay[1] if replay else None,
             note=capped_note(capped, self._persona.name) if capped else None,
             capped=capped is not None,
+            seen=seen,
             client_ip=client_ip,
             metered=metered,
         )
@@ -142,16 +146,23 @@ class ChatEngine:
     def _cost(self, request: ProviderRequest) -> int:
         """A turn's cost before the model is called: its whole prompt in tokens (a long message counts
         what it really takes, emoji and all) and the longest reply it may get."""
-        per_turn = request.system[len(self._persona.prompt) :]  # the date and the owner's answers
-        history = sum(self._tokens(t.content) + MESSAGE_OVERHEAD_TOKENS for t in request.history)
+        history = sum(self._tokens(t.content) + MESSAGE_OVERHEAD for t in request.history)
         return (
-            self._fixed_tokens
-            + self._tokens(per_turn)
+            self._fixed_tokens  # the stable prompt and the tools
+            + self._tokens(request.context)  # the date and the owner's answers
             + history
             + self._tokens(request.message)
-            + MESSAGE_OVERHEAD_TOKENS
+            + MESSAGE_OVERHEAD
             + request.max_tokens
         )
+
+    def _date_line(self) -> str:
+        """What `Persona.system_prompt(today)` adds to the stable prompt, worked out once a day."""
+        today = datetime.now(UTC).date()
+        if self._dated is None or self._dated[0] != today:
+            prompt = self._persona.prompt
+            self._dated = (today, self._persona.system_prompt(today).removeprefix(prompt))
+        return self._dated[1]
 
     async def reply(
         self,
@@ -171,19 +182,22 @@ class ChatEngine:
 
     async def _history(
         self, session_id: str | None, idempotency_key: str | None, message: str
-    ) -> tuple[str, tuple[Message, ...], bool]:
-        """The session's id, its stored messages and whether it is new."""
+    ) -> tuple[str, tuple[Message, ...], bool, Seen]:
+        """The session's id, its stored messages, whether it is new, and the stored document as read
+        (so storing the turn need not read it again)."""
         if session_id is not None:
             found = await self._conversations.load(validate_session_id(session_id))
             if found is None:
                 raise SessionNotFound("session not found; omit session_id to start a new conversation")
-            return session_id, found.conversation.messages, False
+            return session_id, found.conversation.messages, False, found.seen
         if idempotency_key is not None:
             # A first message the client may retry: its conversation's id follows from key and message.
             session_id = retry_session_id(idempotency_key, message, await self._secret.key("retry-session"))
             found = await self._conversations.load(session_id)
-            return (session_id, found.conversation.messages, False) if found else (session_id, (), True)
-        return new_session_id(), (), True
+            if found is not None:
+                return session_id, found.conversation.messages, False, found.seen
+            return session_id, (), True, Seen(None)
+        return new_session_id(), (), True, Seen(None)
 
 
 def _turns(messages: Sequence[Message]) -> int:

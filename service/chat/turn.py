@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import anyio
 import msgspec
 
-from memory import ConversationStore, Message, ReplyTokens, StoreError
+from memory import ConversationStore, Message, ReplyTokens, Seen, StoreError
 from memory.keys import session_hash
 from persona_sources.prompt import as_data
 from service.background import Background
@@ -62,6 +62,14 @@ class TurnLog(msgspec.Struct, frozen=True, kw_only=True):
     outcome: str
     error: str | None = None
     tools: tuple[str, ...] = ()
+    #: Prompt tokens the provider served from its prompt cache (part of tokens_in).
+    tokens_cached: int = 0
+    #: The provider reported no usage: tokens_in and tokens_out are twin's estimates.
+    tokens_estimated: bool = False
+    #: Whether the spend cap was charged for this turn, and with how many tokens: a stored turn's
+    #: usage, or, for a turn that failed or was left after the model had started, what the cap counts.
+    charged: bool = False
+    charged_tokens: int = 0
 
 
 _encode_log = msgspec.json.Encoder().encode
@@ -102,6 +110,7 @@ class Turn:
         replay: str | None = None,
         note: str | None = None,
         capped: bool = False,
+        seen: Seen | None = None,
         client_ip: str | None = None,
         metered: bool = False,
     ) -> None:
@@ -130,9 +139,13 @@ class Turn:
         #: Text added after the reply (why the twin answers offline while the spend cap holds).
         self._note = note
         self._capped = capped
+        #: The conversation as the engine loaded it: storing the turn starts from it.
+        self._seen = seen
         self._fell_back = False
         #: Text already sent to the visitor (the parts of the reply streamed so far).
         self._sent: list[str] = []
+        #: Tokens the spend cap was charged for this turn (0: not charged).
+        self._charged = 0
         self._received_at = datetime.now(UTC)
         self._started = time.perf_counter()
         self._first: float | None = None
@@ -216,12 +229,11 @@ class Turn:
                     role="assistant",
                     content=self.reply,
                     timestamp=datetime.now(UTC),
-                    usage=ReplyTokens(
-                        prompt_tokens=self.usage.prompt_tokens, completion_tokens=self.usage.completion_tokens
-                    ),
+                    usage=_stored_usage(self.usage),
                 ),
             ),
             create=self.is_new,
+            seen=self._seen,
         )
         # Another tab may have added turns, or a concurrent retry of this message stored its reply
         # first (that one stands): number and reply come from what was stored.
@@ -230,7 +242,8 @@ class Turn:
             self.reply,
         )
         self._charge_quotas(self.usage)
-        await self._services.spend_cap.charge(self.usage, estimate_cost(self.provider.model, self.usage))
+        if self._chargeable(self.usage):
+            await self._services.spend_cap.charge(self.usage, estimate_cost(self.provider.model, self.usage))
 
     def _charge_quotas(self, usage: Usage) -> None:
         if self._metered and self._visit.client_ip is not None:
@@ -240,19 +253,26 @@ class Turn:
         """Charge the spend cap for a turn cut short after the model was asked (in the background):
         the tokens it reported, or an estimate of the prompt and of what was sent, if that is more.
         Otherwise a visitor dropping streams would spend tokens the cap never counts."""
-        if self.provider.offline:
-            return
         request = self._request
         estimate = (
-            estimate_tokens(request.system)
+            estimate_tokens(request.system_prompt)
             + sum(estimate_tokens(turn.content) for turn in request.history)
             + estimate_tokens(request.message)
             + estimate_tokens("".join(self._sent))
         )
-        usage = self.usage if self.usage.total >= estimate else Usage(prompt_tokens=estimate)
+        usage = self.usage if self.usage.total >= estimate else Usage(prompt_tokens=estimate, estimated=True)
         self._charge_quotas(usage)
-        cap = self._services.spend_cap
-        self._services.background.spawn(cap.charge(usage, estimate_cost(self.provider.model, usage)))
+        if self._chargeable(usage):
+            cap = self._services.spend_cap
+            self._services.background.spawn(cap.charge(usage, estimate_cost(self.provider.model, usage)))
+
+    def _chargeable(self, usage: Usage) -> bool:
+        """Whether the spend cap counts `usage` (a model answered and the cap is on); notes it for
+        the log line."""
+        if self.provider.offline or not self._services.spend_cap.enabled or usage.total <= 0:
+            return False
+        self._charged = usage.total
+        return True
 
     def _log(self, error: str | None) -> None:
         """One JSON line per turn: what it cost and how it went; no message text, no personal data."""
@@ -269,6 +289,10 @@ class Turn:
             outcome=self.outcome(error),
             error=error,
             tools=tuple(self.tools_used),
+            tokens_cached=self.usage.cached_tokens,
+            tokens_estimated=self.usage.estimated,
+            charged=self._charged > 0,
+            charged_tokens=self._charged,
         )
         turns_log.info("%s", _encode_log(record).decode())
 
@@ -337,13 +361,23 @@ class Turn:
         feedback = "\n".join(f"- {claim}" for claim in claims) or "- (not specified)"
         retry = msgspec.structs.replace(
             self._request,
-            system=f"{self._request.system}\n\n{RERUN_FEEDBACK}\n{feedback}",
+            context=f"{self._request.context}\n\n{RERUN_FEEDBACK}\n{feedback}",
             stream=False,
             tools=(),  # anything worth recording was recorded by the first draft
         )
         regenerated, more = await self._generate(retry)
         log.info("judge rerun done: the regenerated reply was sent")
         return regenerated, usage + more
+
+
+def _stored_usage(usage: Usage) -> ReplyTokens:
+    """A reply's usage as stored: cached and estimated only when they say something."""
+    return ReplyTokens(
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        cached_tokens=usage.cached_tokens or msgspec.UNSET,
+        estimated=usage.estimated or msgspec.UNSET,
+    )
 
 
 def replies(messages: Sequence[Message]) -> int:

@@ -1,25 +1,61 @@
-"""Which stored messages go with a turn to the model: the history window."""
+"""Which stored messages go with a turn to the model: the history window, chosen so prompt caches hit.
+
+Providers' prompt caches (OpenAI's, Anthropic's) reuse a prompt only from its first byte up to the
+first difference. A window that slides by one turn per turn changes what follows the system prompt
+every time, so nothing after it is ever reused. This window keeps its first turn fixed while the
+history fits the budget, so each prompt starts with the previous one; once the budget is exceeded it
+drops the oldest turns in one block, down to a fraction of the budget, and stays fixed again from
+there. The window is a function of the stored messages alone (every process and Lambda agrees on it)
+and never exceeds the budget.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from memory import Message
 from service.providers import ChatTurn
 from service.providers.tokens import estimate_tokens
 
+#: After a drop the history is at most this share of the budget: the room it leaves is how many
+#: turns the next window stays fixed for.
+KEEP_AFTER_DROP = 0.5
+#: Tokens a message costs beyond its text (role and separators in the wire format).
+MESSAGE_OVERHEAD = 4
+
 
 def history_window(messages: Sequence[Message], budget: int) -> tuple[ChatTurn, ...]:
-    """The most recent whole turns whose estimated tokens fit `budget`, oldest first."""
-    kept: list[ChatTurn] = []
+    """Whole turns (a user message and what follows it) from the window's start, oldest first."""
+    start = window_start(messages, budget)
+    return tuple(ChatTurn(m.role, m.content) for m in messages[start:])
+
+
+def window_start(messages: Sequence[Message], budget: int) -> int:
+    """The index of the window's first message: replayed from the first turn, moving forward in
+    blocks, so the same stored history always gives the same start."""
+    keep = budget * KEEP_AFTER_DROP
+    starts: list[int] = []  # where each turn still in the window begins
+    costs: list[int] = []  # and what it costs
     used = 0
-    for message in reversed(messages):
-        cost = estimate_tokens(message.content) + 4
-        if used + cost > budget:
-            break
-        kept.append(ChatTurn(message.role, message.content))
+    for index, message in enumerate(messages):
+        cost = _cost(message.content)
+        if message.role == "user":
+            starts.append(index)
+            costs.append(cost)
+        elif costs:
+            costs[-1] += cost
+        else:
+            continue  # a reply before any question is never sent
         used += cost
-    kept.reverse()
-    while kept and kept[0].role != "user":
-        kept.pop(0)
-    return tuple(kept)
+        if used > budget:
+            while starts and used > keep:
+                used -= costs.pop(0)
+                starts.pop(0)
+    return starts[0] if starts else len(messages)
+
+
+@lru_cache(maxsize=8192)
+def _cost(text: str) -> int:
+    """Estimated tokens of one message; cached, as a conversation's history is counted every turn."""
+    return estimate_tokens(text) + MESSAGE_OVERHEAD

@@ -40,6 +40,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from service.chat.judge import Judge
     from service.evals.cases import generate_cases, owner_cases
     from service.evals.run import EvalReport, format_report, run_cases
+    from service.providers.grounding import Grounder
+    from service.providers.retrieval import passages_of
 
     with tempfile.TemporaryDirectory(prefix="twin-eval-") as memory:
         # Eval conversations go to a throwaway store, never the owner's conversation memory.
@@ -66,6 +68,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 cases,
                 concurrency=args.concurrency,
                 judge=Judge(provider, twin.persona) if args.judge else None,
+                notes=Grounder(passages_of(twin.persona.sections)) if provider.offline else None,
             )
         finally:
             await twin.close()

@@ -11,8 +11,10 @@ from persona_sources import load_persona
 from persona_sources.check import check_persona
 from persona_sources.compiled import compiled_state, write_compiled
 from persona_sources.compose import compose_sources
+from persona_sources.coverage import DEFAULT_MIN_COVERAGE
+from persona_sources.options import describe_options
 from persona_sources.plugins import default_source_types
-from persona_sources.publish import llms_txt, person_jsonld_text
+from persona_sources.publish import PUBLISHED_KINDS, left_out, llms_txt, person_jsonld_text
 from service.providers.tokens import context_window, count_tokens
 from service.settings import Settings
 
@@ -33,6 +35,13 @@ def add_commands(subparsers: Any) -> None:
         type=int,
         default=DEFAULT_MAX_AGE_DAYS,
         help=f"flag source exports older than this (default {DEFAULT_MAX_AGE_DAYS})",
+    )
+    check.add_argument(
+        "--min-coverage",
+        type=float,
+        default=DEFAULT_MIN_COVERAGE * 100,
+        metavar="PERCENT",
+        help=f"fail a source that keeps less of its words (default {DEFAULT_MIN_COVERAGE:.0%})",
     )
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.set_defaults(run=_check)
@@ -59,6 +68,8 @@ def _show(args: argparse.Namespace) -> int:
     count = count_tokens(prompt, settings.model.name)
     size = f"{len(prompt)} characters, {count.tokens} tokens for {settings.model.name}"
     print(f"system prompt: {size} ({count.method})")
+    for coverage in persona.coverage:
+        print(f"coverage {coverage.summary()}")
     print(f"content hash: {persona.content_hash}")
     print(f"compiled persona: {compiled_state(settings.persona_dir)}")
     return 0
@@ -67,10 +78,13 @@ def _show(args: argparse.Namespace) -> int:
 def _sources(args: argparse.Namespace) -> int:
     for name, source_type in sorted(default_source_types().items()):
         print(f"{name}  [{source_type.origin}]\n    {source_type.help}")
+        print(f"    declared options: {describe_options(source_type.options)}")
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
+    if not 0 <= args.min_coverage <= 100:
+        raise SystemExit("twin persona check: --min-coverage must be a percentage between 0 and 100")
     settings = Settings.from_env()
     model = settings.model
     budget = context_window(model.name) - model.max_reply_tokens - settings.limits.history_token_budget
@@ -80,7 +94,10 @@ def _check(args: argparse.Namespace) -> int:
         prompt_budget=budget,
         max_age=timedelta(days=args.max_age_days),
         now=datetime.now(UTC),
+        min_coverage=args.min_coverage / 100,
     )
+    for coverage in report.coverage:
+        print(f"coverage {coverage.summary()}")
     for finding in report.findings:
         print(f"{finding.level}: {finding.message}")
     if report.persona is not None:
@@ -88,7 +105,7 @@ def _check(args: argparse.Namespace) -> int:
             f"persona {report.persona.full_name!r}: {len(report.persona.sections)} sections, "
             f"prompt {report.prompt_tokens} tokens of {budget} for {model.name}"
         )
-    failed = report.errors or (args.strict and report.findings)
+    failed = report.errors or (args.strict and report.warnings)
     print("persona check failed" if failed else "persona check passed")
     return 1 if failed else 0
 
@@ -111,4 +128,9 @@ def _publish(args: argparse.Namespace) -> int:
     llms.write_text(llms_txt(persona), encoding="utf-8")
     print(f'wrote {jsonld} (paste into a <script type="application/ld+json"> on your site)')
     print(f"wrote {llms} (serve it at https://your-site/llms.txt)")
+    skipped = left_out(persona)
+    if skipped:
+        print(f"not published (the files carry the kinds {', '.join(PUBLISHED_KINDS)}):")
+        for line in skipped:
+            print(f"  {line}")
     return 0

@@ -40,17 +40,19 @@ async def _stats(args: argparse.Namespace, settings: Settings, memory: Memory) -
         print(msgspec.json.encode(body).decode())
         return 0
     print(
-        f"{'DAY':<10}  {'CONVERSATIONS':>13}  {'TURNS':>6}  {'TOKENS IN':>10}  {'TOKENS OUT':>10}  "
-        f"{'COST $':>9}"
+        f"{'DAY':<10}  {'CONVERSATIONS':>13}  {'TURNS':>6}  {'TOKENS IN':>10}  {'CACHED':>10}  "
+        f"{'TOKENS OUT':>10}  {'ESTIMATED':>9}  {'COST $':>9}"
     )
     for row in stats.per_day:
         print(
             f"{row.day.isoformat():<10}  {row.conversations:>13}  {row.turns:>6}  {row.tokens_in:>10}  "
-            f"{row.tokens_out:>10}  {_cost(row.cost_usd):>9}"
+            f"{row.tokens_cached:>10}  {row.tokens_out:>10}  {row.estimated_turns:>9}  "
+            f"{_cost(row.cost_usd):>9}"
         )
     print(
         f"{'total':<10}  {stats.conversations:>13}  {stats.turns:>6}  {stats.tokens_in:>10}  "
-        f"{stats.tokens_out:>10}  {_cost(stats.cost_usd):>9}"
+        f"{stats.tokens_cached:>10}  {stats.tokens_out:>10}  {stats.estimated_turns:>9}  "
+        f"{_cost(stats.cost_usd):>9}"
     )
     ratio = stats.feedback_ratio
     print(f"\ncontacts: {stats.new_contacts} new")
@@ -65,7 +67,11 @@ async def _stats(args: argparse.Namespace, settings: Settings, memory: Memory) -
             f"tokens ({use.tokens / use.budget:.0%})"
             + (" - answering offline" if use.tokens >= use.budget else "")
         )
-    print(f"costs are estimates at {stats.model} list prices (service/providers/pricing.py)", file=sys.stderr)
+    print(
+        f"costs are estimates at {stats.model} list prices, cached prompt tokens at the cached rate "
+        "(service/providers/pricing.py); ESTIMATED counts replies whose provider reported no usage",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 import re
 
 from service.evals.cases import EvalCase
+from service.providers.grounding import Grounder
+
+#: How the offline provider quotes a note: "- the note (from my LinkedIn profile)".
+_QUOTED = re.compile(r"^- (?P<note>.*) \(from [^()]+\)$", re.M)
 
 
-def grade(case: EvalCase, reply: str) -> list[str]:
-    """The reasons `reply` fails `case`; empty when it passes."""
+def grade(case: EvalCase, reply: str, notes: Grounder | None = None) -> list[str]:
+    """The reasons `reply` fails `case`; empty when it passes.
+
+    With `notes` (an offline reply), every note the reply quotes must answer the question by the
+    grounding rule: a quote that only shares a word with the question is a failure.
+    """
     failures = []
     for pattern in case.must_contain:
         if not re.search(pattern, reply, re.IGNORECASE):
@@ -20,6 +28,10 @@ def grade(case: EvalCase, reply: str) -> list[str]:
         failures.append(
             "does not say it lacks the answer or steer back" if case.category != "owner" else "no match"
         )
+    if notes is not None and reply.startswith("Here's what my notes say"):
+        for quoted in _QUOTED.finditer(reply):
+            if not notes.grounds(case.question, quoted["note"]):
+                failures.append(f"quotes a note that does not answer it: {quoted['note'][:60]!r}")
     return failures
 
 

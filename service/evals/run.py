@@ -12,6 +12,7 @@ from service.chat.judge import Judge, JudgeError, Verdict
 from service.evals.cases import EvalCase
 from service.evals.grade import grade
 from service.providers import ProviderError
+from service.providers.grounding import Grounder
 
 
 class EvalResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -66,8 +67,12 @@ async def run_cases(
     *,
     concurrency: int = 4,
     judge: Judge | None = None,
+    notes: Grounder | None = None,
 ) -> list[EvalResult]:
-    """Each case in a fresh conversation, at most `concurrency` at once, in the cases' order."""
+    """Each case in a fresh conversation, at most `concurrency` at once, in the cases' order.
+
+    With `notes` (the persona's, for offline replies), quotes are also graded by the grounding rule.
+    """
     bound = asyncio.Semaphore(concurrency)
 
     async def one(case: EvalCase) -> EvalResult:
@@ -78,7 +83,7 @@ async def run_cases(
             except ProviderError as exc:
                 return EvalResult(case=case, reply="", passed=False, failures=[f"error: {exc}"], latency_ms=0)
             latency = (time.perf_counter() - started) * 1000
-            failures = grade(case, reply)
+            failures = grade(case, reply, notes)
             verdict = None
             if judge is not None and case.category in ("known_answer", "owner"):
                 try:

@@ -20,6 +20,10 @@ class DayStats(msgspec.Struct, kw_only=True):
     turns: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    #: Of tokens_in, those served from the provider's prompt cache (priced at its cached rate).
+    tokens_cached: int = 0
+    #: Replies whose usage the provider did not report (their tokens are twin's estimates).
+    estimated_turns: int = 0
     cost_usd: float | None = 0.0
 
 
@@ -40,6 +44,8 @@ class Stats(msgspec.Struct, kw_only=True):
     open_questions: int
     feedback_up: int
     feedback_down: int
+    tokens_cached: int = 0
+    estimated_turns: int = 0
     #: The spend cap's current periods (empty when there is no cap).
     budget: list[PeriodUse] = msgspec.field(default_factory=list)
 
@@ -76,10 +82,15 @@ async def compute(
             elif message.usage is not None:
                 row.tokens_in += message.usage.prompt_tokens
                 row.tokens_out += message.usage.completion_tokens
+                row.tokens_cached += message.usage.cached_tokens or 0
+                row.estimated_turns += 1 if message.usage.estimated else 0
     for day, row in rows.items():
         row.conversations = len(sessions[day])
         row.cost_usd = estimate_cost(
-            model, Usage(prompt_tokens=row.tokens_in, completion_tokens=row.tokens_out)
+            model,
+            Usage(
+                prompt_tokens=row.tokens_in, completion_tokens=row.tokens_out, cached_tokens=row.tokens_cached
+            ),
         )
     start = datetime.combine(since, datetime.min.time(), UTC)
     contacts = await owner.contacts()
@@ -96,6 +107,8 @@ async def compute(
         turns=sum(r.turns for r in per_day),
         tokens_in=sum(r.tokens_in for r in per_day),
         tokens_out=sum(r.tokens_out for r in per_day),
+        tokens_cached=sum(r.tokens_cached for r in per_day),
+        estimated_turns=sum(r.estimated_turns for r in per_day),
         cost_usd=None if any(c is None for c in costs) else round(sum(c or 0.0 for c in costs), 6),
         new_contacts=sum(1 for c in contacts if c.first_seen >= start),
         new_questions=sum(1 for q in questions if q.first_seen >= start),

@@ -19,8 +19,7 @@ from service.owner.loop import EMAIL, OwnerLoop
 from service.owner.notify import Announcer
 from service.owner.throttle import TOOL_CALLS_PER_TURN, Visit
 from service.providers import ToolCall, ToolResult, ToolSpec
-
-__all__ = ["EMAIL", "RECORD_CONTACT", "RECORD_QUESTION", "TOOLS", "TwinTools"]
+from service.providers.offline import OfflineTools
 
 log = logging.getLogger("twin.owner")
 
@@ -69,6 +68,8 @@ def tool_spec(name: str, arguments: type[ToolArgs]) -> ToolSpec:
 
 #: The specs offered to the model on every turn (built once per process).
 TOOLS: tuple[ToolSpec, ...] = tuple(tool_spec(name, args) for name, args in ARGUMENTS.items())
+#: The same tools as the offline provider calls them.
+OFFLINE_TOOLS = OfflineTools(contact=RECORD_CONTACT, question=RECORD_QUESTION, email=EMAIL)
 
 
 class TwinTools:

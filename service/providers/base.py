@@ -28,11 +28,16 @@ class ToolSpec(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ToolCall(msgspec.Struct, frozen=True, kw_only=True):
-    """The model asks the engine to run a tool; `arguments` is the model's JSON text, unchecked."""
+    """The model asks the engine to run a tool; `arguments` is the model's JSON text, unchecked.
+
+    `extras` are the provider's own fields on the call (Gemini's `extra_content` with its thought
+    signature): kept with the turn and sent back with the call when the provider needs them.
+    """
 
     id: str
     name: str
     arguments: str
+    extras: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class ToolResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -56,6 +61,11 @@ class ProviderRequest(msgspec.Struct, frozen=True, kw_only=True):
     `tools` are offered to the model; `rounds` are the tool calls already made in this turn with
     their results, sent back so the model can continue to a normal reply. `answers` are the owner's
     answers to earlier questions (sections of kind `qa`), refreshed while the process runs.
+
+    `system` is the stable prompt (byte-identical across turns, so provider prompt caches can reuse
+    it); `context` is what changes more often (the date, the owner's answers) and goes right after
+    it in the same system message. `cache_key` groups the requests of one conversation for
+    providers whose prompt cache routing takes a key (OpenAI's `prompt_cache_key`).
     """
 
     system: str
@@ -66,6 +76,13 @@ class ProviderRequest(msgspec.Struct, frozen=True, kw_only=True):
     tools: tuple[ToolSpec, ...] = ()
     rounds: tuple[ToolRound, ...] = ()
     answers: tuple[Section, ...] = ()
+    context: str = ""
+    cache_key: str | None = None
+
+    @property
+    def system_prompt(self) -> str:
+        """The whole system message: the stable prompt, then this turn's context."""
+        return self.system + self.context
 
 
 #: What a provider's stream yields: text deltas, tool calls (after any text), and last one Usage.

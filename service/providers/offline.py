@@ -1,32 +1,37 @@
-"""The embedded default: answers from the persona's own words with BM25, no model, no network."""
+"""The embedded default: answers from the persona's own words, no model, no network.
+
+It answers only what it can ground: the common questions from the structured persona
+(`profile_answers`), anything else with the owner's notes that cover the question (`grounding`).
+Otherwise it says it has no notes and, like a model following the rules, records the question
+for the owner.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import msgspec
 
 from persona_sources import Persona, Section
-from service.owner.tools import EMAIL, RECORD_CONTACT, RECORD_QUESTION
 from service.providers.base import ProviderRequest, StreamItem, ToolCall, ToolRound
-from service.providers.retrieval import BM25Index, Passage, passages_of
+from service.providers.grounding import Grounder
+from service.providers.profile_answers import ProfileAnswers
+from service.providers.retrieval import Passage, passages_of
 from service.providers.usage import Usage
 
-#: Below this BM25 score a passage is not taken as an answer (one solid term match scores ~2).
-MIN_SCORE = 1.2
 OFFLINE_NOTE = "_(I'm answering offline from my notes, without an AI model, so I quote them as written.)_"
 
 _GREETING = re.compile(
     r"^\W*(hi|hello|hey|hiya|howdy|greetings|good (morning|afternoon|evening))\b[\W\w]{0,20}$", re.I
 )
 _THANKS = re.compile(r"^\W*(thanks|thank you|cheers|ty)\b", re.I)
-_IDENTITY = re.compile(
-    r"\b(are you (a |an )?(human|real|bot|robot|ai|person|machine)|who are you|what are you)\b", re.I
-)
+_IDENTITY = re.compile(r"\b(are you (a |an )?(human|real|bot|robot|ai|person|machine)|what are you)\b", re.I)
 _QUESTION = re.compile(
     r"\?\s*$|^\W*(what|who|whom|whose|where|when|why|how|which|do|does|did|are|is|was|were|have|has|"
-    r"can|could|would|will|should)\b",
+    r"can|could|would|will|should|tell)\b",
     re.I,
 )
 _EXTRACTION = re.compile(
@@ -36,28 +41,40 @@ _EXTRACTION = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class OfflineTools:
+    """The tools the offline provider calls as a model would, given by the wiring (the owner's loop
+    defines them): the contact and unanswered-question tools' names, and what an email looks like."""
+
+    contact: str
+    question: str
+    email: re.Pattern[str]
+
+
 class OfflineProvider:
-    """Deterministic first-person replies built from the best-matching persona passages."""
+    """Deterministic first-person replies from the persona, grounded or not given at all."""
 
     name = "offline"
     model = "offline-bm25"
     offline = True
 
-    def __init__(self, persona: Persona) -> None:
+    def __init__(self, persona: Persona, tools: OfflineTools) -> None:
         self._persona = persona
-        self._index = BM25Index(passages_of(persona.sections))
-        #: The index with the owner's answers added, rebuilt only when the answers change.
+        self._tools = tools
+        self._notes = Grounder(passages_of(persona.sections))
+        self._profile = ProfileAnswers(persona, self._notes)
+        #: The notes with the owner's answers added, rebuilt only when the answers change.
         self._answers: tuple[Section, ...] = ()
-        self._answers_index = self._index
+        self._with_answers = self._notes
 
     async def close(self) -> None:
         """Nothing to release."""
 
-    def _index_with(self, answers: tuple[Section, ...]) -> BM25Index:
+    def _notes_with(self, answers: tuple[Section, ...]) -> Grounder:
         if answers != self._answers:
-            self._answers_index = BM25Index(passages_of(self._persona.sections + answers))
+            self._with_answers = Grounder(passages_of(self._persona.sections + answers))
             self._answers = answers
-        return self._answers_index
+        return self._with_answers
 
     def _canned(self, text: str) -> str | None:
         """Replies that need no notes: refusals of extraction, greetings, thanks, identity."""
@@ -78,21 +95,33 @@ class OfflineProvider:
             )
         return None
 
+    def grounded_reply(self, message: str, answers: tuple[Section, ...] = ()) -> str | None:
+        """The reply the notes support (the owner's answers first), or None when nothing grounds it."""
+        text = message.strip()
+        notes = self._notes_with(answers)
+        owner = [p for p in notes.answers(text) if p.kind == "qa"]  # the owner's own answers come first
+        if owner:
+            return _quoted(owner[:1])
+        profile = self._profile.answer(text)
+        if profile is not None:
+            return f"{profile}\n\n{OFFLINE_NOTE}"
+        found = notes.answers(text)
+        return _quoted(found) if found else None
+
     def plan_tools(self, message: str, answers: tuple[Section, ...] = ()) -> list[ToolCall]:
         """What a model would record for `message`: an email as a contact, else an unanswered question."""
         text = message.strip()
-        emails = EMAIL.findall(text)
+        emails = self._tools.email.findall(text)
         if emails:
-            note = " ".join(EMAIL.sub(" ", text).split())[:300]
+            note = " ".join(self._tools.email.sub(" ", text).split())[:300]
             args = {"email": emails[0], "note": note}
-            return [ToolCall(id="offline_contact", name=RECORD_CONTACT, arguments=_json(args))]
+            return [ToolCall(id="offline_contact", name=self._tools.contact, arguments=json.dumps(args))]
         if self._canned(text) is not None or not _QUESTION.search(text):
             return []
-        hits = self._index_with(answers).search(text, limit=1)
-        if hits and hits[0][0] >= MIN_SCORE:
+        if self.grounded_reply(text, answers) is not None:
             return []
         args = {"question": text[:500]}
-        return [ToolCall(id="offline_question", name=RECORD_QUESTION, arguments=_json(args))]
+        return [ToolCall(id="offline_question", name=self._tools.question, arguments=json.dumps(args))]
 
     def answer(
         self, message: str, answers: tuple[Section, ...] = (), rounds: tuple[ToolRound, ...] = ()
@@ -101,7 +130,7 @@ class OfflineProvider:
         name = self._persona.name
         text = message.strip()
         recorded = _recorded(rounds)
-        if RECORD_CONTACT in recorded:
+        if self._tools.contact in recorded:
             return (
                 f"Thanks! I've passed your email on to {name}, who will get back to you. "
                 "Is there anything else you'd like to know in the meantime?"
@@ -109,21 +138,17 @@ class OfflineProvider:
         canned = self._canned(text)
         if canned is not None:
             return canned
-        hits = self._index_with(answers).search(text, limit=3)
-        if RECORD_QUESTION in recorded and (not hits or hits[0][0] < MIN_SCORE):
+        reply = self.grounded_reply(text, answers)
+        if reply is not None:
+            return reply
+        if self._tools.question in recorded:
             return (
                 "That isn't something I have notes on, so I'd rather not guess. I've passed your question "
                 f"on to {name}; if you'd like to hear back, leave your email here."
             )
-        if not hits or hits[0][0] < MIN_SCORE:
-            return (
-                "That isn't something I have notes on, so I'd rather not guess. You could ask me about my "
-                f"work, skills or experience, or leave your email and I'll pass the question on to {name}."
-            )
-        best = hits[0][0]
-        lines = [_cite(p) for score, p in hits if score >= best * 0.5]
         return (
-            "Here's what my notes say:\n\n" + "\n".join(f"- {line}" for line in lines) + f"\n\n{OFFLINE_NOTE}"
+            "That isn't something I have notes on, so I'd rather not guess. You could ask me about my "
+            f"work, skills or experience, or leave your email and I'll pass the question on to {name}."
         )
 
     async def stream(self, request: ProviderRequest) -> AsyncIterator[StreamItem]:
@@ -161,18 +186,7 @@ def _recorded(rounds: tuple[ToolRound, ...]) -> set[str]:
     return done
 
 
-def _json(value: object) -> str:
-    import json
-
-    return json.dumps(value)
-
-
-def _cite(passage: Passage) -> str:
-    label = {
-        "facts": "my facts",
-        "linkedin_pdf": "my LinkedIn profile",
-        "owner_answers": "my own answer to a visitor's question",
-    }.get(passage.source_type, f"my {passage.title.lower()}")
-    if passage.source_type == "owner_answers":
-        return f"{passage.text.partition('Answer:')[2].strip()} (from {label})"
-    return f"{passage.text} (from {label})"
+def _quoted(passages: list[Passage]) -> str:
+    """Notes quoted as written, each with where it comes from (the citation its source declares)."""
+    lines = [f"- {p.text} (from {p.citation})" for p in passages]
+    return "Here's what my notes say:\n\n" + "\n".join(lines) + f"\n\n{OFFLINE_NOTE}"

@@ -1,14 +1,23 @@
-"""Any OpenAI-compatible endpoint through the official `openai` client (OpenAI, Ollama, vLLM, ...)."""
+"""Any Chat Completions-compatible endpoint through the official `openai` client: OpenAI, Anthropic,
+Gemini, Bedrock, Ollama, vLLM, ... (a profile says where each lives and what it honours).
+
+The client does what it is good at: auth (a fixed key or one minted per expiry), timeouts, bounded
+retries honouring Retry-After, typed errors and reading server-sent events. The request body is built
+here as plain data and sent as JSON bytes through the client's low-level `post`, so no per-call
+parameter transform walks the messages and tool schemas; replies are decoded into msgspec Structs.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
+import httpx2
+import msgspec
 import openai
-from openai import AsyncOpenAI
+from openai import AsyncOpenAI, AsyncStream
 
+from service.providers import wire
 from service.providers.base import (
     ProviderError,
     ProviderRateLimited,
@@ -17,39 +26,58 @@ from service.providers.base import (
     ProviderUnavailable,
     StreamItem,
     ToolCall,
+    ToolSpec,
     wait_seconds,
 )
+from service.providers.profiles import Profile
 from service.providers.tokens import estimate_tokens
+from service.providers.tool_calls import ToolCallAccumulator
 from service.providers.usage import Usage
 from service.settings import ModelSettings
 
+#: A fixed key, or an async callable the client asks before each request (minted Bedrock keys).
+ApiKey = str | Callable[[], Awaitable[str]]
 
-class OpenAIProvider:
+_PATH = "/chat/completions"
+
+
+class OpenAICompatibleProvider:
     """Streams chat completions; the client's timeout and bounded retries apply to every call."""
 
-    name = "openai"
     offline = False
 
-    def __init__(self, settings: ModelSettings) -> None:
+    def __init__(
+        self, settings: ModelSettings, profile: Profile, *, api_key: ApiKey, base_url: str | None
+    ) -> None:
+        self.name: str = profile.name
         self.model = settings.name
+        self._capabilities = profile.capabilities
+        temperature = settings.temperature
+        self._temperature = (
+            None if temperature is None else min(temperature, profile.capabilities.max_temperature)
+        )
         self._client = AsyncOpenAI(
-            api_key=settings.api_key or "not-needed",
-            base_url=settings.base_url,
+            api_key=api_key,
+            base_url=base_url,
             timeout=openai.Timeout(settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds)),
             max_retries=settings.max_retries,
         )
+        #: The encoded system message and the text it was encoded from (it changes once a day).
+        self._system: tuple[str, msgspec.Raw] = ("", wire.system_message(""))
+        #: The encoded tools and the specs they came from (the same tuple on every turn).
+        self._tools: tuple[Sequence[ToolSpec], msgspec.Raw] | None = None
 
     async def close(self) -> None:
         await self._client.close()
 
     async def stream(self, request: ProviderRequest) -> AsyncIterator[StreamItem]:
-        messages = _messages(request)
+        body = self.body(request)
         try:
             if request.stream:
-                async for item in self._streamed(messages, request):
+                async for item in self._streamed(body, request):
                     yield item
             else:
-                async for item in self._plain(messages, request):
+                async for item in self._plain(body, request):
                     yield item
         except ProviderError:
             raise
@@ -63,110 +91,120 @@ class OpenAIProvider:
             raise ProviderUnavailable(
                 f"the model service failed (HTTP {exc.status_code}); please try again"
             ) from None
-        except (openai.APIError, json.JSONDecodeError, ValueError, OSError):
+        except (openai.APIError, msgspec.DecodeError, msgspec.ValidationError, ValueError, OSError):
             raise ProviderUnavailable(
                 "the model service sent an unreadable reply; please try again"
             ) from None
 
-    async def _plain(self, messages: list[Any], request: ProviderRequest) -> AsyncIterator[StreamItem]:
-        completion = await self._client.chat.completions.create(
-            model=self.model, messages=messages, max_tokens=request.max_tokens, **_tools(request)
+    def body(self, request: ProviderRequest) -> bytes:
+        """The JSON request body for `request`, shaped by the profile's capabilities."""
+        capabilities = self._capabilities
+        tools = self._tools_json(request.tools) if request.tools else None
+        return wire.encode(
+            wire.Body(
+                model=self.model,
+                messages=[
+                    self._system_json(request.system_prompt),
+                    *wire.conversation(
+                        request.history, request.message, request.rounds, capabilities.tool_call_extras
+                    ),
+                ],
+                max_tokens=request.max_tokens,
+                stream=request.stream,
+                stream_options=wire.StreamOptions() if request.stream and capabilities.stream_usage else None,
+                tools=tools,
+                # A strict provider's schema guarantee holds for one call per reply only.
+                parallel_tool_calls=(
+                    not capabilities.strict_tools
+                    if tools is not None and capabilities.parallel_tool_calls
+                    else None
+                ),
+                temperature=self._temperature,
+                prompt_cache_key=request.cache_key if capabilities.prompt_cache_key else None,
+            )
         )
+
+    def _system_json(self, text: str) -> msgspec.Raw:
+        if self._system[0] != text:
+            self._system = (text, wire.system_message(text))
+        return self._system[1]
+
+    def _tools_json(self, tools: Sequence[ToolSpec]) -> msgspec.Raw:
+        if self._tools is None or self._tools[0] is not tools:
+            self._tools = (tools, wire.tools_json(tools, strict=self._capabilities.strict_tools))
+        return self._tools[1]
+
+    async def _plain(self, body: bytes, request: ProviderRequest) -> AsyncIterator[StreamItem]:
+        response = await self._client.post(_PATH, cast_to=httpx2.Response, content=body)
+        completion = wire.decode_completion(response.content)
         if not completion.choices:
             raise ProviderUnavailable("the model service sent an empty reply; please try again")
         message = completion.choices[0].message
         text = message.content or ""
         if text:
             yield text
-        for call in message.tool_calls or ():
-            function = getattr(call, "function", None)
-            if function is not None:
-                yield ToolCall(id=call.id, name=function.name, arguments=function.arguments or "")
-        yield _usage(completion.usage, messages, text)
+        calls = ToolCallAccumulator()
+        calls.add(message.tool_calls or [])
+        found = calls.calls()
+        for call in found:
+            yield call
+        yield _usage(completion.usage, request, text, found)
 
-    async def _streamed(self, messages: list[Any], request: ProviderRequest) -> AsyncIterator[StreamItem]:
-        stream = await self._client.chat.completions.create(
-            model=self.model,
-            messages=messages,
-            max_tokens=request.max_tokens,
-            stream=True,
-            stream_options={"include_usage": True},
-            **_tools(request),
+    async def _streamed(self, body: bytes, request: ProviderRequest) -> AsyncIterator[StreamItem]:
+        stream = await self._client.post(
+            _PATH, cast_to=object, content=body, stream=True, stream_cls=AsyncStream[object]
         )
         parts: list[str] = []
-        usage = None
+        usage: wire.WireUsage | None = None
         finished = False
-        # Streamed tool calls arrive as an id and name, then their arguments in fragments, by index.
-        calls: dict[int, dict[str, str]] = {}
+        calls = ToolCallAccumulator()
         async with stream:
-            async for chunk in stream:
+            async for data in stream:
+                chunk = wire.chunk_of(data)
                 if chunk.usage is not None:
                     usage = chunk.usage
                 for choice in chunk.choices:
-                    if choice.delta.content:
-                        parts.append(choice.delta.content)
-                        yield choice.delta.content
-                    for fragment in choice.delta.tool_calls or ():
-                        call = calls.setdefault(fragment.index, {"id": "", "name": "", "arguments": ""})
-                        call["id"] = fragment.id or call["id"]
-                        if fragment.function is not None:
-                            call["name"] = fragment.function.name or call["name"]
-                            call["arguments"] += fragment.function.arguments or ""
+                    delta = choice.delta
+                    if delta.content:
+                        parts.append(delta.content)
+                        yield delta.content
+                    if delta.tool_calls:
+                        calls.add(delta.tool_calls)
                     if choice.finish_reason:
                         finished = True
         if not finished:
             raise ProviderUnavailable("the model's reply was cut off; please try again")
-        for index in sorted(calls):
-            call = calls[index]
-            yield ToolCall(id=call["id"] or f"call_{index}", name=call["name"], arguments=call["arguments"])
-        yield _usage(usage, messages, "".join(parts))
+        found = calls.calls()
+        for call in found:
+            yield call
+        yield _usage(usage, request, "".join(parts), found)
 
 
-def _messages(request: ProviderRequest) -> list[Any]:
-    """System prompt, history, the visitor's message, then this turn's tool rounds in wire form."""
-    messages: list[Any] = [{"role": "system", "content": request.system}]
-    messages += [{"role": t.role, "content": t.content} for t in request.history]
-    messages.append({"role": "user", "content": request.message})
-    for round_ in request.rounds:
-        messages.append(
-            {
-                "role": "assistant",
-                "content": round_.text or None,
-                "tool_calls": [
-                    {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-                    for c in round_.calls
-                ],
-            }
-        )
-        messages += [
-            {"role": "tool", "tool_call_id": r.call_id, "content": r.content} for r in round_.results
-        ]
-    return messages
-
-
-def _tools(request: ProviderRequest) -> dict[str, Any]:
-    """The `tools` argument when tools are offered; absent otherwise (servers without tools still work)."""
-    if not request.tools:
-        return {}
-    return {
-        "tools": [
-            {
-                "type": "function",
-                "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
-            }
-            for t in request.tools
-        ]
-    }
-
-
-def _usage(reported: Any, messages: list[Any], text: str) -> Usage:
-    """The upstream's usage, or an estimate when a compatible server does not report it."""
-    if reported is not None:
+def _usage(
+    reported: wire.WireUsage | None, request: ProviderRequest, text: str, calls: Sequence[ToolCall] = ()
+) -> Usage:
+    """The upstream's usage (with its cached prompt tokens), or an estimate marked as one when a
+    provider does not report it."""
+    if reported is not None and reported.prompt_tokens is not None:
+        details = reported.prompt_tokens_details
         return Usage(
-            prompt_tokens=reported.prompt_tokens or 0, completion_tokens=reported.completion_tokens or 0
+            prompt_tokens=reported.prompt_tokens,
+            completion_tokens=reported.completion_tokens or 0,
+            cached_tokens=(details.cached_tokens or 0) if details is not None else 0,
         )
-    prompt = sum(estimate_tokens(str(m["content"] or "")) for m in messages)
-    return Usage(prompt_tokens=prompt, completion_tokens=estimate_tokens(text))
+    prompt = (
+        estimate_tokens(request.system_prompt)
+        + sum(estimate_tokens(turn.content) for turn in request.history)
+        + estimate_tokens(request.message)
+        + sum(
+            estimate_tokens(round_.text)
+            + sum(estimate_tokens(c.arguments) for c in round_.calls)
+            + sum(estimate_tokens(r.content) for r in round_.results)
+            for round_ in request.rounds
+        )
+    )
+    completion = estimate_tokens(text) + sum(estimate_tokens(call.arguments) for call in calls)
+    return Usage(prompt_tokens=prompt, completion_tokens=completion, estimated=True)
 
 
 def _retry_after(response: Any) -> float | None:

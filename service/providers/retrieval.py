@@ -1,9 +1,10 @@
-"""BM25 over persona passages: the offline provider's memory of what the owner wrote."""
+"""The offline provider's memory of what the owner wrote: passages, their words, and BM25 over them."""
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -11,184 +12,80 @@ import msgspec
 
 from persona_sources import Section
 
-_TOKEN = re.compile(r"[a-z0-9][a-z0-9+#.]*[a-z0-9+#]|[a-z0-9]")
-STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "after",
-        "all",
-        "also",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "been",
-        "before",
-        "being",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "him",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "tell",
-        "please",
-        "know",
-        "like",
-        "kind",
-        "sort",
-        "thing",
-        "things",
-        "really",
-        "much",
-        "many",
-        "get",
-        "got",
-    ]
+#: A word: letters and digits (a lone letter only as "c#" or "c++"), possessive "'s" left out.
+_TOKEN = re.compile(r"[a-z0-9]{2,}[+#]*|[a-z][+#]+|[0-9]")
+_POSSESSIVE = re.compile(r"['\u2019]s\b")
+
+
+def word_set(text: str) -> frozenset[str]:
+    """Words written as one string, separated by spaces."""
+    return frozenset(text.split())
+
+
+STOPWORDS = word_set(
+    "a about after again all also am an and any are as at be been before being both but by can "
+    "could did do does doing for from had has have having he her here hers him his how i if in "
+    "into is it its just me more most my no nor not now of on once only or other our ours out "
+    "over own same she should so some such than that the their them then there these they this "
+    "those through to too under until up very was we were what when where which while who whom "
+    "why will with would you your yours yourself tell please know like kind sort thing things "
+    "really much many get got let let's ok okay hi hey"
 )
-#: Visitors ask in everyday words; persona text uses CV words. Each query word also searches these.
+#: Visitors ask in everyday words; persona text uses CV words. A question's word also matches these.
 EXPANSIONS: dict[str, tuple[str, ...]] = {
-    "work": ("employer", "role", "company", "job", "position", "current"),
-    "job": ("role", "employer", "position", "current"),
-    "working": ("employer", "role", "current"),
+    "job": ("role", "position", "employer"),
     "study": ("education", "university", "degree", "school"),
     "studied": ("education", "university", "degree", "school"),
-    "school": ("education", "university", "degree"),
-    "university": ("education", "degree"),
-    "degree": ("education", "university"),
     "speak": ("languages", "language"),
-    "languages": ("language",),
-    "skills": ("skill", "specialties", "technologies", "expertise"),
     "skill": ("skills", "specialties", "expertise"),
-    "good": ("skills", "specialties", "expertise"),
     "live": ("location", "based"),
-    "based": ("location",),
-    "from": ("location",),
-    "contact": ("email", "reach", "availability"),
-    "touch": ("contact", "availability"),
-    "hire": ("availability", "looking", "open"),
-    "available": ("availability", "open"),
+    "hobby": ("interests",),
     "hobbies": ("interests",),
+    "fun": ("interests",),
     "free": ("interests",),
-    "experience": ("years", "experience"),
-    "certified": ("certifications",),
-    "certificates": ("certifications",),
+    "hire": ("availability",),
+    "available": ("availability",),
+    "certified": ("certifications", "certification", "certificate"),
+    "certificate": ("certifications", "certification", "certified"),
+    "read": ("books", "book", "reading"),
 }
 
 
-#: Words so common in questions about a career that they say little about what is asked.
-GENERIC_QUERY_WORDS = frozenset(["experience", "know", "tell", "worked", "done", "kind"])
-GENERIC_WEIGHT = 0.3
+def fold(text: str) -> str:
+    """Lower case without accents or possessives, so "Västerås" and "vasteras" are one word."""
+    decomposed = unicodedata.normalize("NFKD", _POSSESSIVE.sub("", text.casefold()))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
-def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens without stop words, lightly stemmed."""
-    return [_stem(t) for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
-
-
-def _stem(token: str) -> str:
+def stem(token: str) -> str:
     for suffix in ("ies", "ing", "es", "s"):
         if len(token) > len(suffix) + 3 and token.endswith(suffix):
             return token[: -len(suffix)] + ("y" if suffix == "ies" else "")
     return token
 
 
+def tokenize(text: str) -> list[str]:
+    """The words of `text` that carry meaning: folded, stop words left out, lightly stemmed."""
+    return [stem(token) for token in _TOKEN.findall(fold(text)) if token not in STOPWORDS]
+
+
 class Passage(msgspec.Struct, frozen=True):
-    """A retrievable piece of a section, with its section's provenance."""
+    """A retrievable piece of a section, with its section's provenance and how to cite it.
+
+    `context` is searched but not quoted (the question an owner's answer replies to).
+    """
 
     text: str
     source_id: str
     source_type: str
     title: str
+    citation: str = ""
+    context: str = ""
+    kind: str = "text"
+
+    @property
+    def searchable(self) -> str:
+        return f"{self.context} {self.title} {self.text}"
 
 
 #: Section kinds whose every line is a fact of its own.
@@ -196,52 +93,70 @@ LINE_KINDS = ("facts", "profile")
 
 
 def passages_of(sections: Iterable[Section]) -> list[Passage]:
-    """Facts and short lines become one passage each; prose is split into paragraphs."""
+    """Facts, lines of a profile and items of a list are a passage each; prose is split into
+    paragraphs; an owner's answer is one passage searched with its question."""
     out = []
     for section in sections:
-        chunks = (
-            section.text.splitlines() if section.kind in LINE_KINDS else re.split(r"\n\s*\n", section.text)
-        )
+        citation = section.cited_as()
+        if section.kind == "qa" and section.fields.get("answer"):
+            chunks, context = [section.fields["answer"]], section.fields.get("question", "")
+        elif section.items:
+            chunks, context = list(section.items), ""
+        elif section.kind in LINE_KINDS:
+            chunks, context = section.text.splitlines(), ""
+        else:
+            chunks, context = _paragraphs(section.text), ""
         for chunk in chunks:
             chunk = " ".join(chunk.split())
-            if len(tokenize(chunk)) >= 2:
-                out.append(Passage(chunk, section.source_id, section.source_type, section.title))
+            if tokenize(chunk):
+                out.append(
+                    Passage(
+                        chunk,
+                        section.source_id,
+                        section.source_type,
+                        section.title,
+                        citation,
+                        context,
+                        section.kind,
+                    )
+                )
     return out
 
 
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs, and each bullet of a list on its own (a style guide's points are not one fact)."""
+    chunks: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        lines = paragraph.splitlines()
+        bulleted = [line for line in lines if re.match(r"\s*([-*•]|\d+[.)])\s", line)]
+        chunks += lines if len(bulleted) >= 2 else [paragraph]
+    return chunks
+
+
 class BM25Index:
-    """Okapi BM25 (k1=1.5, b=0.75) over passages, built once per persona."""
+    """Okapi BM25 (k1=1.5, b=0.75) over passages, built once per persona; also each word's IDF."""
 
     def __init__(self, passages: Sequence[Passage], k1: float = 1.5, b: float = 0.75) -> None:
         self.passages = list(passages)
-        self._docs = [Counter(tokenize(f"{p.title} {p.text}")) for p in self.passages]
-        self._lengths = [sum(d.values()) for d in self._docs]
+        self.docs = [Counter(tokenize(p.searchable)) for p in self.passages]
+        self._lengths = [sum(d.values()) for d in self.docs]
         self._avg = (sum(self._lengths) / len(self._lengths)) if self._lengths else 1.0
         df: Counter[str] = Counter()
-        for doc in self._docs:
+        for doc in self.docs:
             df.update(doc.keys())
-        n = len(self._docs)
+        n = len(self.docs)
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        #: The IDF of a word no passage holds: the rarest there can be.
+        self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)
         self.k1, self.b = k1, b
 
-    def query_terms(self, query: str) -> dict[str, float]:
-        """The query's terms with weights: its own words 1.0 (generic ones 0.3), expansions half that."""
-        terms: dict[str, float] = {}
-        for raw in _TOKEN.findall(query.lower()):
-            if raw in STOPWORDS and raw not in EXPANSIONS:
-                continue
-            weight = GENERIC_WEIGHT if raw in GENERIC_QUERY_WORDS else 1.0
-            if raw not in STOPWORDS:
-                terms[_stem(raw)] = weight
-            for extra in EXPANSIONS.get(raw, ()):
-                terms.setdefault(_stem(extra), weight / 2)
-        return terms
+    def idf(self, term: str) -> float:
+        return self._idf.get(term, self.unseen_idf)
 
-    def search(self, query: str, limit: int = 3) -> list[tuple[float, Passage]]:
-        """The best passages for `query`, best first, with their scores (only positive scores)."""
-        terms = self.query_terms(query)
+    def search(self, terms: dict[str, float], limit: int = 3) -> list[tuple[float, int]]:
+        """The best passages (by index) for weighted `terms`, best first, with positive scores."""
         scored = []
-        for doc, length, passage in zip(self._docs, self._lengths, self.passages, strict=True):
+        for index, (doc, length) in enumerate(zip(self.docs, self._lengths, strict=True)):
             score = 0.0
             for term, weight in terms.items():
                 tf = doc.get(term, 0)
@@ -249,6 +164,6 @@ class BM25Index:
                     norm = tf + self.k1 * (1 - self.b + self.b * length / self._avg)
                     score += weight * self._idf[term] * tf * (self.k1 + 1) / norm
             if score > 0:
-                scored.append((score, passage))
+                scored.append((score, index))
         scored.sort(key=lambda item: -item[0])
         return scored[:limit]

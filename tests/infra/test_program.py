@@ -561,6 +561,6 @@ def test_the_app_answers_only_for_the_deployed_apis_host_name(deployment: Deploy
     assert env["TWIN_ALLOWED_HOSTS"] == host
     settings = Settings.from_env({"TWIN_ALLOWED_HOSTS": env["TWIN_ALLOWED_HOSTS"]}, env_file=None)
     assert settings.web.allowed_hosts == (host,)
-    names = [r.name for r in deployment.resources]
-    assert names.index(f"twin-{deployment.stack}-http") < names.index(f"twin-{deployment.stack}-api")
-    assert names.index(f"twin-{deployment.stack}-api") < names.index(f"twin-{deployment.stack}-http-lambda")
+    order = [(r.type, r.name) for r in deployment.resources if r.custom]  # in the order they were made
+    api, function = (API, f"twin-{deployment.stack}-http"), (FUNCTION, f"twin-{deployment.stack}-api")
+    assert order.index(api) < order.index(function) < order.index((INTEGRATION, f"{api[1]}-lambda"))

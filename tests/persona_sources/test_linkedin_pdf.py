@@ -120,6 +120,7 @@ def test_positions_are_parsed_with_company_title_dates_location_and_description(
         "title": "Engineering Manager",
         "start": "January 2023",
         "end": "Present",
+        "duration": "3 years 3 months",
         "location": "Porto, Portugal",
     }
     assert LONG in manager.text  # wrapped lines re-joined into the original sentence

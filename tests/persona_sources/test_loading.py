@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from persona_sources import PersonaError, PluginError, Section, SourceContext, SourceType, load_persona
@@ -163,23 +164,25 @@ def test_missing_persona_directory_is_named(tmp_path: Path) -> None:
         load_persona(tmp_path / "nowhere")
 
 
+class ShoutOptions(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    words: str
+
+
 class ThrowawayPlugin:
     """A third-party-style plugin registered for one test."""
 
     @staticmethod
     def load(ctx: SourceContext) -> list[Section]:
-        return [
-            Section(
-                source_id=ctx.spec.id,
-                source_type="shout",
-                title="Shout",
-                text=str(ctx.spec.options["words"]).upper(),
-            )
-        ]
+        words = ctx.options(ShoutOptions).words
+        return [Section(source_id=ctx.spec.id, source_type="shout", title="Shout", text=words.upper())]
 
     @hookimpl
     def register_persona_sources(self, register: Callable[[SourceType], None]) -> None:
-        register(SourceType(name="shout", load=self.load, help="Upper-cases its `words` option."))
+        register(
+            SourceType(
+                name="shout", load=self.load, help="Upper-cases its `words` option.", options=ShoutOptions
+            )
+        )
 
 
 @pytest.fixture

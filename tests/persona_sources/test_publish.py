@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from persona_sources import Persona, load_persona
@@ -38,3 +40,20 @@ def test_nothing_private_is_published(persona: Persona) -> None:
     published = person_jsonld_text(persona) + llms_txt(persona)
     for private in ("freja.holmqvist@example.com", "+351 900", "Rua Exemplo"):
         assert private not in published
+
+
+def test_honours_are_published_as_awards(persona: Persona) -> None:
+    assert "Corvina Pay Staff Impact Award 2023" in person_jsonld(persona)["award"]
+    assert "## Honors and awards\n\n- Corvina Pay Staff Impact Award 2023" in llms_txt(persona)
+
+
+def test_publish_names_the_sources_it_leaves_out(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from service.cli import main
+
+    monkeypatch.setenv("PERSONA_DIR", str(EXAMPLE_PERSONA))
+    assert main(["persona", "publish", "-o", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "not published (the files carry the kinds profile, summary, experience" in out
+    assert "  'style' (text): 1 text section" in out and "  'facts' (facts): 1 facts section" in out

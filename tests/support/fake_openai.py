@@ -10,6 +10,13 @@ Chat Completions wire format closely enough for the official ``openai`` client::
 
 Each POST /v1/chat/completions pops the next queued script; when the queue is empty
 the default script (a "Default reply." reply unless changed) answers.
+
+``mode`` reproduces a provider's documented quirks (``MODES``): ``anthropic`` merges every system
+message into one at the start (``model_views`` shows what the model saw) and caps temperature at 1;
+``gemini`` streams each tool call as one whole object, signs tool calls with
+``extra_content.google.thought_signature`` and refuses (400) a follow-up request whose tool call lacks
+the signature it issued, and never streams usage; ``bedrock`` refuses (403) requests without a Bedrock
+API key as bearer token. ``openai`` and ``ollama`` are the plain wire format.
 """
 
 from __future__ import annotations
@@ -41,6 +48,8 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = "gpt-fake"
+MODES: tuple[str, ...] = ("openai", "anthropic", "gemini", "bedrock", "ollama")
+BEDROCK_KEY_PREFIX = "bedrock-api-key-"
 MODELS: tuple[str, ...] = ("gpt-fake", "gpt-fake-mini")
 
 
@@ -247,6 +256,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeOpenAI/1.0"
     sys_version = ""
+    #: Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and the
+    #: client's delayed ACK would hold each response back by tens of milliseconds on a kept-alive
+    #: connection, and clients would measure the test server instead of themselves.
+    disable_nagle_algorithm = True
 
     @property
     def fake(self) -> FakeOpenAI:
@@ -349,7 +362,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(400, _error_body(400, "Request body must be a JSON object.", None, None))
             return
         body = cast(JSONObject, decoded)
-        script = self.fake._record_and_next(body, {k.lower(): v for k, v in self.headers.items()})
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        refusal = self.fake._refusal(body, headers)
+        if refusal is not None:
+            status, message = refusal
+            self.fake._record_refused(body, headers)
+            self._send_json(status, _error_body(status, message, None, None))
+            return
+        script = self.fake._record_and_next(body, headers)
         try:
             self._run_script(script, body)
         except _ConnectionDropped:
@@ -406,7 +426,14 @@ class _Handler(BaseHTTPRequestHandler):
             prompt = self.fake.prompt_tokens
         if prompt is None:
             prompt = _rough_tokens(_message_chars(body))
-        return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+        usage: JSONObject = {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+        if self.fake.cached_tokens is not None:
+            usage["prompt_tokens_details"] = {"cached_tokens": self.fake.cached_tokens, "audio_tokens": 0}
+        return usage
 
     def _envelope(self, body: JSONObject, obj: str) -> JSONObject:
         model = body.get("model")
@@ -425,8 +452,9 @@ class _Handler(BaseHTTPRequestHandler):
             chunk["usage"] = None
         return chunk
 
-    @staticmethod
-    def _include_usage(body: JSONObject) -> bool:
+    def _include_usage(self, body: JSONObject) -> bool:
+        if self.fake.mode == "gemini":  # include_usage is not honoured
+            return False
         options = body.get("stream_options")
         return isinstance(options, dict) and options.get("include_usage") is True
 
@@ -487,6 +515,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _tool_call(self, script: ToolCall, body: JSONObject, stream: bool) -> None:
         call_id = script.call_id or f"call_fake{self.fake.request_count}"
+        extras = self.fake._sign(call_id)
         completion = script.completion_tokens
         usage = self._usage(
             body,
@@ -504,12 +533,30 @@ class _Handler(BaseHTTPRequestHandler):
                         "id": call_id,
                         "type": "function",
                         "function": {"name": script.name, "arguments": script.arguments},
+                        **extras,
                     }
                 ],
             }
             self._completion(body, message, "tool_calls", usage)
             return
         self._start_stream()
+        if self.fake.mode == "gemini":  # the whole call in one chunk, not argument fragments
+            self._pause(script.delay)
+            whole: JSONObject = {
+                "role": "assistant",
+                "tool_calls": [
+                    {
+                        "index": 0,
+                        "id": call_id,
+                        "type": "function",
+                        "function": {"name": script.name, "arguments": script.arguments},
+                        **extras,
+                    }
+                ],
+            }
+            self._sse(self._chunk(body, whole))
+            self._finish_stream(body, "tool_calls", usage)
+            return
         head: JSONObject = {
             "role": "assistant",
             "content": None,
@@ -536,10 +583,23 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeOpenAI:
     """Scriptable OpenAI-compatible server on 127.0.0.1; use as a context manager."""
 
-    def __init__(self, *, default: Script | None = None, prompt_tokens: int | None = None) -> None:
-        """Create (not start) the fake; ``prompt_tokens`` fixes usage.prompt_tokens if set."""
+    def __init__(
+        self, *, default: Script | None = None, prompt_tokens: int | None = None, mode: str = "openai"
+    ) -> None:
+        """Create (not start) the fake; ``prompt_tokens`` fixes usage.prompt_tokens if set; ``mode``
+        picks the provider whose quirks it reproduces (``MODES``)."""
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; one of {', '.join(MODES)}")
         self.default: Script = default if default is not None else Reply()
         self.prompt_tokens: int | None = prompt_tokens
+        #: When set, usage reports this many prompt tokens served from the prompt cache.
+        self.cached_tokens: int | None = None
+        self.mode = mode
+        #: Gemini mode: the thought signature issued with each tool call, by call id.
+        self.signatures: dict[str, str] = {}
+        self._views: list[list[JSONObject]] = []
+        #: Requests refused for a quirk (missing signature, no Bedrock key), with the reason's body.
+        self.refused: list[JSONObject] = []
         self.stop_event = threading.Event()
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
@@ -651,13 +711,73 @@ class FakeOpenAI:
         """Forget recorded requests and queued scripts."""
         with self._lock:
             self._requests.clear()
+            self._views.clear()
             self._headers.clear()
             self._scripts.clear()
 
+    @property
+    def model_views(self) -> list[list[JSONObject]]:
+        """The messages of each request as the model saw them (Anthropic mode: system messages
+        merged into one at the start; otherwise as sent)."""
+        with self._lock:
+            return [list(view) for view in self._views]
+
+    def _refusal(self, body: JSONObject, headers: dict[str, str]) -> tuple[int, str] | None:
+        """Why the provider this mode reproduces would refuse the request, or None."""
+        if self.mode == "bedrock":
+            token = headers.get("authorization", "").removeprefix("Bearer ")
+            if not token.startswith(BEDROCK_KEY_PREFIX):
+                return 403, "Authentication failed: a Bedrock API key is required."
+        if self.mode == "gemini":
+            for message in _messages(body):
+                for call in message.get("tool_calls") or []:
+                    if not isinstance(call, dict):
+                        continue
+                    expected = self.signatures.get(str(call.get("id")))
+                    extra = call.get("extra_content")
+                    google = extra.get("google") if isinstance(extra, dict) else None
+                    sent = google.get("thought_signature") if isinstance(google, dict) else None
+                    if expected is not None and sent != expected:
+                        return 400, "Function call is missing a thought_signature in functionCall parts."
+        return None
+
+    def _record_refused(self, body: JSONObject, headers: dict[str, str]) -> None:
+        with self._lock:
+            self.refused.append(body)
+
+    def _sign(self, call_id: str) -> JSONObject:
+        """Gemini mode: the extras a tool call carries (its thought signature), remembered."""
+        if self.mode != "gemini":
+            return {}
+        signature = f"sig-{call_id}-{len(self.signatures)}"
+        with self._lock:
+            self.signatures[call_id] = signature
+        return {"extra_content": {"google": {"thought_signature": signature}}}
+
+    def _view(self, body: JSONObject) -> list[JSONObject]:
+        messages = _messages(body)
+        if self.mode != "anthropic":
+            return messages
+        system = [m for m in messages if m.get("role") in ("system", "developer")]
+        rest = [m for m in messages if m.get("role") not in ("system", "developer")]
+        if not system:
+            return rest
+        merged = "\n\n".join(str(m.get("content") or "") for m in system)
+        return [{"role": "system", "content": merged}, *rest]
+
+    def effective_temperature(self, body: JSONObject) -> float | None:
+        """The temperature the model used (Anthropic mode caps it at 1)."""
+        value = body.get("temperature")
+        if not isinstance(value, int | float):
+            return None
+        return min(float(value), 1.0) if self.mode == "anthropic" else float(value)
+
     def _record_and_next(self, body: JSONObject, headers: dict[str, str]) -> Script:
         """Record a request and pop the script that answers it."""
+        view = self._view(body)
         with self._lock:
             self._requests.append(body)
+            self._views.append(view)
             self._headers.append(headers)
             self._arrived.notify_all()
             return self._scripts.popleft() if self._scripts else self.default
@@ -753,6 +873,11 @@ class FakeOpenAI:
         else:
             self.default = Reply(pieces=tuple(str(p) for p in pieces) or ("",), delay=delay)
         return self
+
+
+def _messages(body: Mapping[str, object]) -> list[JSONObject]:
+    messages = body.get("messages")
+    return [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
 
 
 def _as_script(value: Script | str | Sequence[str]) -> Script:

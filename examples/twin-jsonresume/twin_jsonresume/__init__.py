@@ -1,7 +1,9 @@
 """`json_resume`: a JSON Resume (https://jsonresume.org/schema) `resume.json` as persona sections.
 
 A complete twin plugin: one `register_persona_sources` hook implementation, declared in this
-package's pyproject.toml under the `twin.persona_sources` entry-point group.
+package's pyproject.toml under the `twin.persona_sources` entry-point group. Its options are a
+Struct the host checks (`include_contact`); it tells the host which strings it read so `twin
+persona check` can measure how much reached the persona; list sections carry their items.
 `basics.email`, `basics.phone` and the street address stay private unless the manifest entry sets
 `include_contact = true`.
 """
@@ -16,12 +18,17 @@ import msgspec
 from persona_sources import Section, SourceContext, SourceError, SourceType, hookimpl
 
 TYPE = "json_resume"
+#: Where the resume's contact details live; they stay out of the persona unless opted in.
+PRIVATE = ("email", "phone", "url")
+
+
+class ResumeOptions(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    #: Email, phone, URL and street address reach the persona only when true.
+    include_contact: bool = False
 
 
 def load_json_resume(ctx: SourceContext) -> list[Section]:
-    include_contact = ctx.spec.options.get("include_contact", False)
-    if not isinstance(include_contact, bool):
-        raise SourceError("option `include_contact` must be true or false")
+    include_contact = ctx.options(ResumeOptions).include_contact
     try:
         resume = msgspec.json.decode(ctx.read_bytes())
     except msgspec.DecodeError as exc:
@@ -79,21 +86,22 @@ def load_json_resume(ctx: SourceContext) -> list[Section]:
                 fields={"school": name, "degree": degree, "dates": dates},
             )
         )
-    skills = [_skill(s) for s in _list(resume, "skills")]
-    if skills:
-        sections.append(section("Skills", "Skills: " + "; ".join(skills) + ".", "skills"))
-    languages = [
-        _join(_text(lang.get("language")), _text(lang.get("fluency"))) for lang in _list(resume, "languages")
-    ]
-    if languages:
-        sections.append(section("Languages", "Languages: " + "; ".join(languages) + ".", "languages"))
-    certificates = [
-        _join(_text(c.get("name")), _text(c.get("issuer"))) for c in _list(resume, "certificates")
-    ]
-    if certificates:
-        sections.append(
-            section("Certifications", "Certifications: " + "; ".join(certificates) + ".", "certifications")
-        )
+    for title, kind, entries in (
+        ("Skills", "skills", [_skill(s) for s in _list(resume, "skills")]),
+        (
+            "Languages",
+            "languages",
+            [_join(_text(x.get("language")), _text(x.get("fluency"))) for x in _list(resume, "languages")],
+        ),
+        (
+            "Certifications",
+            "certifications",
+            [_join(_text(c.get("name")), _text(c.get("issuer"))) for c in _list(resume, "certificates")],
+        ),
+    ):
+        if entries:
+            text = f"{title}: " + "; ".join(entries) + "."
+            sections.append(section(title, text, kind, items=tuple(entries)))
     for project in _list(resume, "projects"):
         name = _text(project.get("name"))
         body = " ".join(
@@ -101,11 +109,26 @@ def load_json_resume(ctx: SourceContext) -> list[Section]:
         )
         if name:
             sections.append(section(f"Project: {name}", f"{name}: {body}" if body else name, "text"))
-    if include_contact:
-        contact = [_text(basics.get(k)) for k in ("email", "phone", "url") if _text(basics.get(k))]
-        if contact:
-            sections.append(section("Contact details", "Contact: " + "; ".join(contact), "contact"))
+    contact = [_text(basics.get(k)) for k in PRIVATE if _text(basics.get(k))]
+    if include_contact and contact:
+        sections.append(section("Contact details", "Contact: " + "; ".join(contact), "contact"))
+    private = [] if include_contact else [*contact, _text((basics.get("location") or {}).get("address"))]
+    ctx.report_input(_strings(resume, skip=set(private)), private=[p for p in private if p])
     return sections
+
+
+def _strings(value: object, skip: set[str]) -> list[str]:
+    """Every text value in the resume (what coverage is measured on), private ones left out."""
+    if isinstance(value, dict):
+        return [text for key, item in value.items() if key not in _NOT_TEXT for text in _strings(item, skip)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item, skip)]
+    text = _text(value)
+    return [text] if text and text not in skip else []
+
+
+#: Values that are identifiers or links rather than text about the person.
+_NOT_TEXT = frozenset({"countryCode", "network", "username", "url", "profiles"})
 
 
 def _list(resume: dict[str, Any], key: str) -> list[dict[str, Any]]:
@@ -156,5 +179,7 @@ def register_persona_sources(register: Callable[[SourceType], None]) -> None:
                 "A JSON Resume (jsonresume.org) resume.json. Options: path, title, include_contact "
                 "(default false: email, phone and street address stay private)."
             ),
+            options=ResumeOptions,
+            citation="my résumé",
         )
     )

@@ -40,7 +40,7 @@ async def test_leaving_while_the_turn_is_stored_and_charged_changes_nothing(
     fake.reply("I lead payments.", prompt_tokens=900, completion_tokens=100)
     reached = anyio.Event()
     target: Any = twin.memory.conversations if slow == "append" else records
-    method = "append" if slow == "append" else "update"
+    method = "append" if slow == "append" else "update_from"
     original = getattr(target, method)
 
     async def slowly(*args: Any, **kwargs: Any) -> Any:

@@ -230,3 +230,27 @@ def test_twin_chat_delivers_the_notification_before_it_exits(
         receiver.server.shutdown()
         receiver.server.server_close()
         receiver.thread.join()
+
+
+def test_stats_show_cached_prompt_tokens_priced_as_cached_and_estimated_replies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = datetime.now(UTC)
+    store = file_memory(tmp_path / "conversations").conversations
+    cached = ReplyTokens(prompt_tokens=2000, completion_tokens=100, cached_tokens=1536)
+    estimated = ReplyTokens(prompt_tokens=1000, completion_tokens=50, estimated=True)
+    messages = (
+        Message(role="user", content="q", timestamp=now),
+        Message(role="assistant", content="a", timestamp=now, usage=cached),
+        Message(role="user", content="q", timestamp=now),
+        Message(role="assistant", content="a", timestamp=now, usage=estimated),
+    )
+    conversation = Conversation(session_id="f" * 32, started_at=now, updated_at=now, messages=messages)
+    asyncio.run(store.write(conversation, expected_version=None))
+    assert main(["stats", "--days", "1", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert (stats["tokens_in"], stats["tokens_cached"], stats["estimated_turns"]) == (3000, 1536, 1)
+    assert stats["cost_usd"] == pytest.approx((1464 * 0.15 + 1536 * 0.075 + 150 * 0.60) / 1e6, abs=1e-6)
+    assert main(["stats", "--days", "1"]) == 0
+    header, row = capsys.readouterr().out.splitlines()[:2]
+    assert "CACHED" in header and "ESTIMATED" in header and "1536" in row

@@ -14,6 +14,7 @@ from memory.s3 import S3Store
 from persona_sources import SourceSpec
 from persona_sources.compose import load_source
 from persona_sources.plugins import default_source_types
+from persona_sources.prompt import quote_section
 from service.chat.answers import AnswersCache
 from service.cli import main
 from service.owner.loop import OwnerLoop
@@ -87,7 +88,13 @@ async def test_answers_are_cached_until_the_refresh_interval_passes(
     now[0] += 2
     [section] = await cache.sections()
     assert section.kind == "qa" and section.source_type == "owner_answers"
-    assert section.fields == {"question": "the bagpipes", "answer": ANSWER, "id": question.id}
+    assert section.fields == {
+        "question": QUESTION,
+        "topic": "the bagpipes",
+        "answer": ANSWER,
+        "id": question.id,
+    }
+    assert QUESTION not in quote_section(section)  # searched by the offline provider, quoted nowhere
 
 
 async def test_dismissed_questions_never_reach_the_twin(fresh: Settings, backend: Store) -> None:

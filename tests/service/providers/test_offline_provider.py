@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from persona_sources import Persona, load_persona
+from service.owner.tools import OFFLINE_TOOLS
 from service.providers import ProviderRequest
 from service.providers.offline import OFFLINE_NOTE, OfflineProvider
 
@@ -20,7 +21,7 @@ def persona() -> Persona:
 
 @pytest.fixture(scope="module")
 def offline(persona: Persona) -> OfflineProvider:
-    return OfflineProvider(persona)
+    return OfflineProvider(persona, OFFLINE_TOOLS)
 
 
 @pytest.mark.parametrize(

@@ -11,13 +11,14 @@ from litestar.testing import TestClient
 
 from service.app import create_app
 from service.providers import (
+    Provider,
     ProviderRateLimited,
     ProviderRequest,
     ProviderTimeout,
     ProviderUnavailable,
     Usage,
+    compatible_provider,
 )
-from service.providers.openai import OpenAIProvider
 from service.settings import Settings
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.settings import tweak
@@ -45,7 +46,7 @@ def openai_settings(settings: Settings, fake: FakeOpenAI) -> Settings:
     )
 
 
-async def collect(provider: OpenAIProvider, request: ProviderRequest) -> list[str | Usage]:
+async def collect(provider: Provider, request: ProviderRequest) -> list[str | Usage]:
     try:
         return [item async for item in provider.stream(request)]
     finally:
@@ -56,7 +57,7 @@ async def test_streaming_yields_deltas_then_reported_usage(
     fake: FakeOpenAI, openai_settings: Settings
 ) -> None:
     fake.reply("Hello", " there", "!", prompt_tokens=11, completion_tokens=3)
-    items = await collect(OpenAIProvider(openai_settings.model), REQUEST)
+    items = await collect(compatible_provider(openai_settings.model), REQUEST)
     assert items == ["Hello", " there", "!", Usage(prompt_tokens=11, completion_tokens=3)]
     sent = fake.last_request
     assert sent["stream"] is True and sent["model"] == "test-model" and sent["max_tokens"] == 50
@@ -72,7 +73,7 @@ async def test_plain_wire_format_yields_one_delta_and_usage(
 ) -> None:
     fake.reply("Whole ", "answer", prompt_tokens=9, completion_tokens=2)
     items = await collect(
-        OpenAIProvider(openai_settings.model), msgspec.structs.replace(REQUEST, stream=False)
+        compatible_provider(openai_settings.model), msgspec.structs.replace(REQUEST, stream=False)
     )
     assert items == ["Whole answer", Usage(prompt_tokens=9, completion_tokens=2)]
     assert "stream" not in fake.last_request or fake.last_request["stream"] is False
@@ -84,13 +85,15 @@ async def test_upstream_500_is_a_clear_unavailable_error(
 ) -> None:
     fake.fail(status=500)
     with pytest.raises(ProviderUnavailable, match=r"model service failed \(HTTP 500\)"):
-        await collect(OpenAIProvider(openai_settings.model), msgspec.structs.replace(REQUEST, stream=stream))
+        await collect(
+            compatible_provider(openai_settings.model), msgspec.structs.replace(REQUEST, stream=stream)
+        )
 
 
 async def test_upstream_429_carries_retry_after(fake: FakeOpenAI, openai_settings: Settings) -> None:
     fake.fail(status=429, retry_after=7)
     with pytest.raises(ProviderRateLimited) as caught:
-        await collect(OpenAIProvider(openai_settings.model), REQUEST)
+        await collect(compatible_provider(openai_settings.model), REQUEST)
     assert caught.value.retry_after == 7
 
 
@@ -98,7 +101,7 @@ async def test_upstream_timeout_is_a_clear_timeout_error(fake: FakeOpenAI, opena
     fake.hang(10)
     quick = tweak(openai_settings, TWIN_LLM_TIMEOUT_SECONDS=0.3)
     with pytest.raises(ProviderTimeout, match="took too long"):
-        await collect(OpenAIProvider(quick.model), REQUEST)
+        await collect(compatible_provider(quick.model), REQUEST)
 
 
 async def test_stream_cut_half_way_is_an_error_not_a_short_reply(
@@ -106,7 +109,7 @@ async def test_stream_cut_half_way_is_an_error_not_a_short_reply(
 ) -> None:
     fake.cut_stream_after(2, "a", "b", "c", "d")
     with pytest.raises(ProviderUnavailable):
-        await collect(OpenAIProvider(openai_settings.model), REQUEST)
+        await collect(compatible_provider(openai_settings.model), REQUEST)
 
 
 @pytest.mark.parametrize("stream", [True, False])
@@ -115,7 +118,9 @@ async def test_malformed_json_is_a_clear_error(
 ) -> None:
     fake.malformed()
     with pytest.raises(ProviderUnavailable, match="unreadable"):
-        await collect(OpenAIProvider(openai_settings.model), msgspec.structs.replace(REQUEST, stream=stream))
+        await collect(
+            compatible_provider(openai_settings.model), msgspec.structs.replace(REQUEST, stream=stream)
+        )
 
 
 def test_app_streams_from_the_upstream_and_stores_usage(

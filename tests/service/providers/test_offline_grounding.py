@@ -1,0 +1,188 @@
+"""The offline twin answers only what it can ground, and the questions visitors ask most from the
+structured persona; everything else is "no notes", recorded for the owner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from persona_sources import Persona, Section, SourceContext, SourceType, hookimpl, load_persona
+from persona_sources.plugins import new_plugin_manager, source_types
+from service.owner import tools as owner_tools
+from service.owner.tools import OFFLINE_TOOLS
+from service.providers.grounding import Grounder
+from service.providers.offline import OFFLINE_NOTE, OfflineProvider
+from service.providers.retrieval import passages_of
+from tests.conftest import EXAMPLE_PERSONA
+
+NO_NOTES = "isn't something I have notes on"
+
+
+@pytest.fixture(scope="module")
+def freja() -> OfflineProvider:
+    return OfflineProvider(load_persona(EXAMPLE_PERSONA, use_compiled=False), OFFLINE_TOOLS)
+
+
+def recorded(offline: OfflineProvider, question: str) -> list[str]:
+    return [call.name for call in offline.plan_tools(question)]
+
+
+def assert_not_answered(offline: OfflineProvider, question: str, *never: str) -> None:
+    """No notes, the question recorded for the owner, and none of `never` quoted."""
+    reply = offline.answer(question)
+    assert NO_NOTES in reply
+    assert recorded(offline, question) == [owner_tools.RECORD_QUESTION]
+    for text in never:
+        assert text not in reply
+
+
+def test_one_shared_word_does_not_ground_an_answer(tmp_path: Path) -> None:
+    """The issue's case: "favourite" alone matched "Favourite tool: Apache Flink"."""
+    (tmp_path / "facts.json").write_text(
+        json.dumps({"full_name": "Amara Okafor", "favourite_tool": "Apache Flink", "hometown": "Enugu"})
+    )
+    offline = OfflineProvider(load_persona(tmp_path), OFFLINE_TOOLS)
+    assert_not_answered(offline, "What is your favourite football team?", "Flink")
+    assert "Apache Flink" in offline.answer("What is your favourite tool?")
+
+
+def test_tell_me_about_yourself_answers_with_the_summary(freja: OfflineProvider) -> None:
+    reply = freja.answer("Tell me about yourself")
+    assert "I'm Freja Holmqvist, a Staff Platform Engineer at Corvina Pay" in reply
+    assert "(from my summary)" in reply and recorded(freja, "Tell me about yourself") == []
+
+
+@pytest.mark.parametrize(
+    "question", ["What's your experience with Kubernetes?", "Do you have Kubernetes experience?"]
+)
+def test_a_skill_question_quotes_the_skill_not_the_hometown(freja: OfflineProvider, question: str) -> None:
+    reply = freja.answer(question)
+    assert "Kubernetes" in reply and "Västerås" not in reply
+    assert "(from my LinkedIn profile)" in reply
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What's your salary expectation?",
+        "What is your favourite football team?",
+        "Do you speak Japanese?",
+        "What is the share price of Corvina Pay today?",
+        "Who is the current rector of KTH Royal Institute of Technology?",
+        "Can you recommend a good Swedish restaurant?",
+        "How big is your team?",
+    ],
+)
+def test_near_misses_are_not_answered_from_an_unrelated_fact(freja: OfflineProvider, question: str) -> None:
+    assert_not_answered(freja, question, "Västerås", "Staff Platform Engineer", "Native or Bilingual")
+
+
+def test_how_can_i_contact_you_is_the_contact_flow(freja: OfflineProvider) -> None:
+    reply = freja.answer("How can I contact you?")
+    assert "leave your email address here" in reply and "pass it on to Freja" in reply
+    assert "www.linkedin.com/in/freja-holmqvist-example (from my facts)" in reply
+    assert "multi-region" not in reply and "freja.holmqvist@example.com" not in reply
+    assert recorded(freja, "How can I contact you?") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who are you?", "Corvina Pay"),
+        ("Where do you work?", "I work at Corvina Pay as Staff Platform Engineer, since March 2021"),
+        ("What is your current role?", "Staff Platform Engineer"),
+        ("Where have you worked before?", "Backend Developer at Lumenfall Studios (June 2014 - July 2016"),
+        ("What did you build at Nordlys?", "At Nordlys Freight I was Senior Platform Engineer"),
+        ("What did you do at Lumenfall Studios?", "matchmaking service in Erlang"),
+        (
+            "Where did you study?",
+            "Uppsala University: Bachelor of Science - BS, Computer Science, 2009 - 2012",
+        ),
+        ("Did you study at KTH Royal Institute of Technology?", "KTH Royal Institute of Technology"),
+        ("What languages do you speak?", "Portuguese (Professional Working)"),
+        ("Do you speak German?", "German (Elementary)"),
+        ("What are your top skills?", "Platform Engineering"),
+        ("Which certifications do you hold?", "HashiCorp Certified: Terraform Associate"),
+        ("Where are you based?", "I'm based in Lisbon, Portugal (from my facts)"),
+        ("Where are you from?", "I grew up in Västerås, Sweden"),
+        ("Are you open to new roles?", "Staff or Principal platform roles"),
+        ("What do you do for fun?", "Trail running in Sintra"),
+    ],
+)
+def test_the_questions_visitors_ask_most_are_answered_from_the_profile(
+    freja: OfflineProvider, question: str, expected: str
+) -> None:
+    reply = freja.answer(question)
+    assert expected in reply and OFFLINE_NOTE in reply
+    assert "(from my " in reply
+    assert recorded(freja, question) == []
+
+
+def test_every_quoted_note_grounds_the_question(freja: OfflineProvider) -> None:
+    notes = Grounder(passages_of(load_persona(EXAMPLE_PERSONA).sections))
+    for question in (
+        "Have you worked with Erlang?",
+        "Did you use Argo CD?",
+        "Tell me about the cost programme",
+    ):
+        reply = freja.answer(question)
+        quoted = [line[2:].rsplit(" (from ", 1)[0] for line in reply.splitlines() if line.startswith("- ")]
+        assert quoted and all(notes.grounds(question, note) for note in quoted)
+
+
+def load_books(ctx: SourceContext) -> list[Section]:
+    titles = ctx.read_text().splitlines()
+    return [
+        Section(
+            source_id=ctx.spec.id,
+            source_type="books",
+            title=ctx.spec.title or "Books",
+            text="Books: " + "; ".join(titles) + ".",
+            kind="books",
+            items=tuple(titles),
+        )
+    ]
+
+
+class Books:
+    @hookimpl
+    def register_persona_sources(self, register: Callable[[SourceType], None]) -> None:
+        register(SourceType(name="books", load=load_books, help="Books, one a line."))
+
+
+@pytest.fixture
+def reader(tmp_path: Path) -> Persona:
+    (tmp_path / "facts.json").write_text(json.dumps({"full_name": "Ada Example"}))
+    (tmp_path / "books.txt").write_text("Dune\nThe Left Hand of Darkness\nMiddlemarch\n")
+    (tmp_path / "persona.toml").write_text(
+        '[[sources]]\nid = "facts"\ntype = "facts"\npath = "facts.json"\n'
+        '[[sources]]\nid = "books"\ntype = "books"\npath = "books.txt"\ntitle = "Books I rated 5 stars"\n'
+    )
+    pm = new_plugin_manager(external=False)
+    pm.register(Books(), name="books")
+    try:
+        return load_persona(tmp_path, source_types(pm))
+    finally:
+        pm.unregister(name="books")
+
+
+def test_a_plugin_list_is_searched_item_by_item_and_cited_by_the_sources_title(reader: Persona) -> None:
+    offline = OfflineProvider(reader, OFFLINE_TOOLS)
+    assert_not_answered(offline, "Have you read War and Peace?", "Dune", "Middlemarch")
+    reply = offline.answer("Have you read The Left Hand of Darkness?")
+    assert "- The Left Hand of Darkness (from my books I rated 5 stars)" in reply
+    assert "Dune" not in reply and "Middlemarch" not in reply
+
+
+def test_the_owner_loop_names_its_tools_once_and_the_offline_twin_uses_them(freja: OfflineProvider) -> None:
+    [contact] = freja.plan_tools("Please have Freja write to ada@example.org about a role")
+    assert contact.name == owner_tools.RECORD_CONTACT
+    assert json.loads(contact.arguments)["email"] == "ada@example.org"
+    [question] = freja.plan_tools("What's your salary expectation?")
+    assert question.name == owner_tools.RECORD_QUESTION
+    assert {owner_tools.RECORD_CONTACT, owner_tools.RECORD_QUESTION} == {
+        tool.name for tool in owner_tools.TOOLS
+    }
