@@ -38,3 +38,18 @@ def test_nothing_private_is_published(persona: Persona) -> None:
     published = person_jsonld_text(persona) + llms_txt(persona)
     for private in ("freja.holmqvist@example.com", "+351 900", "Rua Exemplo"):
         assert private not in published
+
+
+def test_the_mcp_endpoint_is_named_only_when_given(persona: Persona) -> None:
+    url = "https://api.example.com/mcp"
+    assert "potentialAction" not in person_jsonld(persona) and "MCP" not in llms_txt(persona)
+    action = person_jsonld(persona, mcp_url=url)["potentialAction"]
+    assert action["@type"] == "AskAction" and action["target"] == {
+        "@type": "EntryPoint",
+        "urlTemplate": url,
+        "httpMethod": "POST",
+        "contentType": "application/json",
+        "actionPlatform": "https://modelcontextprotocol.io",
+    }
+    endpoint = f"- [MCP endpoint]({url}): ask the twin, read the profile, leave a message\n"
+    assert llms_txt(persona, mcp_url=url).endswith(f"## Ask my digital twin\n\n{endpoint}")
