@@ -29,7 +29,7 @@ from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from starlette.requests import Request
 
-from memory import StoreError
+from memory import SessionNotFound, StoreError
 from service.errors import TwinError, public_message
 from service.mcp.contract import (
     CARD_URI,
@@ -111,7 +111,7 @@ def build_server(twin: McpTwin, *, version: str, max_message_chars: int) -> Serv
             result = await _run(twin, args, _client_ip(ctx))
         except NAMED_FAILURES as exc:
             log.info("tool %s refused: %s", tool.name, type(exc).__name__)
-            return _failed(public_message(exc))
+            return _failed(_public_message(exc))
         structured = msgspec.to_builtins(result)
         return types.CallToolResult(
             content=[types.TextContent(text=_encode(result).decode())], structured_content=structured
@@ -217,6 +217,13 @@ def _listed(tool: Tool) -> types.Tool:
             open_world_hint=False,
         ),
     )
+
+
+def _public_message(exc: Exception) -> str:
+    """What POST /chat would say, in the tool's words: it asks about a conversation, not a session."""
+    if isinstance(exc, SessionNotFound):
+        return "conversation not found; omit conversation_id to start a new conversation"
+    return public_message(exc)
 
 
 def _failed(message: str) -> types.CallToolResult:
