@@ -47,6 +47,10 @@ NEVER_IMPORTED = {"pypdf"}
 NEVER_IMPORTED_PACKAGES = (
     "faker", "polyfactory", "pygments", "rich", "rich_click", "markdown_it", "mdurl", "litestar_htmx",
 )  # fmt: skip
+#: Compatibility shims that shadow a module of the same name: python-multipart (the MCP SDK's, imported
+#: as `python_multipart`) also installs a `multipart/` package that loads the `multipart.py` Litestar
+#: uses, but finds no source file in a sourceless package and imports the wrong library instead.
+SHADOWING_SHIMS = ("multipart",)
 #: Start scripts (the streaming entry's handler) keep their execute bit in the zip; Lambda keeps it.
 EXECUTABLE_SUFFIX = ".sh"
 #: Directory and file names the runtime never imports or reads: tests, caches, console scripts,
@@ -179,6 +183,7 @@ def left_out(relative: str) -> bool:
         )
     return (
         top.removesuffix(".py") in NEVER_IMPORTED_PACKAGES
+        or (top in SHADOWING_SHIMS and len(parts) > 1)
         or any(part in PRUNED_DIRS for part in parts[:-1])
         or parts[-1] in PRUNED_NAMES
         or parts[-1].endswith(PRUNED_SUFFIXES)
