@@ -1,9 +1,9 @@
 """POST /mcp: the MCP endpoint (Streamable HTTP), mounted when TWIN_MCP is on.
 
 The handler checks the origin as the chat routes do and hands the request, body unread, to the MCP
-app; what it costs is limited inside, per tool (`service.mcp`). The server keeps no sessions, so the
-server-to-client stream (GET) and ending a session (DELETE) are refused with 405, as the protocol
-asks of a server that offers neither.
+app (`service.mcp`, which `create_app` provides as `mcp`); what it costs is limited there, per tool.
+The server keeps no sessions, so the server-to-client stream (GET) and ending a session (DELETE) are
+refused with 405, as the protocol asks of a server that offers neither.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from litestar.types import ASGIApp
 
 from service.http.admission import Admission
 from service.http.contract import ErrorBody
-from service.mcp.endpoint import McpEndpoint
 
 
 class McpController(Controller):
@@ -30,7 +29,7 @@ class McpController(Controller):
         self,
         request: Request[Any, Any, Any],
         admission: NamedDependency[Admission],
-        mcp: NamedDependency[McpEndpoint],
+        mcp: NamedDependency[ASGIApp],
     ) -> ASGIApp:
         admission.check_origin(request)
         return mcp
