@@ -32,8 +32,7 @@ from service.chat.turn import TurnServices
 from service.errors import TwinError
 from service.http.admission import Admission
 from service.http.contract import PersonaCard
-from service.http.controllers import CONTROLLERS, WebAssets, WebController
-from service.http.controllers.mcp import McpController
+from service.http.controllers import CONTROLLERS, McpController, WebAssets, WebController
 from service.http.controllers.meta import health_of
 from service.http.controllers.persona import card_of
 from service.http.limits import SlidingWindow

@@ -38,6 +38,7 @@ from service.mcp.contract import (
     AskArgs,
     IntroduceArgs,
     MessageArgs,
+    ProfileArgs,
     Result,
     Tool,
     introduce_prompt,
@@ -199,6 +200,7 @@ async def _run(twin: McpTwin, args: msgspec.Struct, client_ip: str) -> Result:
         return await twin.ask(args, client_ip)
     if isinstance(args, MessageArgs):
         return await twin.leave_message(args, client_ip)
+    assert isinstance(args, ProfileArgs)
     return twin.profile
 
 
