@@ -102,7 +102,7 @@ def build_server(twin: McpTwin, *, version: str, max_message_chars: int) -> Serv
         tool = tools.get(params.name)
         if tool is None:
             raise MCPError(
-                types.INVALID_PARAMS, f"unknown tool {params.name[:60]!r}; the tools are {_names(tools)}"
+                types.INVALID_PARAMS, f"unknown tool {params.name[:60]!r}; the tools are {', '.join(tools)}"
             )
         try:
             args = msgspec.convert(params.arguments or {}, tool.arguments)
@@ -230,10 +230,6 @@ def _public_message(exc: Exception) -> str:
 
 def _failed(message: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(text=message)], is_error=True)
-
-
-def _names(tools: dict[str, Tool]) -> str:
-    return ", ".join(tools)
 
 
 def _client_ip(ctx: Context) -> str:
