@@ -143,6 +143,14 @@ class OwnerSettings(Group, frozen=True, kw_only=True):
     answers_refresh_seconds: NonNegativeSeconds = field(default=60.0, name="TWIN_ANSWERS_REFRESH_SECONDS")
 
 
+class McpSettings(Group, frozen=True, kw_only=True):
+    """The MCP endpoint (/mcp), through which other people's AI assistants ask the twin."""
+
+    enabled: bool = field(default=True, name="TWIN_MCP")
+    #: `leave_message` calls per client IP per hour: each one can notify the owner, so stricter than chat.
+    messages_per_hour: Limit = field(default=3, name="TWIN_MCP_MESSAGES_PER_HOUR")
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Everything configurable. Only `from_env` reads the environment; the app receives this object."""
 
@@ -154,6 +162,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     notify: NotifySettings = field(default_factory=NotifySettings)
     web: WebSettings = field(default_factory=WebSettings)
     owner: OwnerSettings = field(default_factory=OwnerSettings)
+    mcp: McpSettings = field(default_factory=McpSettings)
 
     def __post_init__(self) -> None:
         """The rules that involve more than one variable (the one place for them)."""

@@ -26,15 +26,19 @@ class Admission:
 
     def admit(self, request: Request[Any, Any, Any], session_id: str | None) -> None:
         """Raises: OriginNotAllowed (403) or RateLimited (429, with the seconds to wait)."""
-        origin = request.headers.get("origin")
-        if origin and origin not in self.allowed_origins and origin != _own_origin(request):
-            raise OriginNotAllowed(origin)
+        self.check_origin(request)
         # The peer address: behind API Gateway, Mangum takes it from the request context
         # (requestContext.http.sourceIp), never from a header a client could forge.
         client_ip = request.client.host if request.client else "unknown"
         exceeded = self.limits.check(client_ip, session_id)
         if exceeded:
             raise RateLimited(*exceeded)
+
+    def check_origin(self, request: Request[Any, Any, Any]) -> None:
+        """Raises: OriginNotAllowed (403) for a browser on a site the owner has not allowed."""
+        origin = request.headers.get("origin")
+        if origin and origin not in self.allowed_origins and origin != _own_origin(request):
+            raise OriginNotAllowed(origin)
 
 
 def _own_origin(request: Request[Any, Any, Any]) -> str:
