@@ -40,7 +40,7 @@ try:
     package = lambda_package(config.lambda_package, DEFAULT_LAMBDA_PACKAGE)
 except PackageError as exc:  # shown as Pulumi's own error, without a traceback
     raise pulumi.RunError(str(exc)) from None
-routes = app_routes()
+routes = app_routes(mcp=config.mcp)
 
 provider = aws.Provider(naming.name("aws"), region=config.region)
 opts = pulumi.ResourceOptions(providers=[provider])

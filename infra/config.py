@@ -72,6 +72,8 @@ class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     stream_concurrency: int = 10
     #: Lambda SnapStart on the buffered function (published versions behind the `live` alias).
     snap_start: bool = False
+    #: The MCP endpoint (POST /mcp) for other people's AI assistants: routed and on (TWIN_MCP).
+    mcp: bool = APP_DEFAULTS.mcp.enabled
 
     def validate(self) -> None:
         """Reject values that decode but that AWS would refuse or that make no sense."""

@@ -77,6 +77,7 @@ def lambda_environment(
         env_var("limits.daily_token_budget"): str(config.daily_token_budget),
         env_var("limits.monthly_token_budget"): str(config.monthly_token_budget),
         env_var("model.provider"): model_provider(config, has_key=key_parameter is not None),
+        env_var("mcp.enabled"): "true" if config.mcp else "false",
     }
     if key_parameter is not None:
         env[env_var("model.api_key_parameter")] = key_parameter

@@ -40,13 +40,19 @@ MAX_UNZIPPED = 250 * 1024 * 1024
 RUNTIME_PROVIDED = {"boto3", "botocore"}
 RUNTIME_ONLY = {"snapshot-restore-py"}
 NEVER_IMPORTED = {"pypdf"}
-#: Packages that dependencies pull in for their own CLIs, test factories or pretty printing, which
-#: the app never uses. Only httpx imports any (rich, pygments and click for its command-line client,
-#: in a `try/except ImportError` that stubs the client out); the package test's import audit checks
-#: it. click itself stays: uvicorn imports it.
+#: Packages that dependencies pull in for their own CLIs, test factories, pretty printing or (the MCP
+#: SDK's jsonschema and what it needs) a client's checks of tool results, which the app never uses.
+#: Only httpx imports any (rich, pygments and click for its command-line client, in a `try/except
+#: ImportError` that stubs the client out); the package test's import audit checks it. click itself
+#: stays: uvicorn imports it.
 NEVER_IMPORTED_PACKAGES = (
     "faker", "polyfactory", "pygments", "rich", "rich_click", "markdown_it", "mdurl", "litestar_htmx",
+    "jsonschema", "jsonschema_specifications", "referencing", "rpds",
 )  # fmt: skip
+#: Compatibility shims that shadow a module of the same name: python-multipart (the MCP SDK's, imported
+#: as `python_multipart`) also installs a `multipart/` package that loads the `multipart.py` Litestar
+#: uses, but finds no source file in a sourceless package and imports the wrong library instead.
+SHADOWING_SHIMS = ("multipart",)
 #: Start scripts (the streaming entry's handler) keep their execute bit in the zip; Lambda keeps it.
 EXECUTABLE_SUFFIX = ".sh"
 #: Directory and file names the runtime never imports or reads: tests, caches, console scripts,
@@ -179,6 +185,7 @@ def left_out(relative: str) -> bool:
         )
     return (
         top.removesuffix(".py") in NEVER_IMPORTED_PACKAGES
+        or (top in SHADOWING_SHIMS and len(parts) > 1)
         or any(part in PRUNED_DIRS for part in parts[:-1])
         or parts[-1] in PRUNED_NAMES
         or parts[-1].endswith(PRUNED_SUFFIXES)

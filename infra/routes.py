@@ -10,7 +10,7 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from service.app import create_app
-from service.settings import ModelSettings, Settings, StorageSettings, WebSettings
+from service.settings import McpSettings, ModelSettings, Settings, StorageSettings, WebSettings
 
 #: The example persona shipped with the repository: enough to build the app and read its routes.
 EXAMPLE_PERSONA = Path(__file__).resolve().parent.parent / "persona"
@@ -31,8 +31,9 @@ class ApiRoute:
         return f"{self.method} {self.path}"
 
 
-def app_routes() -> list[ApiRoute]:
-    """Every endpoint the twin serves, including the OpenAPI documentation under /schema.
+def app_routes(*, mcp: bool = True) -> list[ApiRoute]:
+    """Every endpoint the twin serves, including the OpenAPI documentation under /schema, and /mcp
+    when the stack has MCP on (TWIN_MCP).
 
     The app is built offline on the example persona: routes do not depend on the persona or the provider.
     It is built as the Lambda runs it, without a front end (the front-end bucket serves the page).
@@ -44,6 +45,7 @@ def app_routes() -> list[ApiRoute]:
             model=ModelSettings(provider="offline"),
             storage=StorageSettings(memory_dir=Path(memory)),
             web=WebSettings(web_dir=Path(memory) / "no-front-end"),
+            mcp=McpSettings(enabled=mcp),
         )
         return routes_of(create_app(settings))
 

@@ -17,14 +17,17 @@ from persona_sources.model import Persona, Section
 PUBLISHED_KINDS = (
     "profile", "summary", "experience", "education", "skills", "languages", "certifications", "honors",
 )  # fmt: skip
+#: What the JSON-LD names as the platform of the twin's MCP endpoint.
+MCP_SPEC = "https://modelcontextprotocol.io"
 
 
 def _of_kind(persona: Persona, kind: str) -> list[Section]:
     return [s for s in persona.sections if s.kind == kind]
 
 
-def person_jsonld(persona: Persona) -> dict[str, Any]:
-    """A schema.org `Person` for the owner's pages (`<script type="application/ld+json">`)."""
+def person_jsonld(persona: Persona, mcp_url: str | None = None) -> dict[str, Any]:
+    """A schema.org `Person` for the owner's pages (`<script type="application/ld+json">`); with
+    `mcp_url`, asking the twin over MCP is its `potentialAction`."""
     facts = persona.facts
     person: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -63,16 +66,29 @@ def person_jsonld(persona: Persona) -> dict[str, Any]:
     links = [facts[key] for key in ("linkedin", "github", "website") if facts.get(key)]
     if links:
         person["sameAs"] = [link if "://" in link else f"https://{link}" for link in links]
+    if mcp_url:
+        person["potentialAction"] = {
+            "@type": "AskAction",
+            "name": f"Ask {persona.name}'s digital twin (Model Context Protocol)",
+            "target": {
+                "@type": "EntryPoint",
+                "urlTemplate": mcp_url,
+                "httpMethod": "POST",
+                "contentType": "application/json",
+                "actionPlatform": MCP_SPEC,
+            },
+        }
     return person
 
 
-def person_jsonld_text(persona: Persona) -> str:
+def person_jsonld_text(persona: Persona, mcp_url: str | None = None) -> str:
     """The JSON-LD document, indented, ready to paste into a page."""
-    return msgspec.json.format(msgspec.json.encode(person_jsonld(persona)), indent=2).decode() + "\n"
+    return msgspec.json.format(msgspec.json.encode(person_jsonld(persona, mcp_url)), indent=2).decode() + "\n"
 
 
-def llms_txt(persona: Persona) -> str:
-    """An llms.txt (llmstxt.org): a title, a one-line summary, then short Markdown sections."""
+def llms_txt(persona: Persona, mcp_url: str | None = None) -> str:
+    """An llms.txt (llmstxt.org): a title, a one-line summary, then short Markdown sections; with
+    `mcp_url`, the twin's MCP endpoint among the ways to ask it."""
     lines = [f"# {persona.full_name}", ""]
     if persona.headline:
         lines += [f"> {persona.headline}", ""]
@@ -98,8 +114,11 @@ def llms_txt(persona: Persona) -> str:
         items = [item for s in _of_kind(persona, kind) for item in s.entries()]
         if items:
             lines += [f"## {title}", "", *[f"- {item}" for item in items], ""]
-    if persona.website:
-        lines += ["## Ask my digital twin", "", f"- [Chat with {persona.name}'s twin]({persona.website})", ""]
+    ask = [f"- [Chat with {persona.name}'s twin]({persona.website})"] if persona.website else []
+    if mcp_url:
+        ask.append(f"- [MCP endpoint]({mcp_url}): ask the twin, read the profile, leave a message")
+    if ask:
+        lines += ["## Ask my digital twin", "", *ask, ""]
     return "\n".join(lines)
 
 

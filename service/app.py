@@ -32,13 +32,16 @@ from service.chat.quotas import TokenQuotas
 from service.chat.turn import TurnServices
 from service.errors import TwinError
 from service.http.admission import ANY_ORIGIN, Admission
-from service.http.controllers import CONTROLLERS, WebAssets, WebController
+from service.http.contract import PersonaCard
+from service.http.controllers import CONTROLLERS, McpController, WebAssets, WebController
 from service.http.controllers.meta import health_of
 from service.http.controllers.persona import card_of
 from service.http.hosts import host_check
 from service.http.openapi import ContractSchemas
 from service.http.responses import handle_app_error, handle_internal
 from service.http.security import add_security_headers
+from service.mcp.endpoint import McpEndpoint
+from service.mcp.twin import McpTwin
 from service.owner.erasure import Erasure
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Announcer, Notifier
@@ -46,6 +49,7 @@ from service.owner.throttle import NotifyThrottle
 from service.owner.tools import OFFLINE_TOOLS, TwinTools
 from service.providers import Provider, ProviderError, build_provider
 from service.settings import Settings, StorageSettings, get_settings
+from service.windows import SlidingWindow
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class Twin:
     spend_cap: SpendCap
     background: Background
     engine: ChatEngine
+    #: How a visitor's contact or question is recorded and announced (chat tool calls, MCP).
+    tools: TwinTools
 
     async def close(self) -> None:
         """Let background work settle, then release the provider and the store."""
@@ -89,9 +95,10 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
     offline = (
         provider if provider.offline else build_provider(settings.model, persona, OFFLINE_TOOLS, offline=True)
     )
+    tools = TwinTools(owner, announcer)
     services = TurnServices(
         conversations=memory.conversations,
-        tools=TwinTools(owner, announcer),
+        tools=tools,
         spend_cap=spend_cap,
         background=background,
         quotas=TokenQuotas(limits),
@@ -110,7 +117,7 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
         secret=DeploymentSecret(memory.records),
         quotas=services.quotas,
     )
-    return Twin(settings, persona, provider, memory, owner, notifier, spend_cap, background, engine)
+    return Twin(settings, persona, provider, memory, owner, notifier, spend_cap, background, engine, tools)
 
 
 def build_memory(storage: StorageSettings) -> Memory:
@@ -133,21 +140,23 @@ def create_app(settings: Settings | None = None) -> Litestar:
     _warn_about_open_doors(settings)
     twin = build_twin(settings)
     web = WebAssets.find(settings.web.web_dir)
+    admission = Admission(settings.limits, settings.web.cors_origins)
+    card = card_of(
+        twin.persona, offline=twin.provider.offline, max_message_chars=settings.limits.max_message_chars
+    )
+    mcp = _mcp(twin, admission, card) if settings.mcp.enabled else None
     return Litestar(
-        route_handlers=[*CONTROLLERS, *_web_routes(web, settings)],
+        route_handlers=[*CONTROLLERS, *([McpController] if mcp else []), *_web_routes(web, settings)],
         dependencies=_singletons(
             engine=twin.engine,
             conversations=twin.memory.conversations,
             owner=twin.owner,
             erasure=Erasure(twin.memory.conversations, twin.owner, twin.notifier),
-            admission=Admission(settings.limits, settings.web.cors_origins),
+            admission=admission,
             health=health_of(twin.persona, twin.provider, settings.storage.kind),
-            card=card_of(
-                twin.persona,
-                offline=twin.provider.offline,
-                max_message_chars=settings.limits.max_message_chars,
-            ),
+            card=card,
             web=web,
+            mcp=mcp,
         ),
         exception_handlers={
             TwinError: handle_app_error,
@@ -166,6 +175,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[add_security_headers],
         request_max_body_size=settings.limits.max_body_bytes,
         debug=False,
+    )
+
+
+def _mcp(twin: Twin, admission: Admission, card: PersonaCard) -> McpEndpoint:
+    """The MCP endpoint on the twin's own engine, tools and memory, sharing the chat API's limits."""
+    settings = twin.settings
+    surface = McpTwin(
+        persona=twin.persona,
+        card=card,
+        engine=twin.engine,
+        visitors=admission.limits,
+        messages=SlidingWindow(settings.mcp.messages_per_hour, 3600),
+        tools=twin.tools,
+        conversations=twin.memory.conversations,
+    )
+    return McpEndpoint(
+        surface,
+        version=_version(),
+        max_message_chars=settings.limits.max_message_chars,
+        max_body_bytes=settings.limits.max_body_bytes,
     )
 
 
@@ -217,14 +246,17 @@ def _warn_about_open_doors(settings: Settings) -> None:
         log.warning("TWIN_ALLOWED_HOSTS=* answers for any host name, DNS-rebinding pages included")
 
 
-def _openapi() -> OpenAPIConfig:
+def _version() -> str:
     try:
-        app_version = version("twin")
+        return version("twin")
     except PackageNotFoundError:
-        app_version = "0.0.0"
+        return "0.0.0"
+
+
+def _openapi() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="twin",
-        version=app_version,
+        version=_version(),
         description="An AI digital twin that talks with visitors about its owner's career.",
         path="/schema",
         render_plugins=[SwaggerRenderPlugin()],

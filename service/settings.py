@@ -172,6 +172,14 @@ class OwnerSettings(Group, frozen=True, kw_only=True):
     answers_refresh_seconds: NonNegativeSeconds = field(default=60.0, name="TWIN_ANSWERS_REFRESH_SECONDS")
 
 
+class McpSettings(Group, frozen=True, kw_only=True):
+    """The MCP endpoint (/mcp), through which other people's AI assistants ask the twin."""
+
+    enabled: bool = field(default=True, name="TWIN_MCP")
+    #: `leave_message` calls per client IP per hour: each one can notify the owner, so stricter than chat.
+    messages_per_hour: Limit = field(default=3, name="TWIN_MCP_MESSAGES_PER_HOUR")
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Everything configurable. Only `from_env` reads the environment; the app receives this object."""
 
@@ -184,6 +192,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     web: WebSettings = field(default_factory=WebSettings)
     owner: OwnerSettings = field(default_factory=OwnerSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
+    mcp: McpSettings = field(default_factory=McpSettings)
 
     def __post_init__(self) -> None:
         """The rules that involve more than one variable (the one place for them)."""

@@ -50,6 +50,9 @@ def add_commands(subparsers: Any) -> None:
     build.set_defaults(run=_build)
     publish = commands.add_parser("publish", help="schema.org JSON-LD and llms.txt for your website")
     publish.add_argument("-o", "--output-dir", type=Path, default=Path("dist/publish"))
+    publish.add_argument(
+        "--mcp-url", metavar="URL", help="the twin's MCP endpoint to name, e.g. https://api.example.com/mcp"
+    )
     publish.set_defaults(run=_publish)
 
 
@@ -123,9 +126,9 @@ def _publish(args: argparse.Namespace) -> int:
     persona = load_persona(settings.persona_dir)
     args.output_dir.mkdir(parents=True, exist_ok=True)
     jsonld = args.output_dir / "person.jsonld"
-    jsonld.write_text(person_jsonld_text(persona), encoding="utf-8")
+    jsonld.write_text(person_jsonld_text(persona, args.mcp_url), encoding="utf-8")
     llms = args.output_dir / "llms.txt"
-    llms.write_text(llms_txt(persona), encoding="utf-8")
+    llms.write_text(llms_txt(persona, args.mcp_url), encoding="utf-8")
     print(f'wrote {jsonld} (paste into a <script type="application/ld+json"> on your site)')
     print(f"wrote {llms} (serve it at https://your-site/llms.txt)")
     skipped = left_out(persona)

@@ -33,10 +33,7 @@ class Admission:
     def admit(self, request: Request[Any, Any, Any], session_id: str | None) -> str:
         """Returns: the client's IP, which the turn's quotas and notification bounds use.
         Raises: OriginNotAllowed (403) or RateLimited (429, with the seconds to wait)."""
-        origin = request.headers.get("origin")
-        allowed = self.any_origin or origin in self.allowed_origins or origin == _own_origin(request)
-        if origin and not allowed:
-            raise OriginNotAllowed(origin)
+        self.check_origin(request)
         # The peer address: behind API Gateway, Mangum takes it from the request context
         # (requestContext.http.sourceIp), never from a header a client could forge.
         client_ip = request.client.host if request.client else "unknown"
@@ -44,6 +41,13 @@ class Admission:
         if exceeded:
             raise RateLimited(*exceeded)
         return client_ip
+
+    def check_origin(self, request: Request[Any, Any, Any]) -> None:
+        """Raises: OriginNotAllowed (403) for a browser on a site the owner has not allowed."""
+        origin = request.headers.get("origin")
+        allowed = self.any_origin or origin in self.allowed_origins or origin == _own_origin(request)
+        if origin and not allowed:
+            raise OriginNotAllowed(origin)
 
 
 def _own_origin(request: Request[Any, Any, Any]) -> str:

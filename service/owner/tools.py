@@ -96,9 +96,7 @@ class TwinTools:
         try:
             args = msgspec.json.decode(call.arguments or "{}", type=arguments)
             if isinstance(args, ContactArgs):
-                contact, new = await self._owner.record_contact(session_id, args.email, args.name, args.note)
-                if new:
-                    await self._announcer.contact(contact, visit)
+                await self.record_contact(args, visit)
                 return _result(call, ok=True, recorded="contact")
             assert isinstance(args, QuestionArgs)
             question, new = await self._owner.record_question(session_id, args.question)
@@ -111,6 +109,17 @@ class TwinTools:
         except StoreError as exc:
             log.warning("tool %s failed: %s", call.name, type(exc).__name__)
             return _result(call, ok=False, error="could not record it right now")
+
+    async def record_contact(self, args: ContactArgs, visit: Visit) -> None:
+        """Record a visitor's contact and tell the owner when it is new (within the notification
+        bounds): the one way a contact is taken, whether a chat turn's tool call or MCP's
+        `leave_message` leaves it.
+
+        Raises: ValueError (not an email address), StoreError.
+        """
+        contact, new = await self._owner.record_contact(visit.session_id, args.email, args.name, args.note)
+        if new:
+            await self._announcer.contact(contact, visit)
 
 
 def _result(call: ToolCall, **content: Any) -> ToolResult:

@@ -44,6 +44,7 @@ def test_defaults_come_from_the_seed_and_the_app_settings() -> None:
     assert config.memory_retention_days == APP_DEFAULTS.storage.retention_days
     assert (config.cloudfront, config.cors_origins, config.lambda_package) == (False, (), "dist/lambda.zip")
     assert (config.streaming, config.stream_concurrency, config.snap_start) == (True, 10, False)
+    assert config.mcp is APP_DEFAULTS.mcp.enabled is True
 
 
 def test_string_values_as_pulumi_passes_them_are_decoded() -> None:
@@ -84,6 +85,7 @@ def test_api_gateway_timeout_is_the_lambda_timeout_capped_at_30_seconds() -> Non
         ({"streamConcurrency": "0"}, "twin:streamConcurrency must be positive, got 0 (twin:streaming false"),
         ({"streaming": "sometimes"}, "twin:streaming: Expected `bool`"),
         ({"snapStart": "maybe"}, "twin:snapStart: Expected `bool`"),
+        ({"mcp": "sometimes"}, "twin:mcp: Expected `bool`"),
     ],
 )
 def test_invalid_values_fail_with_a_message_naming_the_key(values: dict[str, object], message: str) -> None:

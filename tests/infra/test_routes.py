@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,20 @@ def test_the_public_contract_and_its_documentation_are_routed(settings: Settings
         "GET /schema/openapi.json",
     } <= keys
     assert not any(key.startswith(("OPTIONS ", "HEAD ")) for key in keys)
+
+
+def test_the_mcp_endpoint_is_routed_to_the_lambda_unless_the_stack_turns_it_off(
+    deploy_stack: Callable[..., Deployment],
+) -> None:
+    mcp = {"POST /mcp", "GET /mcp", "DELETE /mcp"}  # GET and DELETE: the endpoint's own 405
+    assert mcp <= {route.key for route in app_routes()}
+    assert not any(route.path == "/mcp" for route in app_routes(mcp=False))
+    for flag, routed in (("true", True), ("false", False)):
+        deployment = deploy_stack("dev", mcp=flag)
+        keys = {r.inputs["routeKey"] for r in deployment.of_type("aws:apigatewayv2/route:Route")}
+        assert (mcp <= keys) is routed and (mcp & keys == set()) is not routed
+        env = deployment.one("aws:lambda/function:Function", "-api").inputs["environment"]["variables"]
+        assert env["TWIN_MCP"] == flag
 
 
 def test_a_new_endpoint_gets_a_route_without_touching_infra() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
-from snapshot_restore_py import get_after_restore
+from snapshot_restore_py import get_after_restore, get_before_snapshot
 
 from tests.conftest import EXAMPLE_PERSONA
 from tests.support.apigw import API_HOST, http_event
@@ -44,11 +44,12 @@ def handler_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     }.items():  # fmt: skip
         monkeypatch.setenv(var, value)
     monkeypatch.delitem(sys.modules, "service.lambda_handler", raising=False)
-    hooks = list(get_after_restore())
+    hooks, before = list(get_after_restore()), list(get_before_snapshot())
     try:
         yield importlib.import_module("service.lambda_handler")
     finally:
         get_after_restore()[:] = hooks
+        get_before_snapshot()[:] = before
 
 
 def served(serving: Any, dependency: str) -> object:
@@ -70,6 +71,18 @@ def test_a_restored_environment_gets_a_new_seed_and_an_app_built_anew(handler_mo
     event = http_event("POST", "/chat", body=body, headers={"content-type": "application/json"})
     response = handler_module.handler(event, None)
     assert response["statusCode"] == 200 and "Corvina Pay" in json.loads(response["body"])["response"]
+
+
+@pytest.mark.parametrize("mcp", [True, False])
+def test_the_snapshot_holds_the_mcp_sdks_import_when_mcp_is_on(
+    handler_module: ModuleType, monkeypatch: pytest.MonkeyPatch, mcp: bool
+) -> None:
+    monkeypatch.setenv("TWIN_MCP", str(mcp).lower())
+    monkeypatch.delitem(sys.modules, "service.mcp.server", raising=False)
+    hook, args, kwargs = get_before_snapshot()[-1]
+    assert hook is handler_module.snapshot
+    hook(*args, **kwargs)
+    assert ("service.mcp.server" in sys.modules) is mcp
 
 
 def test_the_key_is_read_again_after_a_restore_so_a_rotated_key_needs_no_new_version(

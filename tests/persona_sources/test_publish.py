@@ -57,3 +57,18 @@ def test_publish_names_the_sources_it_leaves_out(
     out = capsys.readouterr().out
     assert "not published (the files carry the kinds profile, summary, experience" in out
     assert "  'style' (text): 1 text section" in out and "  'facts' (facts): 1 facts section" in out
+
+
+def test_the_mcp_endpoint_is_named_only_when_given(persona: Persona) -> None:
+    url = "https://api.example.com/mcp"
+    assert "potentialAction" not in person_jsonld(persona) and "MCP" not in llms_txt(persona)
+    action = person_jsonld(persona, mcp_url=url)["potentialAction"]
+    assert action["@type"] == "AskAction" and action["target"] == {
+        "@type": "EntryPoint",
+        "urlTemplate": url,
+        "httpMethod": "POST",
+        "contentType": "application/json",
+        "actionPlatform": "https://modelcontextprotocol.io",
+    }
+    endpoint = f"- [MCP endpoint]({url}): ask the twin, read the profile, leave a message\n"
+    assert llms_txt(persona, mcp_url=url).endswith(f"## Ask my digital twin\n\n{endpoint}")

@@ -117,6 +117,14 @@ def test_persona_publish_writes_jsonld_and_llms_txt(tmp_path: Path) -> None:
     assert (tmp_path / "site" / "llms.txt").read_text().startswith("# Freja Holmqvist\n")
 
 
+def test_persona_publish_names_the_mcp_endpoint_it_is_given(tmp_path: Path) -> None:
+    url = "https://api.example.com/mcp"
+    assert main(["persona", "publish", "-o", str(tmp_path / "site"), "--mcp-url", url]) == 0
+    person = json.loads((tmp_path / "site" / "person.jsonld").read_text())
+    assert person["potentialAction"]["target"]["urlTemplate"] == url
+    assert f"[MCP endpoint]({url})" in (tmp_path / "site" / "llms.txt").read_text()
+
+
 def test_bad_persona_dir_is_a_clear_error_and_exit_1(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

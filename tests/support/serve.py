@@ -1,0 +1,65 @@
+"""`twin serve` in a child process on 127.0.0.1, configured only by the variables a test gives it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from tests.conftest import REPO
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Served:
+    """A running `twin serve`: its base URL and what it has logged so far."""
+
+    url: str
+    output: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def twin_serve(**env: object) -> Iterator[Served]:
+    """The server while it runs; stopped on exit. The environment's own twin, OpenAI and S3 variables
+    are left out, so only `env` configures it. Its output is read all along (a full pipe would stall it)."""
+    port = free_port()
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TWIN_", "USE_S3"))}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO,
+        env=inherited | {name: str(value) for name, value in env.items()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    served = Served(url=f"http://127.0.0.1:{port}")
+    ready = threading.Event()
+
+    def read() -> None:
+        assert server.stdout is not None
+        for line in server.stdout:
+            served.output.append(line)
+            if "Uvicorn running" in line:  # uvicorn says when it is ready; no sleeping
+                ready.set()
+        ready.set()  # it exited: the check below says so
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        if not ready.wait(timeout=60) or server.poll() is not None:
+            raise RuntimeError("twin serve did not start:\n" + "".join(served.output[-20:]))
+        yield served
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        reader.join(timeout=10)

@@ -1,0 +1,58 @@
+"""A webhook receiver on 127.0.0.1 for owner notifications sent by another process."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+
+class WebhookReceiver:
+    """Keeps the JSON bodies POSTed to it; use as a context manager (it stops on exit)."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        arrived = self._arrived = threading.Condition()
+        bodies = self.bodies
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                with arrived:
+                    bodies.append(body)
+                    arrived.notify_all()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}/hook"
+
+    def wait_for(self, matches: Callable[[dict[str, Any]], bool], timeout: float = 10.0) -> dict[str, Any]:
+        """The first body `matches` accepts, waiting for it to arrive (LookupError if it does not)."""
+        with self._arrived:
+            if self._arrived.wait_for(lambda: any(matches(b) for b in self.bodies), timeout=timeout):
+                return next(b for b in self.bodies if matches(b))
+        raise LookupError("no such notification arrived")
+
+    def __enter__(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
