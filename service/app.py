@@ -12,33 +12,54 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from memory import Memory, StoreError, file_memory, s3_memory
+from memory.secret import SharedSecret
 from persona_sources import Persona, PersonaError, load_persona
 from service.background import Background
 from service.chat.answers import AnswersCache
 from service.chat.budget import SpendCap
 from service.chat.engine import ChatEngine
+from service.chat.instructions import InstructionsCache
 from service.chat.judge import Judge
 from service.chat.turn import TurnServices
 from service.errors import TwinError
 from service.http.admission import Admission
 from service.http.controllers import CONTROLLERS, WebAssets, WebController
 from service.http.controllers.meta import health_of
+from service.http.controllers.owner import OWNER_CONTROLLERS, OwnerAssets
 from service.http.controllers.persona import card_of
 from service.http.openapi import ContractSchemas
+from service.http.owner_gate import (
+    ROOM,
+    OwnerGate,
+    OwnerGuard,
+    SignInNeeded,
+    current_session,
+    redirect_to_sign_in,
+)
 from service.http.responses import handle_app_error, handle_internal
 from service.http.security import add_security_headers
+from service.owner.access import OwnerAccess
+from service.owner.audit import AuditTrail
+from service.owner.erasure import Erasure
+from service.owner.failures import FailedTurns
+from service.owner.inbox import Inbox, ReadMarks
+from service.owner.instructions import OwnerInstructions
+from service.owner.live import LiveOwner
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Announcer, Notifier
+from service.owner.room import RoomConversations, RoomInstructions, RoomQuestions
+from service.owner.stats import StatsReader
 from service.owner.tools import TwinTools
 from service.providers import Provider, ProviderError, build_provider
 from service.settings import Settings, StorageSettings, get_settings
@@ -57,6 +78,10 @@ class Twin:
     spend_cap: SpendCap
     background: Background
     engine: ChatEngine
+    #: What the owner changes while the twin runs, cached per process (the owner's room refreshes them).
+    answers: AnswersCache
+    instructions: InstructionsCache
+    failures: FailedTurns
 
     async def close(self) -> None:
         """Let background work settle, then release the provider and the store."""
@@ -82,6 +107,10 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
         memory.records, daily_tokens=limits.daily_token_budget, monthly_tokens=limits.monthly_token_budget
     )
     offline = provider if provider.offline else build_provider(settings.model, persona, offline=True)
+    failures = FailedTurns(memory.records)
+    refresh = settings.owner.answers_refresh_seconds
+    answers = AnswersCache(owner, refresh)
+    instructions = InstructionsCache(OwnerInstructions(memory.records), refresh)
     services = TurnServices(
         conversations=memory.conversations,
         tools=TwinTools(owner, announcer),
@@ -89,18 +118,33 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
         background=background,
         fallback=offline if settings.model.fallback_offline and not provider.offline else None,
         judge=Judge(provider, persona) if settings.model.judge and not provider.offline else None,
+        failures=failures,
     )
     engine = ChatEngine(
         persona=persona,
         provider=provider,
         offline=offline,
-        answers=AnswersCache(owner, settings.owner.answers_refresh_seconds),
+        answers=answers,
+        instructions=instructions,
         announcer=announcer,
         services=services,
         limits=limits,
         max_reply_tokens=settings.model.max_reply_tokens,
     )
-    return Twin(settings, persona, provider, memory, owner, notifier, spend_cap, background, engine)
+    return Twin(
+        settings,
+        persona,
+        provider,
+        memory,
+        owner,
+        notifier,
+        spend_cap,
+        background,
+        engine,
+        answers,
+        instructions,
+        failures,
+    )
 
 
 def build_memory(storage: StorageSettings) -> Memory:
@@ -122,22 +166,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     twin = build_twin(settings)
     web = WebAssets.find(settings.web.web_dir)
+    reads = ReadMarks(twin.memory.records)
     return Litestar(
-        route_handlers=[*CONTROLLERS, *_web_routes(web, settings)],
+        route_handlers=[*CONTROLLERS, *_web_routes(web, settings), *_owner_room(twin, reads)],
         dependencies=_singletons(
             engine=twin.engine,
             conversations=twin.memory.conversations,
             owner=twin.owner,
+            erasure=Erasure(twin.memory.conversations, twin.failures, reads),
             admission=Admission(settings.limits, settings.web.cors_origins),
             health=health_of(twin.persona, twin.provider, settings.storage.kind),
             card=card_of(
                 twin.persona,
                 offline=twin.provider.offline,
                 max_message_chars=settings.limits.max_message_chars,
+                owner_can_step_in=settings.owner.room_open,
             ),
             web=web,
         ),
         exception_handlers={
+            SignInNeeded: redirect_to_sign_in,
             TwinError: handle_app_error,
             StoreError: handle_app_error,
             ProviderError: handle_app_error,
@@ -177,6 +225,49 @@ def _web_routes(web: WebAssets | None, settings: Settings) -> list[ControllerRou
     logging.getLogger("twin").info("serving the chat page from %s", web.root)
     static = create_static_files_router(path="/static", directories=[web.static], name="web-static")
     return [WebController, static]
+
+
+def _owner_room(twin: Twin, reads: ReadMarks) -> list[ControllerRouterHandler]:
+    """The owner's room under /owner, when a password opens it: its pages and API, the guard that lets
+    only a signed-in owner through, and the gate that refuses cross-site state changes."""
+    settings = twin.settings
+    password = settings.owner.password
+    if password is None:
+        return []
+    records, conversations = twin.memory.records, twin.memory.conversations
+    secret = SharedSecret(records)
+    audit = AuditTrail(records)
+    access = OwnerAccess(
+        records, secret, audit, password=password, session_hours=settings.owner.session_hours
+    )
+    live = LiveOwner(conversations, settings.owner.quiet_seconds)
+    erasure = Erasure(conversations, twin.failures, reads)
+    stats = StatsReader(
+        conversations, twin.owner, cap=twin.spend_cap, failures=twin.failures, model=settings.model.name
+    )
+    return [
+        Router(
+            path=ROOM,
+            route_handlers=list(OWNER_CONTROLLERS),
+            guards=[OwnerGuard(access)],
+            middleware=[DefineMiddleware(OwnerGate, secret=secret)],
+            dependencies={
+                "session": Provide(current_session, sync_to_thread=False),
+                **_singletons(
+                    access=access,
+                    inbox=Inbox(conversations, twin.owner, twin.failures, reads),
+                    room_conversations=RoomConversations(live, erasure, audit),
+                    questions=RoomQuestions(twin.owner, audit, twin.answers.invalidate),
+                    instructions=RoomInstructions(
+                        OwnerInstructions(records), audit, twin.instructions.invalidate
+                    ),
+                    stats=stats,
+                    audit=audit,
+                    owner_assets=OwnerAssets(settings.web.web_dir / "owner"),
+                ),
+            },
+        )
+    ]
 
 
 def _cors(origins: tuple[str, ...]) -> CORSConfig | None:
