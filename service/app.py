@@ -16,7 +16,6 @@ from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -41,10 +40,10 @@ from service.http.controllers.persona import card_of
 from service.http.openapi import ContractSchemas
 from service.http.owner_gate import (
     ROOM,
-    OwnerGate,
-    OwnerGuard,
     SignInNeeded,
     current_session,
+    owner_gate,
+    owner_guard,
     redirect_to_sign_in,
 )
 from service.http.responses import handle_app_error, handle_internal
@@ -249,8 +248,8 @@ def _owner_room(twin: Twin, reads: ReadMarks) -> list[ControllerRouterHandler]:
         Router(
             path=ROOM,
             route_handlers=list(OWNER_CONTROLLERS),
-            guards=[OwnerGuard(access)],
-            middleware=[DefineMiddleware(OwnerGate, secret=secret)],
+            guards=[owner_guard(access)],
+            middleware=[owner_gate(secret)],
             dependencies={
                 "session": Provide(current_session, sync_to_thread=False),
                 **_singletons(
@@ -276,7 +275,9 @@ def _cors(origins: tuple[str, ...]) -> CORSConfig | None:
     return CORSConfig(
         allow_origins=list(origins),
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type"],
+        # a widget elsewhere watches its conversation for the owner with conditional GETs
+        allow_headers=["Content-Type", "If-None-Match"],
+        expose_headers=["ETag"],
         max_age=600,
     )
 

@@ -225,6 +225,8 @@ class LoginForm(Request, frozen=True, kw_only=True, forbid_unknown_fields=True):
     password: Annotated[str, Meta(max_length=1024)]
     next: Annotated[str, Meta(max_length=200)] = ""
     csrf_token: str = msgspec.field(default="", name="_csrf_token")
+    #: Filled in by password managers (there is one owner); ignored.
+    username: Annotated[str, Meta(max_length=200)] = ""
 
 
 class AnswerRequest(Request, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -1,6 +1,6 @@
 """The door of the owner's room: every /owner route is protected here, in one place.
 
-- `OwnerGuard` (a guard on the /owner router) lets a request through only with a live session: an API
+- `owner_guard` (a guard on the /owner router) lets a request through only with a live session: an API
   request without one gets 401 JSON, a page a redirect to the sign-in page. Handlers opt out only by
   name (`opt={PUBLIC: True}`: the sign-in page, the sign-in form, the pages' assets), so a route added
   later is protected unless it says otherwise (tests/service/http/test_owner_gate.py checks every
@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -28,7 +29,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.response import Redirect
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Guard, Receive, Scope, Send
 
 from memory.secret import SharedSecret
 from service.errors import NotSignedIn
@@ -90,27 +91,34 @@ def session_cookie(value: str, *, max_age: int, secure: bool) -> Cookie:
     )
 
 
-class OwnerGuard:
-    """Lets a request into the room only with a live session (or to a handler marked PUBLIC)."""
+def owner_guard(access: OwnerAccess) -> Guard:
+    """The guard that lets a request into the room only with a live session (or to a handler marked
+    PUBLIC). A closure, not an object: Litestar copies routers deeply, and `access` must stay one."""
 
-    def __init__(self, access: OwnerAccess) -> None:
-        self._access = access
-
-    async def __call__(
-        self, connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
-    ) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
         if handler.opt.get(PUBLIC):
             return
-        session = await self._access.session(connection.cookies.get(SESSION_COOKIE))
+        session = await access.session(connection.cookies.get(SESSION_COOKIE))
         if session is None:
             if handler.opt.get(PAGE):
                 raise SignInNeeded(connection.url.path)
             raise NotSignedIn()
         connection.state.owner_session = session
 
+    return guard
+
+
+def owner_gate(secret: SharedSecret) -> Callable[[ASGIApp], ASGIApp]:
+    """The room's middleware (`OwnerGate`), as a factory closing over the one `secret`."""
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        return OwnerGate(app, secret)
+
+    return wrap
+
 
 def current_session(request: Request[Any, Any, Any]) -> OwnerSession:
-    """The session `OwnerGuard` found (the dependency `session` of the room's handlers)."""
+    """The session the guard found (the dependency `session` of the room's handlers)."""
     session: OwnerSession = request.state.owner_session
     return session
 

@@ -15,8 +15,10 @@ HEADERS = {
 #: page sets its own policy; the interactive schema docs (/schema) load their viewer's assets.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 #: The owner's room holds visitors' conversations: never cached, and no address of it (a conversation's
-#: id) leaves with a link the owner follows. Its pages set their own policy (service.http.owner_gate).
-ROOM_HEADERS = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
+#: id) leaves with a link the owner follows (`same-origin`, not `no-referrer`: that would make browsers
+#: send `Origin: null` on the room's own requests, which its origin check refuses). Its pages set their
+#: own policy (service.http.owner_gate).
+ROOM_HEADERS = {"cache-control": "no-store", "referrer-policy": "same-origin"}
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:

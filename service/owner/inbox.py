@@ -280,13 +280,18 @@ class Inbox:
             raise SessionNotFound("session not found")
         return found.conversation, found.version
 
-    async def mark_read(self, conversation: Conversation) -> None:
-        """The owner has seen everything in it now (written only when something was new)."""
-        activity = _activity(conversation)
-        marks = await self.reads.all()
-        seen = marks.get(conversation.session_id)
-        if activity is not None and (seen is None or seen < activity):
-            await self.reads.mark(conversation.session_id, activity)
+    async def mark_read(self, detail: ConversationDetail) -> None:
+        """The owner has now seen the conversation and what happened in it (written only when
+        something was new since the last time)."""
+        newest = max(
+            [m.timestamp for m in detail.messages if m.role != "owner"]
+            + [e.at for e in detail.events]
+            + [c.last_seen for c in detail.contacts],
+            default=None,
+        )
+        seen = (await self.reads.all()).get(detail.session_id)
+        if newest is not None and (seen is None or seen < newest):
+            await self.reads.mark(detail.session_id, utc_now())
 
     async def _context(self, session_id: str | None = None) -> _Context:
         failures = (

@@ -55,7 +55,7 @@ class OwnerConversationsController(Controller):
         if unchanged(request, etag):
             return not_modified(etag)
         detail = await inbox.detail(conversation)
-        await inbox.mark_read(conversation)
+        await inbox.mark_read(detail)
         return Response(detail, headers={"ETag": etag})
 
     @delete(

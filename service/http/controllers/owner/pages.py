@@ -17,11 +17,12 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body
+from litestar.params import Body, Parameter
 from litestar.response import File, Redirect
 from litestar.utils.scope.state import ScopeState
 
 from service.http.contract import LoginForm
+from service.http.controllers.conversation import PathSessionId
 from service.http.owner_gate import (
     PAGE,
     PAGE_CSP,
@@ -36,7 +37,7 @@ from service.http.owner_gate import (
 from service.owner.access import OwnerAccess, OwnerSession
 
 #: The room's built files and their types; nothing else is served from the directory.
-ASSETS = {"owner.js": "text/javascript; charset=utf-8", "owner.css": "text/css; charset=utf-8"}
+ASSETS = {"owner.js": "text/javascript", "owner.css": "text/css"}
 
 _HEAD = """<!doctype html>
 <html lang="en">
@@ -44,7 +45,7 @@ _HEAD = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>{title}</title>
 <link rel="stylesheet" href="/owner/static/owner.css">
 <script src="/owner/static/owner.js" defer></script>
@@ -67,6 +68,7 @@ _SIGN_IN = """<body class="or-signin-body">
 {notice}<form method="post" action="/owner/login" class="or-card or-signin-form">
 <input type="hidden" name="_csrf_token" value="{token}">
 <input type="hidden" name="next" value="{next}">
+<input type="text" name="username" value="owner" autocomplete="username" hidden>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
 <button type="submit" class="or-button or-primary">Sign in</button>
@@ -89,6 +91,7 @@ class OwnerAssets:
             raise NotFoundException(f"no {name} in the owner's room (run `make web`)")
         return File(
             path,
+            filename=name,
             media_type=ASSETS[name],
             content_disposition_type="inline",
             headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
@@ -108,13 +111,16 @@ def sign_in_page(
     request: Request[Any, Any, Any],
     *,
     notice: str = "",
+    error: bool = True,
     next_path: str = "",
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response[str]:
     """The sign-in form, with the CSRF token the gate just issued or found."""
     token = ScopeState.from_scope(request.scope).csrf_token
-    alert = f'<p class="or-notice" role="alert">{html.escape(notice)}</p>\n' if notice else ""
+    kind = "error" if error else "info"
+    alert = f'<p class="or-notice" data-kind="{kind}" role="alert">{html.escape(notice)}</p>\n'
+    alert = alert if notice else ""
     body = _HEAD.format(title="Sign in · Owner&#39;s room") + _SIGN_IN.format(
         notice=alert,
         token=html.escape(token if isinstance(token, str) else ""),
@@ -140,6 +146,7 @@ class OwnerPagesController(Controller):
         return sign_in_page(
             request,
             notice="You are signed out." if signed_out else "",
+            error=False,
             next_path=request.query_params.get("next", ""),
         )
 
@@ -148,11 +155,13 @@ class OwnerPagesController(Controller):
         return page(SHELL)
 
     @get("/conversations/{session_id:str}")
-    async def conversation_page(self, session_id: str) -> Response[str]:
+    async def conversation_page(self, session_id: PathSessionId) -> Response[str]:
         return page(SHELL)
 
     @get("/static/{name:str}", opt={PUBLIC: True})
-    async def asset(self, name: str, owner_assets: NamedDependency[OwnerAssets]) -> File:
+    async def asset(
+        self, name: Annotated[str, Parameter(max_length=32)], owner_assets: NamedDependency[OwnerAssets]
+    ) -> File:
         return owner_assets.file(name)
 
     @post("/login", opt={PUBLIC: True}, status_code=303)
