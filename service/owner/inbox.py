@@ -33,8 +33,8 @@ from service.owner.tools import RECORD_CONTACT, RECORD_QUESTION
 #: A conversation whose visitor wrote this recently is live (the visitor's page watches for the owner
 #: as long: web/src/live.js).
 LIVE_SECONDS = 300
-#: Characters of a message shown in the inbox.
-PREVIEW_CHARS = 160
+#: Characters of a message the inbox sends (the page shows two lines of it, its Markdown rendered).
+PREVIEW_CHARS = 400
 
 Show = Literal["all", "unread", "attention", "live"]
 AttentionReason = Literal["open_question", "new_contact", "thumbs_down", "failed_turn"]
@@ -377,8 +377,8 @@ def _shown(flags: Flags, show: Show) -> bool:
 
 
 def _preview(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= PREVIEW_CHARS else flat[: PREVIEW_CHARS - 1] + "…"
+    text = text.strip()
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
 
 def _view_messages(messages: Sequence[Any]) -> list[ViewMessage]:

@@ -4,7 +4,8 @@
 import { el } from "../dom.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const W = 640;
+// Narrow screens get a narrower drawing, so its labels stay legible when it is scaled to fit.
+const W = window.matchMedia("(max-width: 600px)").matches ? 340 : 640;
 const H = 220;
 const PAD = { top: 12, right: 8, bottom: 28, left: 44 };
 const day = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
@@ -45,7 +46,7 @@ function frame(rows, top, below = 0) {
       svg("text", { x: PAD.left - 6, y: y(v) + 4, class: "or-tick", "text-anchor": "end" }, fmt(Math.abs(Math.round(v * 100) / 100))),
     );
   }
-  const every = Math.ceil(rows.length / 8);
+  const every = Math.ceil(rows.length / (W < 600 ? 4 : 8));
   rows.forEach((row, i) => {
     if (i % every === 0 || i === rows.length - 1) {
       grid.push(svg("text", { x: PAD.left + slot * (i + 0.5), y: H - 8, class: "or-tick", "text-anchor": "middle" }, day.format(new Date(row.day))));

@@ -26,7 +26,6 @@ const units = [
 ];
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 const full = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 
 /** "3 minutes ago", "yesterday", "just now". */
 export function ago(iso, now = Date.now()) {
@@ -38,7 +37,6 @@ export function ago(iso, now = Date.now()) {
 }
 
 export const when = (iso) => full.format(new Date(iso));
-export const time = (iso) => clock.format(new Date(iso));
 
 /** "1 turn", "3 turns". */
 export function count(n, one, many = `${one}s`) {

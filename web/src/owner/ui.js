@@ -28,6 +28,14 @@ export function plain(text, tag = "p", attrs = {}) {
   return el(tag, { class: "or-text", ...attrs, text: visible(text) });
 }
 
+/** A model's reply as one line of plain text (a preview): its Markdown rendered, sanitised and read
+ *  back as text inside an inert <template>, so nothing in it loads or runs. */
+export function unmarked(text) {
+  const inert = document.createElement("template");
+  inert.innerHTML = renderMarkdown(visible(text));
+  return inert.content.textContent.replace(/\s+/g, " ").trim();
+}
+
 /** A model's reply: sanitised Markdown, its hidden characters made visible first. */
 export function markdown(text) {
   const body = el("div", { class: "or-md" });

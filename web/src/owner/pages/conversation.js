@@ -3,7 +3,7 @@
 // is a 304 with no body; joined, it polls every second.
 import { el } from "../../dom.js";
 import { ROOM, api } from "../api.js";
-import { count, countdown, time, visible, when } from "../text.js";
+import { count, countdown, visible, when } from "../text.js";
 import { button, confirmAction, empty, every, heading, link, markdown, notice, plain, stamp } from "../ui.js";
 
 const JOINED_MS = 1000;
@@ -65,7 +65,7 @@ export async function conversation(main, { param: sessionId }) {
     const first = state.detail === null;
     state.detail = detail;
     const contact = detail.contacts[0];
-    title.textContent = contact ? visible(contact.email) : `Conversation ${sessionId.slice(0, 6)}`;
+    title.textContent = contact ? visible(contact.email) : `Visitor ${sessionId.slice(0, 6)}`;
     sub.textContent = `Started ${when(detail.started_at)} · ${count(detail.messages.filter((m) => m.role === "user").length, "message")} from the visitor`;
     renderLog(detail);
     renderSide(detail);
@@ -83,7 +83,7 @@ export async function conversation(main, { param: sessionId }) {
     return el(
       "li",
       { class: `or-msg or-${message.role}`, id: `m${message.index}` },
-      el("p", { class: "or-msg-meta" }, el("span", { text: who }), " · ", el("time", { datetime: message.timestamp, title: when(message.timestamp), text: time(message.timestamp) })),
+      el("p", { class: "or-msg-meta" }, el("span", { text: who }), " · ", stamp(message.timestamp)),
       body,
     );
   }

@@ -3,7 +3,7 @@
 import { el } from "../../dom.js";
 import { ROOM, api } from "../api.js";
 import { count, visible } from "../text.js";
-import { badge, button, every, heading, notice, stamp } from "../ui.js";
+import { badge, button, every, heading, notice, stamp, unmarked } from "../ui.js";
 
 const FILTERS = [
   ["all", "All"],
@@ -94,9 +94,10 @@ export async function inbox(main, { query }) {
     if (flags.owner_present) marks.append(badge("You are in", "or-present"));
     for (const reason of flags.attention) marks.append(badge(REASONS[reason] || reason, "or-attention"));
     const who = conversation.contact || `Visitor ${conversation.session_id.slice(0, 6)}`;
-    const last = conversation.last_role
-      ? `${WHO[conversation.last_role] || conversation.last_role}: ${conversation.last_message}`
-      : "";
+    const role = conversation.last_role;
+    const flat = (text) => visible(text).replace(/\s+/g, " ").trim();
+    const words = role === "assistant" ? unmarked(conversation.last_message) : flat(conversation.last_message);
+    const last = role ? `${WHO[role] || role}: ${words}` : "";
     return el(
       "li",
       { class: `or-item${flags.unread ? " or-is-unread" : ""}` },
@@ -104,8 +105,8 @@ export async function inbox(main, { query }) {
         "a",
         { href: `${ROOM}/conversations/${conversation.session_id}`, "data-nav": "", "data-sid": conversation.session_id },
         el("span", { class: "or-item-head" }, el("strong", { class: "or-who", text: visible(who) }), stamp(conversation.updated_at)),
-        el("span", { class: "or-item-first", text: visible(conversation.first_question) }),
-        el("span", { class: "or-item-last", text: visible(last) }),
+        el("span", { class: "or-item-first", text: flat(conversation.first_question) }),
+        el("span", { class: "or-item-last", text: last }),
         el("span", { class: "or-item-foot" }, el("span", { class: "or-muted", text: count(conversation.turns, "turn") }), marks),
       ),
     );
