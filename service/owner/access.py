@@ -9,7 +9,8 @@ the password, so changing the password ends every session.
 Failed sign-ins are counted per client address in the records store, so every Lambda container sees
 the same count: after `FREE_FAILURES` each further failure doubles the wait before the next attempt
 (2 s, 4 s, ... up to `MAX_WAIT_SECONDS`). The count goes up before the password is checked, so a burst
-of parallel guesses gets at most one attempt past the free ones.
+of parallel guesses gets at most one attempt past the free ones; an attempt during a wait is refused
+after one read, without a write or an audit entry, so hammering the form costs the store little.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import msgspec
 
 from memory import RecordStore
 from memory.model import utc_now
-from memory.records import is_record_key
+from memory.records import Record, is_record_key
 from memory.secret import SharedSecret
 from service.owner.audit import AuditTrail
 
@@ -97,6 +98,9 @@ class OwnerAccess:
         """Check `password` from `ip`, unless that address must wait; start a session when it is right."""
         throttle_key = await self._address_key(ip)
         now = utc_now()
+        waiting = _blocked_until(await self._records.get(THROTTLE, throttle_key), now)
+        if waiting is not None:  # refused unread and unwritten: hammering costs the store nothing
+            return SignIn(wait_seconds=_seconds_until(waiting, now), throttled=True)
         blocked: list[datetime] = []
 
         def count_attempt(current: Any) -> Any:
@@ -114,8 +118,7 @@ class OwnerAccess:
             return msgspec.to_builtins(found)
 
         stored = await self._records.update(THROTTLE, throttle_key, count_attempt)
-        if blocked:
-            await self._audit.record("sign_in_refused", detail="throttled", ip=ip)
+        if blocked:  # a parallel attempt started the wait meanwhile
             return SignIn(wait_seconds=_seconds_until(blocked[0], now), throttled=True)
         if not self._right(password):
             failures = msgspec.convert(stored, Failures)
@@ -184,6 +187,13 @@ class OwnerAccess:
         for key, record in (await self._records.items(SESSIONS)).items():
             if msgspec.convert(record.value, OwnerSession).expires_at <= now:
                 await self._records.delete(SESSIONS, key, expected_version=record.version)
+
+
+def _blocked_until(record: Record | None, now: datetime) -> datetime | None:
+    if record is None:
+        return None
+    until = msgspec.convert(record.value, Failures).blocked_until
+    return until if until is not None and until > now else None
 
 
 def _sign(key: bytes, payload: str) -> str:

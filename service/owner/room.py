@@ -30,7 +30,7 @@ class RoomQuestions:
         self._audit = audit
         self._answers_changed = answers_changed
 
-    async def list(self, status: QuestionStatus) -> list[Question]:
+    async def of_status(self, status: QuestionStatus) -> list[Question]:
         return await self._owner.questions(None if status == "all" else status)
 
     async def answer(self, question_id: str, answer: str, ip: str) -> Question:

@@ -139,6 +139,8 @@ def test_failed_sign_ins_from_one_address_wait_longer_each_time(
     assert fifth.status_code == 401 and fifth.headers["retry-after"] == "4"  # doubled
     _let_time_pass(room_settings)
     assert sign_in(room).status_code == 303  # the right password, once the wait is over
+    actions = [entry["action"] for entry in room.get("/owner/api/audit").json()["entries"]]
+    assert actions == ["sign_in"] + ["sign_in_refused"] * 5  # the attempt during the wait left no trace
     assert sign_in(room, "wrong password here").status_code == 401  # and the count started again
     assert "retry-after" not in sign_in(room, "wrong password here").headers
 

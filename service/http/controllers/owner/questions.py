@@ -31,7 +31,7 @@ class OwnerQuestionsController(Controller):
         questions: NamedDependency[RoomQuestions],
         status: Annotated[QuestionStatus, Parameter(description="Which ones (default: open).")] = "open",
     ) -> QuestionsView:
-        return QuestionsView(questions=await questions.list(status))
+        return QuestionsView(questions=await questions.of_status(status))
 
     @post(
         "/{question_id:str}/answer",
