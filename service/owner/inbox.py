@@ -17,6 +17,7 @@ conversation are listed beside it.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -176,14 +177,30 @@ class ReadMarks:
         await self._records.update(OWNER, READS, apply)
 
 
-class _Context(msgspec.Struct, kw_only=True):
-    """What the records say about conversations, read once per request."""
+class _Context:
+    """What the records say about conversations, read once per request and filed by session."""
 
-    contacts: list[Contact]
-    questions: list[Question]
-    feedback: list[Feedback]
-    failures: dict[str, list[Failure]]
-    reads: dict[str, datetime]
+    def __init__(
+        self,
+        contacts: list[Contact],
+        questions: list[Question],
+        feedback: list[Feedback],
+        failures: dict[str, list[Failure]],
+        reads: dict[str, datetime],
+    ) -> None:
+        self.failures = failures
+        self.reads = reads
+        self.contacts: dict[str, list[Contact]] = defaultdict(list)
+        self.questions: dict[str, list[Question]] = defaultdict(list)
+        self.feedback: dict[str, list[Feedback]] = defaultdict(list)
+        for contact in contacts:
+            for session_id in contact.sessions:
+                self.contacts[session_id].append(contact)
+        for question in questions:
+            for session_id in question.sessions:
+                self.questions[session_id].append(question)
+        for vote in feedback:
+            self.feedback[vote.session_id].append(vote)
 
 
 class Inbox:
@@ -235,8 +252,8 @@ class Inbox:
             updated_at=conversation.updated_at,
             messages=messages,
             events=events,
-            contacts=[c for c in context.contacts if session_id in c.sessions],
-            questions=[q for q in context.questions if session_id in q.sessions],
+            contacts=context.contacts[session_id],
+            questions=context.questions[session_id],
             presence=Presence(joined_at=owner.joined_at, until=owner.until)
             if owner is not None and owner.active(now)
             else None,
@@ -323,11 +340,11 @@ def _flags(conversation: Conversation, context: _Context, now: datetime) -> Flag
         return seen is None or moment > seen
 
     attention: list[AttentionReason] = []
-    if any(q.status == "open" and session_id in q.sessions for q in context.questions):
+    if any(q.status == "open" for q in context.questions[session_id]):
         attention.append("open_question")
-    if any(session_id in c.sessions and since_read(c.last_seen) for c in context.contacts):
+    if any(since_read(c.last_seen) for c in context.contacts[session_id]):
         attention.append("new_contact")
-    if any(v.session_id == session_id and v.rating == "down" and since_read(v.at) for v in context.feedback):
+    if any(v.rating == "down" and since_read(v.at) for v in context.feedback[session_id]):
         attention.append("thumbs_down")
     if any(since_read(f.at) for f in context.failures.get(session_id, ())):
         attention.append("failed_turn")
@@ -344,7 +361,7 @@ def _item(conversation: Conversation, context: _Context, now: datetime) -> Inbox
     messages = conversation.messages
     first = next((m.content for m in messages if m.role == "user"), "")
     last = messages[-1] if messages else None
-    contact = next((c.email for c in context.contacts if conversation.session_id in c.sessions), "")
+    contact = next((c.email for c in context.contacts[conversation.session_id]), "")
     return InboxItem(
         session_id=conversation.session_id,
         started_at=conversation.started_at,
@@ -361,9 +378,7 @@ def _item(conversation: Conversation, context: _Context, now: datetime) -> Inbox
 def _matches(conversation: Conversation, context: _Context, needle: str) -> bool:
     if any(needle in m.content.casefold() for m in conversation.messages):
         return True
-    return any(
-        conversation.session_id in c.sessions and needle in c.email.casefold() for c in context.contacts
-    )
+    return any(needle in c.email.casefold() for c in context.contacts[conversation.session_id])
 
 
 def _shown(flags: Flags, show: Show) -> bool:
@@ -418,16 +433,15 @@ def _message_events(messages: list[ViewMessage], conversation: Conversation) -> 
 def _record_events(messages: list[ViewMessage], context: _Context, session_id: str) -> Iterable[Event]:
     """What records say happened in it: votes (after the reply they rate), failed turns (in time)."""
     by_reply = {m.reply: m.index for m in messages if m.reply is not None}
-    for vote in context.feedback:
-        if vote.session_id == session_id:
-            yield Event(
-                kind="feedback",
-                at=vote.at,
-                after=by_reply.get(vote.reply, len(messages) - 1),
-                detail=vote.comment,
-                rating=vote.rating,
-                reply=vote.reply,
-            )
+    for vote in context.feedback[session_id]:
+        yield Event(
+            kind="feedback",
+            at=vote.at,
+            after=by_reply.get(vote.reply, len(messages) - 1),
+            detail=vote.comment,
+            rating=vote.rating,
+            reply=vote.reply,
+        )
     for failure in context.failures.get(session_id, ()):
         after = max((m.index for m in messages if m.timestamp <= failure.at), default=-1)
         yield Event(kind="turn_failed", at=failure.at, after=after, detail=failure.error)

@@ -260,3 +260,11 @@ def test_the_pages_carry_a_strict_policy_and_no_inline_script(room: Client) -> N
     assert room.get("/owner/static/owner.css").headers["content-type"].startswith("text/css")
     assert room.get("/owner/static/../app.py").status_code == 404
     assert room.get("/owner/static/index.html").status_code == 404
+
+
+def test_with_the_room_open_its_api_is_documented_and_its_pages_are_not(room: Client) -> None:
+    paths = room.get("/schema/openapi.json").json()["paths"]
+    room_paths = {path for path in paths if path.startswith("/owner")}
+    assert room_paths and all(path.startswith("/owner/api/") for path in room_paths)
+    detail = paths["/owner/api/conversations/{session_id}"]["get"]
+    assert {"200", "304", "401", "404"} <= set(detail["responses"]) and detail["tags"] == ["owner"]

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
 from memory.model import utc_now
@@ -45,7 +46,10 @@ class OwnerConversationsController(Controller):
             "that sends it back as If-None-Match gets 304 while no message arrived (votes and failed "
             "turns recorded meanwhile show on the next full read)."
         ),
-        responses=error_responses(400, 401, 404, 503),
+        responses={
+            304: ResponseSpec(None, description="No message arrived since the ETag sent as If-None-Match."),
+            **error_responses(400, 401, 404, 503),
+        },
     )
     async def conversation(
         self, request: Request[Any, Any, Any], session_id: PathSessionId, inbox: NamedDependency[Inbox]
