@@ -20,7 +20,7 @@ from infra.memory_bucket import MemoryBucket
 from infra.naming import Naming
 from infra.notify import OwnerTopic
 from infra.package import source_code_hash
-from infra.secret import ApiKeySecret
+from infra.secret import ApiKeySecret, OwnerPasswordSecret
 from service.settings import env_var
 
 RUNTIME = "python3.12"
@@ -61,8 +61,10 @@ def lambda_environment(
     cors_origins: pulumi.Input[str],
     key_parameter: pulumi.Input[str] | None,
     topic_arn: pulumi.Input[str] | None = None,
+    owner_password_parameter: pulumi.Input[str] | None = None,
 ) -> dict[str, pulumi.Input[str]]:
-    """The twin's settings on Lambda: S3 memory, the front end's origin, the model, the key's parameter."""
+    """The twin's settings on Lambda: S3 memory, the front end's origin, the model, the secrets'
+    parameters."""
     env: dict[str, pulumi.Input[str]] = {
         env_var("storage.use_s3"): "true",
         env_var("storage.s3_bucket"): bucket,
@@ -80,6 +82,8 @@ def lambda_environment(
         env[env_var("model.api_key_parameter")] = key_parameter
     if topic_arn is not None:
         env[env_var("notify.sns_topic_arn")] = topic_arn
+    if owner_password_parameter is not None:
+        env[env_var("owner.password_parameter")] = owner_password_parameter
     return env
 
 
@@ -118,9 +122,10 @@ def role_statements(
     key_parameter_arn: pulumi.Input[str] | None,
     topic_arn: pulumi.Input[str] | None = None,
     config: TwinConfig | None = None,
+    owner_password_parameter_arn: pulumi.Input[str] | None = None,
 ) -> list[policies.Statement]:
     """Least privilege: conversations and records under their prefixes, listing that bucket, its log
-    group, the key.
+    group, the key, and (for the function that serves the owner's room) the owner's password.
 
     No kms statement: the parameter is encrypted with the AWS-managed `aws/ssm` key, whose key policy
     already lets principals of the account decrypt through SSM.
@@ -160,6 +165,15 @@ def role_statements(
                 "Resource": [key_parameter_arn],
             }
         )
+    if owner_password_parameter_arn is not None:
+        statements.append(
+            {
+                "Sid": "ReadOwnerPassword",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": [owner_password_parameter_arn],
+            }
+        )
     if topic_arn is not None:
         statements.append(
             {
@@ -194,6 +208,7 @@ class TwinFunction(pulumi.ComponentResource):
         cors_origins: pulumi.Input[str],
         secret: ApiKeySecret | None,
         topic: OwnerTopic | None = None,
+        owner_password: OwnerPasswordSecret | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         name = naming.name(entry.part)
@@ -224,6 +239,7 @@ class TwinFunction(pulumi.ComponentResource):
                     key_parameter_arn=secret.parameter.arn if secret else None,
                     topic_arn=topic.topic.arn if topic else None,
                     config=config,
+                    owner_password_parameter_arn=owner_password.parameter.arn if owner_password else None,
                 )
             ),
             opts=child,
@@ -236,6 +252,7 @@ class TwinFunction(pulumi.ComponentResource):
             cors_origins=cors_origins,
             key_parameter=secret.parameter.name if secret else None,
             topic_arn=topic.topic.arn if topic else None,
+            owner_password_parameter=owner_password.parameter.name if owner_password else None,
         )
         self.function = aws.lambda_.Function(
             name,

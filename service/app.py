@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -22,11 +22,13 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from memory import Memory, StoreError, file_memory, s3_memory
+from memory.secret import SharedSecret
 from persona_sources import Persona, PersonaError, load_persona
 from service.background import Background
 from service.chat.answers import AnswersCache
 from service.chat.budget import SpendCap
 from service.chat.engine import ChatEngine
+from service.chat.instructions import InstructionsCache
 from service.chat.judge import Judge
 from service.chat.turn import TurnServices
 from service.errors import TwinError
@@ -34,15 +36,33 @@ from service.http.admission import Admission
 from service.http.contract import PersonaCard
 from service.http.controllers import CONTROLLERS, McpController, WebAssets, WebController
 from service.http.controllers.meta import health_of
+from service.http.controllers.owner import OWNER_CONTROLLERS, OwnerAssets
 from service.http.controllers.persona import card_of
 from service.http.limits import SlidingWindow
 from service.http.openapi import ContractSchemas
+from service.http.owner_gate import (
+    ROOM,
+    SignInNeeded,
+    current_session,
+    owner_gate,
+    owner_guard,
+    redirect_to_sign_in,
+)
 from service.http.responses import handle_app_error, handle_internal
 from service.http.security import add_security_headers
 from service.mcp.endpoint import McpEndpoint
 from service.mcp.twin import McpTwin
+from service.owner.access import OwnerAccess
+from service.owner.audit import AuditTrail
+from service.owner.erasure import Erasure
+from service.owner.failures import FailedTurns
+from service.owner.inbox import Inbox, ReadMarks
+from service.owner.instructions import OwnerInstructions
+from service.owner.live import LiveOwner
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Announcer, Notifier
+from service.owner.room import RoomConversations, RoomInstructions, RoomQuestions
+from service.owner.stats import StatsReader
 from service.owner.tools import OFFLINE_TOOLS, TwinTools
 from service.providers import Provider, ProviderError, build_provider
 from service.settings import Settings, StorageSettings, get_settings
@@ -63,6 +83,10 @@ class Twin:
     engine: ChatEngine
     #: How a visitor's contact or question is recorded and announced (chat tool calls, MCP).
     tools: TwinTools
+    #: What the owner changes while the twin runs, cached per process (the owner's room refreshes them).
+    answers: AnswersCache
+    instructions: InstructionsCache
+    failures: FailedTurns
 
     async def close(self) -> None:
         """Let background work settle, then release the provider and the store."""
@@ -91,6 +115,10 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
         provider if provider.offline else build_provider(settings.model, persona, OFFLINE_TOOLS, offline=True)
     )
     tools = TwinTools(owner, announcer)
+    failures = FailedTurns(memory.records)
+    refresh = settings.owner.answers_refresh_seconds
+    answers = AnswersCache(owner, refresh)
+    instructions = InstructionsCache(OwnerInstructions(memory.records), refresh)
     services = TurnServices(
         conversations=memory.conversations,
         tools=tools,
@@ -98,18 +126,34 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
         background=background,
         fallback=offline if settings.model.fallback_offline and not provider.offline else None,
         judge=Judge(provider, persona) if settings.model.judge and not provider.offline else None,
+        failures=failures,
     )
     engine = ChatEngine(
         persona=persona,
         provider=provider,
         offline=offline,
-        answers=AnswersCache(owner, settings.owner.answers_refresh_seconds),
+        answers=answers,
+        instructions=instructions,
         announcer=announcer,
         services=services,
         limits=limits,
         max_reply_tokens=settings.model.max_reply_tokens,
     )
-    return Twin(settings, persona, provider, memory, owner, notifier, spend_cap, background, engine, tools)
+    return Twin(
+        settings,
+        persona,
+        provider,
+        memory,
+        owner,
+        notifier,
+        spend_cap,
+        background,
+        engine,
+        tools,
+        answers,
+        instructions,
+        failures,
+    )
 
 
 def build_memory(storage: StorageSettings) -> Memory:
@@ -133,15 +177,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
     web = WebAssets.find(settings.web.web_dir)
     admission = Admission(settings.limits, settings.web.cors_origins)
     card = card_of(
-        twin.persona, offline=twin.provider.offline, max_message_chars=settings.limits.max_message_chars
+        twin.persona,
+        offline=twin.provider.offline,
+        max_message_chars=settings.limits.max_message_chars,
+        owner_can_step_in=settings.owner.room_open,
     )
     mcp = _mcp(twin, admission, card) if settings.mcp.enabled else None
+    reads = ReadMarks(twin.memory.records)
     return Litestar(
-        route_handlers=[*CONTROLLERS, *([McpController] if mcp else []), *_web_routes(web, settings)],
+        route_handlers=[
+            *CONTROLLERS,
+            *([McpController] if mcp else []),
+            *_web_routes(web, settings),
+            *_owner_room(twin, reads),
+        ],
         dependencies=_singletons(
             engine=twin.engine,
             conversations=twin.memory.conversations,
             owner=twin.owner,
+            erasure=Erasure(twin.memory.conversations, twin.failures, reads),
             admission=admission,
             health=health_of(twin.persona, twin.provider, settings.storage.kind),
             card=card,
@@ -149,6 +203,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             mcp=mcp,
         ),
         exception_handlers={
+            SignInNeeded: redirect_to_sign_in,
             TwinError: handle_app_error,
             StoreError: handle_app_error,
             ProviderError: handle_app_error,
@@ -210,13 +265,58 @@ def _web_routes(web: WebAssets | None, settings: Settings) -> list[ControllerRou
     return [WebController, static]
 
 
+def _owner_room(twin: Twin, reads: ReadMarks) -> list[ControllerRouterHandler]:
+    """The owner's room under /owner, when a password opens it: its pages and API, the guard that lets
+    only a signed-in owner through, and the gate that refuses cross-site state changes."""
+    settings = twin.settings
+    password = settings.owner.password
+    if password is None:
+        return []
+    records, conversations = twin.memory.records, twin.memory.conversations
+    secret = SharedSecret(records)
+    audit = AuditTrail(records)
+    access = OwnerAccess(
+        records, secret, audit, password=password, session_hours=settings.owner.session_hours
+    )
+    live = LiveOwner(conversations, settings.owner.quiet_seconds)
+    erasure = Erasure(conversations, twin.failures, reads)
+    stats = StatsReader(
+        conversations, twin.owner, cap=twin.spend_cap, failures=twin.failures, model=settings.model.name
+    )
+    return [
+        Router(
+            path=ROOM,
+            route_handlers=list(OWNER_CONTROLLERS),
+            guards=[owner_guard(access)],
+            middleware=[owner_gate(secret)],
+            dependencies={
+                "session": Provide(current_session, sync_to_thread=False),
+                **_singletons(
+                    access=access,
+                    inbox=Inbox(conversations, twin.owner, twin.failures, reads),
+                    room_conversations=RoomConversations(live, erasure, audit),
+                    questions=RoomQuestions(twin.owner, audit, twin.answers.invalidate),
+                    instructions=RoomInstructions(
+                        OwnerInstructions(records), audit, twin.instructions.invalidate
+                    ),
+                    stats=stats,
+                    audit=audit,
+                    owner_assets=OwnerAssets(settings.web.web_dir / "owner"),
+                ),
+            },
+        )
+    ]
+
+
 def _cors(origins: tuple[str, ...]) -> CORSConfig | None:
     if not origins:
         return None
     return CORSConfig(
         allow_origins=list(origins),
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type"],
+        # a widget elsewhere watches its conversation for the owner with conditional GETs
+        allow_headers=["Content-Type", "If-None-Match"],
+        expose_headers=["ETag"],
         max_age=600,
     )
 

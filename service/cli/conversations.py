@@ -17,11 +17,17 @@ import msgspec
 from memory import Memory, SessionNotFound
 from memory.model import Conversation
 from service.cli.memory import command, one_line, where_parser
+from service.owner.audit import AuditTrail
+from service.owner.erasure import Erasure
+from service.owner.failures import FailedTurns
+from service.owner.inbox import ReadMarks
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Notifier
 from service.settings import Settings
 
 _FIRST_QUESTION_CHARS = 60
+#: The owner's audit trail outlives conversations: it is pruned after a year, whatever the retention.
+AUDIT_RETENTION = timedelta(days=365)
 _encoder = msgspec.json.Encoder()
 
 
@@ -108,8 +114,9 @@ def _write_lines(conversations: list[Conversation], out: TextIO) -> None:
 
 
 async def _delete(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
-    store = memory.conversations
-    if not await store.delete(args.session_id):
+    store, records = memory.conversations, memory.records
+    erasure = Erasure(store, FailedTurns(records), ReadMarks(records))  # as DELETE /conversation/{id}
+    if not await erasure.erase(args.session_id):
         raise SessionNotFound(f"no conversation {args.session_id} in {store.location}")
     print(f"deleted {args.session_id}")
     return 0
@@ -130,8 +137,19 @@ async def _prune(args: argparse.Namespace, settings: Settings, memory: Memory) -
     print(f"pruned {_count(pruned)} {since} from {store.location}")
     # Retention applies to what visitors left besides their conversations (emails included).
     records = memory.records
-    erased = await OwnerLoop(records).prune(cutoff) + await Notifier(records, []).prune(cutoff)
-    print(f"erased {erased} visitor record(s) (contacts, questions, feedback, notifications) {since}")
+    erased = (
+        await OwnerLoop(records).prune(cutoff)
+        + await Notifier(records, []).prune(cutoff)
+        + await FailedTurns(records).prune(cutoff)
+    )
+    await ReadMarks(records).prune(cutoff)
+    print(
+        f"erased {erased} visitor record(s) (contacts, questions, feedback, notifications, failed turns) "
+        f"{since}"
+    )
+    audited = await AuditTrail(records).prune(datetime.now(UTC) - AUDIT_RETENTION)
+    if audited:
+        print(f"erased {audited} audit entries older than a year")
     return 0
 
 

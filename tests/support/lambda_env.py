@@ -6,6 +6,7 @@ import boto3
 
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.moto_s3 import FAKE_CREDENTIALS, MotoS3Server
+from tests.support.owner import PASSWORD
 
 #: The front end's origin in every test environment (CORS_ORIGINS).
 ALLOWED = "https://owner.example"
@@ -17,6 +18,7 @@ def lambda_env(moto: MotoS3Server, bucket: str) -> dict[str, str]:
         "USE_S3": "true",
         "S3_BUCKET": bucket,
         "CORS_ORIGINS": ALLOWED,
+        "TWIN_OWNER_PASSWORD": PASSWORD,
     }
 
 
