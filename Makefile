@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 # The chat page and widget: web/src -> web/dist (needs Node.js 18+ and npm).
 web: $(WEB_BUILT)
 
-$(WEB_BUILT): web/package.json web/package-lock.json web/build.mjs $(wildcard web/src/*)
+$(WEB_BUILT): web/package.json web/package-lock.json web/build.mjs $(wildcard web/src/*) $(wildcard web/src/owner/*) $(wildcard web/src/owner/pages/*)
 	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 
 run: install web

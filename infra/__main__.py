@@ -25,13 +25,14 @@ from infra.naming import Naming
 from infra.notify import OwnerTopic
 from infra.package import lambda_package, resolve
 from infra.routes import app_routes
-from infra.secret import ApiKeySecret
+from infra.secret import ApiKeySecret, OwnerPasswordSecret
 from infra.streaming import StreamEndpoint, stream_hosts, streaming_entry
 from infra.web import site_files
 
 stack_config = pulumi.Config()
 config = read_config(stack_config)
 api_key = stack_config.get_secret("openaiApiKey")  # optional: without it the twin runs offline
+owner_password = stack_config.get_secret("ownerPassword")  # optional: without it /owner is closed
 naming = Naming(config.project_name, pulumi.get_stack())
 
 # Everything that can fail without the cloud fails first, before any resource is declared.
@@ -40,7 +41,7 @@ try:
     package = lambda_package(config.lambda_package, DEFAULT_LAMBDA_PACKAGE)
 except PackageError as exc:  # shown as Pulumi's own error, without a traceback
     raise pulumi.RunError(str(exc)) from None
-routes = app_routes(mcp=config.mcp)
+routes = app_routes(mcp=config.mcp, owner_room=owner_password is not None)
 
 provider = aws.Provider(naming.name("aws"), region=config.region)
 opts = pulumi.ResourceOptions(providers=[provider])
@@ -61,13 +62,16 @@ secret = (
     if api_key is not None and not config.uses_bedrock
     else None
 )
+room = OwnerPasswordSecret(naming, value=owner_password, opts=opts) if owner_password is not None else None
 topic = OwnerTopic(naming, owner_email=config.owner_email, opts=opts)
 api = HttpApi(naming, config=config, routes=routes, cors_origins=cors_origins, opts=opts)
 
 
-def twin_function(entry: Entry, allowed_hosts: pulumi.Input[str]) -> TwinFunction:
+def twin_function(
+    entry: Entry, allowed_hosts: pulumi.Input[str], owner_room: OwnerPasswordSecret | None = None
+) -> TwinFunction:
     """One of the twin's functions: the same zip, settings, memory, key and topic, started by `entry`,
-    answering for `allowed_hosts` only."""
+    answering for `allowed_hosts` only (and, for the one behind the HTTP API, the owner's password)."""
     return TwinFunction(
         naming,
         entry=entry,
@@ -78,11 +82,14 @@ def twin_function(entry: Entry, allowed_hosts: pulumi.Input[str]) -> TwinFunctio
         allowed_hosts=allowed_hosts,
         secret=secret,
         topic=topic,
+        owner_password=owner_room,
         opts=opts,
     )
 
 
-function = twin_function(buffered_entry(config), api.host)  # the app answers only for the API's name
+# The owner's room is served by the HTTP API's function only (the streaming door serves chat alone);
+# the app answers only for the API's own host name.
+function = twin_function(buffered_entry(config), api.host, owner_room=room)
 api.route_to(function)
 stream_url = None
 if config.streaming:

@@ -72,8 +72,9 @@ class HttpApi(pulumi.ComponentResource):
             cors_configuration=aws.apigatewayv2.ApiCorsConfigurationArgs(
                 allow_origins=cors_origins,
                 allow_methods=methods,
-                allow_headers=["content-type", "idempotency-key"],
-                expose_headers=["retry-after"],  # how long a rate-limited visitor waits
+                # if-none-match and etag: a widget elsewhere watches its conversation for the owner
+                allow_headers=["content-type", "idempotency-key", "if-none-match"],
+                expose_headers=["etag", "retry-after"],  # retry-after: how long a rate-limited visitor waits
                 max_age=600,
             ),
             tags=naming.tags,

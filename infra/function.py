@@ -20,7 +20,7 @@ from infra.memory_bucket import MemoryBucket
 from infra.naming import Naming
 from infra.notify import OwnerTopic
 from infra.package import source_code_hash
-from infra.secret import ApiKeySecret
+from infra.secret import ApiKeySecret, OwnerPasswordSecret
 from service.settings import env_var
 
 RUNTIME = "python3.12"
@@ -62,9 +62,10 @@ def lambda_environment(
     allowed_hosts: pulumi.Input[str],
     key_parameter: pulumi.Input[str] | None,
     topic_arn: pulumi.Input[str] | None = None,
+    owner_password_parameter: pulumi.Input[str] | None = None,
 ) -> dict[str, pulumi.Input[str]]:
     """The twin's settings on Lambda: S3 memory, the front end's origin, the API's host names, the
-    model, the key's parameter."""
+    model, the secrets' parameters."""
     env: dict[str, pulumi.Input[str]] = {
         env_var("storage.use_s3"): "true",
         env_var("storage.s3_bucket"): bucket,
@@ -83,6 +84,8 @@ def lambda_environment(
         env[env_var("model.api_key_parameter")] = key_parameter
     if topic_arn is not None:
         env[env_var("notify.sns_topic_arn")] = topic_arn
+    if owner_password_parameter is not None:
+        env[env_var("owner.password_parameter")] = owner_password_parameter
     return env
 
 
@@ -121,9 +124,10 @@ def role_statements(
     key_parameter_arn: pulumi.Input[str] | None,
     topic_arn: pulumi.Input[str] | None = None,
     config: TwinConfig | None = None,
+    owner_password_parameter_arn: pulumi.Input[str] | None = None,
 ) -> list[policies.Statement]:
     """Least privilege: conversations and records under their prefixes, listing that bucket, its log
-    group, the key.
+    group, the key, and (for the function that serves the owner's room) the owner's password.
 
     No kms statement: the parameter is encrypted with the AWS-managed `aws/ssm` key, whose key policy
     already lets principals of the account decrypt through SSM.
@@ -163,6 +167,15 @@ def role_statements(
                 "Resource": [key_parameter_arn],
             }
         )
+    if owner_password_parameter_arn is not None:
+        statements.append(
+            {
+                "Sid": "ReadOwnerPassword",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": [owner_password_parameter_arn],
+            }
+        )
     if topic_arn is not None:
         statements.append(
             {
@@ -198,6 +211,7 @@ class TwinFunction(pulumi.ComponentResource):
         allowed_hosts: pulumi.Input[str],
         secret: ApiKeySecret | None,
         topic: OwnerTopic | None = None,
+        owner_password: OwnerPasswordSecret | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         name = naming.name(entry.part)
@@ -228,6 +242,7 @@ class TwinFunction(pulumi.ComponentResource):
                     key_parameter_arn=secret.parameter.arn if secret else None,
                     topic_arn=topic.topic.arn if topic else None,
                     config=config,
+                    owner_password_parameter_arn=owner_password.parameter.arn if owner_password else None,
                 )
             ),
             opts=child,
@@ -241,6 +256,7 @@ class TwinFunction(pulumi.ComponentResource):
             allowed_hosts=allowed_hosts,
             key_parameter=secret.parameter.name if secret else None,
             topic_arn=topic.topic.arn if topic else None,
+            owner_password_parameter=owner_password.parameter.name if owner_password else None,
         )
         self.function = aws.lambda_.Function(
             name,

@@ -28,6 +28,9 @@ from persona_sources.compose import compose_sources
 REPO = Path(__file__).resolve().parent.parent
 #: The project's packages the zip carries (the one list: `infra.package` watches the same ones).
 PROJECT_PACKAGES = ("service", "persona_sources", "memory")
+#: The owner's room's built script and style (`make web`): the app serves them itself, on Lambda too,
+#: from the same relative path (TWIN_WEB_DIR's default, web/dist, under /var/task).
+OWNER_ROOM_ASSETS = "web/dist/owner"
 Arch = Literal["x86_64", "arm64"]
 PLATFORMS: dict[Arch, str] = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 #: Lambda's limits for a directly uploaded zip.
@@ -157,6 +160,11 @@ def stage(
         shutil.copytree(
             REPO / package, staging / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
         )
+    room = REPO / OWNER_ROOM_ASSETS
+    if not room.is_dir() or not any(room.iterdir()):
+        raise PackageError(f"the owner's room is not built: {room} is missing; run `make web` first")
+    log(f"adding the owner's room from {OWNER_ROOM_ASSETS}")
+    shutil.copytree(room, staging / OWNER_ROOM_ASSETS)
     log(f"compiling the persona from {persona_dir}")
     persona = compose_sources(persona_dir)
     write_compiled(persona, persona_dir, staging / "persona" / COMPILED_NAME, reproducible=True)

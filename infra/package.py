@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pulumi
 
-from infra.lambda_zip import PROJECT_PACKAGES, PackageError
+from infra.lambda_zip import OWNER_ROOM_ASSETS, PROJECT_PACKAGES, PackageError
 from service.settings import Settings, SettingsError
 
 #: The repository root: paths in the stack config are relative to it, whatever the working directory.
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILD_COMMAND: tuple[str, ...] = (sys.executable, "-m", "service.cli", "package")
 
 #: What the package is built from, besides the persona directory.
-PACKAGE_INPUTS = (*PROJECT_PACKAGES, "pyproject.toml")
+PACKAGE_INPUTS = (*PROJECT_PACKAGES, OWNER_ROOM_ASSETS, "pyproject.toml")
 
 _IGNORED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"})
 

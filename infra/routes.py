@@ -10,10 +10,14 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from service.app import create_app
-from service.settings import McpSettings, ModelSettings, Settings, StorageSettings, WebSettings
+from service.settings import McpSettings, ModelSettings, OwnerSettings, Settings, StorageSettings, WebSettings
 
 #: The example persona shipped with the repository: enough to build the app and read its routes.
 EXAMPLE_PERSONA = Path(__file__).resolve().parent.parent / "persona"
+
+#: Opens the owner's room in the app built to read the routes (only the routes are read; this is
+#: nobody's password).
+ROUTES_ONLY_PASSWORD = "routes-only-not-a-password"  # noqa: S105 - opens nothing anywhere
 
 #: Answered by API Gateway itself: OPTIONS by its CORS configuration; HEAD is not routed.
 GATEWAY_METHODS = frozenset({"OPTIONS", "HEAD"})
@@ -31,9 +35,10 @@ class ApiRoute:
         return f"{self.method} {self.path}"
 
 
-def app_routes(*, mcp: bool = True) -> list[ApiRoute]:
-    """Every endpoint the twin serves, including the OpenAPI documentation under /schema, and /mcp
-    when the stack has MCP on (TWIN_MCP).
+def app_routes(*, mcp: bool = True, owner_room: bool = False) -> list[ApiRoute]:
+    """Every endpoint the twin serves, including the OpenAPI documentation under /schema, /mcp when the
+    stack has MCP on (TWIN_MCP), and with `owner_room` the owner's room under /owner (a stack with the
+    `ownerPassword` secret opens it).
 
     The app is built offline on the example persona: routes do not depend on the persona or the provider.
     It is built as the Lambda runs it, without a front end (the front-end bucket serves the page).
@@ -46,6 +51,7 @@ def app_routes(*, mcp: bool = True) -> list[ApiRoute]:
             storage=StorageSettings(memory_dir=Path(memory)),
             web=WebSettings(web_dir=Path(memory) / "no-front-end"),
             mcp=McpSettings(enabled=mcp),
+            owner=OwnerSettings(password=ROUTES_ONLY_PASSWORD if owner_room else None),
         )
         return routes_of(create_app(settings))
 

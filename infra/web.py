@@ -61,8 +61,13 @@ def content_type(name: str) -> str:
     return guessed or FALLBACK_CONTENT_TYPE
 
 
+#: The owner's room is served by the app itself (its pages need the API's origin); never uploaded.
+OWNER_ROOM = "owner"
+
+
 def site_files(web_dir: Path) -> list[SiteFile]:
-    """Every file of the built UI in key order, except hidden files and a built runtime config.
+    """Every file of the built UI in key order, except hidden files, a built runtime config and the
+    owner's room.
 
     Raises: WebBuildMissing when the directory is missing or empty.
     """
@@ -74,6 +79,7 @@ def site_files(web_dir: Path) -> list[SiteFile]:
         if path.is_file()
         and (key := path.relative_to(web_dir).as_posix()) != RUNTIME_CONFIG
         and not any(part.startswith(".") for part in path.relative_to(web_dir).parts)
+        and path.relative_to(web_dir).parts[0] != OWNER_ROOM
     ]
     if not files:
         raise WebBuildMissing(f"the web UI is not built: {web_dir} is empty; run `make web` first")

@@ -14,7 +14,6 @@ from memory.keys import new_session_id, retry_session_id, validate_session_id
 from memory.model import Conversation, ConversationSummary, Message, ReplyTokens
 from memory.open import Memory, file_memory, s3_memory
 from memory.records import RecordStore
-from memory.secrets import DeploymentSecret
 from memory.store import Document, Seen, Store
 
 __all__ = [
@@ -22,7 +21,6 @@ __all__ = [
     "Conversation",
     "ConversationStore",
     "ConversationSummary",
-    "DeploymentSecret",
     "Document",
     "InvalidSessionId",
     "Memory",

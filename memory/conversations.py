@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import msgspec
@@ -91,6 +91,27 @@ class ConversationStore(OnStore):
             attempts=APPEND_ATTEMPTS,
             what="this conversation",
             seen=seen,
+        )
+        assert stored is not None
+        return _decoder.decode(stored.raw)
+
+    async def change(self, session_id: str, change: Callable[[Conversation], Conversation]) -> Conversation:
+        """Apply `change` to the stored conversation and write the result if nobody wrote meanwhile;
+        after a lost race it runs again on the new version (so it must be a pure function).
+
+        `change` may raise to refuse; nothing is written then. Returns: the stored conversation.
+        Raises: SessionNotFound, ConflictError after `APPEND_ATTEMPTS` lost races.
+        """
+
+        def apply(current: Document | None, attempt: int) -> bytes | object:
+            found = _decoded(current, session_id)
+            if found is None:
+                raise SessionNotFound("session not found")
+            changed = change(found.conversation)
+            return UNCHANGED if changed == found.conversation else _encoder.encode(changed)
+
+        stored = await self.store.update(
+            validate_session_id(session_id), apply, attempts=APPEND_ATTEMPTS, what="this conversation"
         )
         assert stored is not None
         return _decoder.decode(stored.raw)

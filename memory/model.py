@@ -27,15 +27,29 @@ class ReplyTokens(msgspec.Struct, frozen=True, kw_only=True):
     estimated: bool | msgspec.UnsetType = msgspec.UNSET
 
 
-class Message(msgspec.Struct, frozen=True, kw_only=True):
-    """One side of a turn. `usage` is set on assistant messages only."""
+#: Who wrote a message: the visitor, the twin, or the owner in person (stepping in live).
+Role = Literal["user", "assistant", "owner"]
 
-    role: Literal["user", "assistant"]
+#: Why an assistant message came from the offline provider although a model is configured: the model
+#: failed before its first word (`fallback`) or the spend cap was reached (`budget`).
+OfflineReason = Literal["fallback", "budget"]
+
+
+class Message(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One message. `usage`, `tools` and `answered_offline` are set on assistant messages only.
+
+    Fields left at their defaults are not written, so documents stay as small as before they existed.
+    """
+
+    role: Role
     content: str
     timestamp: datetime
     usage: ReplyTokens | None = None
     #: On user messages: the client's idempotency key, so a retried message is answered from memory.
     idempotency_key: str | None = None
+    #: The tools the model called in this turn (the owner's room shows what each one recorded).
+    tools: tuple[str, ...] = ()
+    answered_offline: OfflineReason | None = None
 
 
 class ImportedFrom(msgspec.Struct, frozen=True, kw_only=True):
@@ -48,15 +62,33 @@ class ImportedFrom(msgspec.Struct, frozen=True, kw_only=True):
     unread: tuple[msgspec.Raw, ...] = ()
 
 
-class Conversation(msgspec.Struct, frozen=True, kw_only=True):
+class OwnerPresence(msgspec.Struct, frozen=True, kw_only=True):
+    """The owner stepped into the conversation in person: the twin stays silent until `until`, which
+    each of the owner's messages moves on by the quiet period."""
+
+    joined_at: datetime
+    until: datetime
+
+    def active(self, now: datetime) -> bool:
+        return now < self.until
+
+
+class Conversation(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """The stored document of one session; new fields must get defaults (schema evolution)."""
 
     session_id: str
     started_at: datetime
     updated_at: datetime
     messages: tuple[Message, ...] = ()
+    #: Set while the owner is in the conversation in person (kept in the document every turn reads
+    #: anyway, so knowing costs no extra read).
+    owner: OwnerPresence | None = None
     #: Set on conversations imported from another product (`twin conversations import-seed`).
     imported: ImportedFrom | None = None
+
+    def owner_present(self, now: datetime) -> bool:
+        """Whether the owner is in the conversation in person right now (the twin does not answer)."""
+        return self.owner is not None and self.owner.active(now)
 
     @property
     def turns(self) -> int:

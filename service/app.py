@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -21,12 +21,14 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
-from memory import DeploymentSecret, Memory, StoreError, file_memory, s3_memory
+from memory import Memory, StoreError, file_memory, s3_memory
+from memory.secret import SharedSecret
 from persona_sources import Persona, PersonaError, load_persona
 from service.background import Background
 from service.chat.answers import AnswersCache
 from service.chat.budget import SpendCap
 from service.chat.engine import ChatEngine
+from service.chat.instructions import InstructionsCache
 from service.chat.judge import Judge
 from service.chat.quotas import TokenQuotas
 from service.chat.turn import TurnServices
@@ -35,16 +37,33 @@ from service.http.admission import ANY_ORIGIN, Admission
 from service.http.contract import PersonaCard
 from service.http.controllers import CONTROLLERS, McpController, WebAssets, WebController
 from service.http.controllers.meta import health_of
+from service.http.controllers.owner import OWNER_CONTROLLERS, OwnerAssets
 from service.http.controllers.persona import card_of
 from service.http.hosts import host_check
 from service.http.openapi import ContractSchemas
+from service.http.owner_gate import (
+    ROOM,
+    SignInNeeded,
+    current_session,
+    owner_gate,
+    owner_guard,
+    redirect_to_sign_in,
+)
 from service.http.responses import handle_app_error, handle_internal
 from service.http.security import add_security_headers
 from service.mcp.endpoint import McpEndpoint
 from service.mcp.twin import McpTwin
+from service.owner.access import OwnerAccess
+from service.owner.audit import AuditTrail
 from service.owner.erasure import Erasure
+from service.owner.failures import FailedTurns
+from service.owner.inbox import Inbox, ReadMarks
+from service.owner.instructions import OwnerInstructions
+from service.owner.live import LiveOwner
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Announcer, Notifier
+from service.owner.room import RoomConversations, RoomInstructions, RoomQuestions
+from service.owner.stats import StatsReader
 from service.owner.throttle import NotifyThrottle
 from service.owner.tools import OFFLINE_TOOLS, TwinTools
 from service.providers import Provider, ProviderError, build_provider
@@ -67,6 +86,12 @@ class Twin:
     engine: ChatEngine
     #: How a visitor's contact or question is recorded and announced (chat tool calls, MCP).
     tools: TwinTools
+    #: What the owner changes while the twin runs, cached per process (the owner's room refreshes them).
+    answers: AnswersCache
+    instructions: InstructionsCache
+    failures: FailedTurns
+    #: The deployment's secret, read once per process: keyed ids, the owner's signed sessions.
+    secret: SharedSecret
 
     async def close(self) -> None:
         """Let background work settle, then release the provider and the store."""
@@ -96,6 +121,11 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
         provider if provider.offline else build_provider(settings.model, persona, OFFLINE_TOOLS, offline=True)
     )
     tools = TwinTools(owner, announcer)
+    failures = FailedTurns(memory.records)
+    secret = SharedSecret(memory.records)
+    refresh = settings.owner.answers_refresh_seconds
+    answers = AnswersCache(owner, refresh)
+    instructions = InstructionsCache(OwnerInstructions(memory.records), refresh)
     services = TurnServices(
         conversations=memory.conversations,
         tools=tools,
@@ -104,20 +134,37 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
         quotas=TokenQuotas(limits),
         fallback=offline if settings.model.fallback_offline and not provider.offline else None,
         judge=Judge(provider, persona) if settings.model.judge and not provider.offline else None,
+        failures=failures,
     )
     engine = ChatEngine(
         persona=persona,
         provider=provider,
         offline=offline,
-        answers=AnswersCache(owner, settings.owner.answers_refresh_seconds),
+        answers=answers,
+        instructions=instructions,
         announcer=announcer,
         services=services,
         limits=limits,
         max_reply_tokens=settings.model.max_reply_tokens,
-        secret=DeploymentSecret(memory.records),
+        secret=secret,
         quotas=services.quotas,
     )
-    return Twin(settings, persona, provider, memory, owner, notifier, spend_cap, background, engine, tools)
+    return Twin(
+        settings,
+        persona,
+        provider,
+        memory,
+        owner,
+        notifier,
+        spend_cap,
+        background,
+        engine,
+        tools,
+        answers,
+        instructions,
+        failures,
+        secret,
+    )
 
 
 def build_memory(storage: StorageSettings) -> Memory:
@@ -142,16 +189,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
     web = WebAssets.find(settings.web.web_dir)
     admission = Admission(settings.limits, settings.web.cors_origins)
     card = card_of(
-        twin.persona, offline=twin.provider.offline, max_message_chars=settings.limits.max_message_chars
+        twin.persona,
+        offline=twin.provider.offline,
+        max_message_chars=settings.limits.max_message_chars,
+        owner_can_step_in=settings.owner.room_open,
     )
     mcp = _mcp(twin, admission, card) if settings.mcp.enabled else None
+    reads = ReadMarks(twin.memory.records)
+    erasure = Erasure(twin.memory.conversations, twin.owner, twin.notifier, twin.failures, reads)
     return Litestar(
-        route_handlers=[*CONTROLLERS, *([McpController] if mcp else []), *_web_routes(web, settings)],
+        route_handlers=[
+            *CONTROLLERS,
+            *([McpController] if mcp else []),
+            *_web_routes(web, settings),
+            *_owner_room(twin, reads, erasure),
+        ],
         dependencies=_singletons(
             engine=twin.engine,
             conversations=twin.memory.conversations,
             owner=twin.owner,
-            erasure=Erasure(twin.memory.conversations, twin.owner, twin.notifier),
+            erasure=erasure,
             admission=admission,
             health=health_of(twin.persona, twin.provider, settings.storage.kind),
             card=card,
@@ -159,6 +216,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             mcp=mcp,
         ),
         exception_handlers={
+            SignInNeeded: redirect_to_sign_in,
             TwinError: handle_app_error,
             StoreError: handle_app_error,
             ProviderError: handle_app_error,
@@ -222,14 +280,57 @@ def _web_routes(web: WebAssets | None, settings: Settings) -> list[ControllerRou
     return [WebController, static]
 
 
+def _owner_room(twin: Twin, reads: ReadMarks, erasure: Erasure) -> list[ControllerRouterHandler]:
+    """The owner's room under /owner, when a password opens it: its pages and API, the guard that lets
+    only a signed-in owner through, and the gate that refuses cross-site state changes."""
+    settings = twin.settings
+    password = settings.owner.password
+    if password is None:
+        return []
+    records, conversations = twin.memory.records, twin.memory.conversations
+    secret = twin.secret
+    audit = AuditTrail(records)
+    access = OwnerAccess(
+        records, secret, audit, password=password, session_hours=settings.owner.session_hours
+    )
+    live = LiveOwner(conversations, settings.owner.quiet_seconds)
+    stats = StatsReader(
+        conversations, twin.owner, cap=twin.spend_cap, failures=twin.failures, model=settings.model.name
+    )
+    return [
+        Router(
+            path=ROOM,
+            route_handlers=list(OWNER_CONTROLLERS),
+            guards=[owner_guard(access)],
+            middleware=[owner_gate(secret)],
+            dependencies={
+                "session": Provide(current_session, sync_to_thread=False),
+                **_singletons(
+                    access=access,
+                    inbox=Inbox(conversations, twin.owner, twin.failures, reads),
+                    room_conversations=RoomConversations(live, erasure, audit),
+                    questions=RoomQuestions(twin.owner, audit, twin.answers.invalidate),
+                    instructions=RoomInstructions(
+                        OwnerInstructions(records), audit, twin.instructions.invalidate
+                    ),
+                    stats=stats,
+                    audit=audit,
+                    owner_assets=OwnerAssets(settings.web.web_dir / "owner"),
+                ),
+            },
+        )
+    ]
+
+
 def _cors(origins: tuple[str, ...]) -> CORSConfig | None:
     if not origins:
         return None
     return CORSConfig(
         allow_origins=[ANY_ORIGIN] if ANY_ORIGIN in origins else list(origins),
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["Content-Type", "Idempotency-Key"],
-        expose_headers=["Retry-After"],
+        # a widget elsewhere watches its conversation for the owner with conditional GETs
+        allow_headers=["Content-Type", "Idempotency-Key", "If-None-Match"],
+        expose_headers=["Retry-After", "ETag"],
         max_age=600,
     )
 

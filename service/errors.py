@@ -48,6 +48,25 @@ class ReplyNotFound(TwinError):
         super().__init__(f"reply {reply} not found: the session has {replies} replies")
 
 
+class NotSignedIn(TwinError):
+    """An owner's API request without a live session."""
+
+    def __init__(self) -> None:
+        super().__init__("sign in to the owner's room first")
+
+
+class QuestionNotFound(TwinError):
+    def __init__(self) -> None:
+        super().__init__("question not found")
+
+
+class OwnerNotPresent(TwinError):
+    def __init__(self) -> None:
+        super().__init__(
+            "you are not in this conversation (or were quiet too long and the twin took over): join it first"
+        )
+
+
 #: (exception type, status, error kind), most specific first.
 STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (MessageTooLong, 400, "message_too_long"),
@@ -56,6 +75,9 @@ STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (ConversationFull, 409, "conversation_full"),
     (InvalidSessionId, 400, "invalid_session_id"),
     (ReplyNotFound, 404, "reply_not_found"),
+    (NotSignedIn, 401, "not_signed_in"),
+    (QuestionNotFound, 404, "question_not_found"),
+    (OwnerNotPresent, 409, "owner_not_present"),
     (SessionNotFound, 404, "session_not_found"),
     (ConflictError, 409, "conflict"),
     (StoreUnavailable, 503, "memory_unavailable"),

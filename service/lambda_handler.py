@@ -32,7 +32,7 @@ from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from service.app import create_app
 from service.background import Background
-from service.secrets import with_openai_key
+from service.secrets import with_secrets
 from service.settings import Settings
 
 #: Seconds of an invocation's remaining time kept free when settling background work.
@@ -49,7 +49,7 @@ class Serving:
 
 def serve() -> Serving:
     """The app built from the environment's settings and the key from SSM."""
-    app = create_app(with_openai_key(Settings.from_env(env_file=None)))
+    app = create_app(with_secrets(Settings.from_env(env_file=None)))
     # Litestar's typed scope is narrower than Mangum's ASGI protocol; at run time they are the same.
     return Serving(background=app.state.background, asgi=Mangum(cast(ASGI, app), lifespan="off"))
 

@@ -32,7 +32,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from service.app import create_app
 from service.background import Background
 from service.http.contract import ErrorBody
-from service.secrets import with_openai_key
+from service.secrets import with_secrets
 from service.settings import Settings
 
 #: The one route the door exists for, and the adapter's readiness check (AWS_LWA_READINESS_CHECK_PATH).
@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m service.lambda_stream", description=__doc__)
     parser.add_argument("--port", type=int, required=True, help="the adapter's AWS_LWA_PORT")
     args = parser.parse_args(argv)
-    app = create_app(with_openai_key(Settings.from_env(env_file=None)))
+    app = create_app(with_secrets(Settings.from_env(env_file=None)))
     uvicorn.run(
         StreamDoor(app, app.state.background),
         host="127.0.0.1",

@@ -1,4 +1,5 @@
-"""The OpenAI key from AWS SSM Parameter Store, read once per Lambda container."""
+"""Secrets from AWS SSM Parameter Store, read once per Lambda container: the OpenAI key and the owner's
+password. The environment holds only the parameters' names."""
 
 from __future__ import annotations
 
@@ -31,6 +32,36 @@ def with_openai_key(settings: Settings) -> Settings:
         )
         return msgspec.structs.replace(settings, model=msgspec.structs.replace(model, provider="offline"))
     return msgspec.structs.replace(settings, model=msgspec.structs.replace(model, api_key=key))
+
+
+def with_owner_password(settings: Settings) -> Settings:
+    """Settings with the owner's password from the SSM parameter named by TWIN_OWNER_PASSWORD_PARAMETER.
+
+    A password set directly (TWIN_OWNER_PASSWORD) wins. When the parameter cannot be read, or holds a
+    password shorter than the settings allow, the owner's room stays closed (every /owner route is a
+    404) and the log says why; visitors are served as ever. The password itself is never logged.
+    """
+    owner = settings.owner
+    name = owner.password_parameter
+    if owner.password or not name:
+        return settings
+    try:
+        password = read_secure_parameter(name, timeout=settings.storage.s3_timeout_seconds)
+        opened = msgspec.structs.replace(owner, password=password)
+        msgspec.convert(msgspec.to_builtins(opened), type(owner))  # the settings' own constraints
+    except Exception as exc:
+        log.error(
+            "cannot read the owner's password from SSM parameter %s (%s); the owner's room stays closed",
+            name,
+            type(exc).__name__,
+        )
+        return settings
+    return msgspec.structs.replace(settings, owner=opened)
+
+
+def with_secrets(settings: Settings) -> Settings:
+    """Both: what the Lambda entry points build the app with."""
+    return with_owner_password(with_openai_key(settings))
 
 
 def read_secure_parameter(name: str, *, timeout: float) -> str:

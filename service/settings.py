@@ -33,6 +33,9 @@ HttpUrl = Annotated[str, Meta(pattern=r"^https?://\S+$")]
 #: before a domain for its subdomains, or `*` for any.
 HostName = Annotated[str, Meta(pattern=r"^(\*|(\*\.)?[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])$")]
 LogLevel = Annotated[str, Meta(pattern=r"(?i)^(debug|info|warning|error|critical)$")]
+#: A value never repeated in an error message (the message names the variable only).
+SECRET = {"secret": True}
+Password = Annotated[str, Meta(min_length=12, extra=SECRET)]
 
 
 class SettingsError(ValueError):
@@ -170,6 +173,22 @@ class OwnerSettings(Group, frozen=True, kw_only=True):
 
     #: How long a process keeps the owner's answers before reading them from the records store again.
     answers_refresh_seconds: NonNegativeSeconds = field(default=60.0, name="TWIN_ANSWERS_REFRESH_SECONDS")
+    #: Opens the owner's room at /owner (docs/owner-room.md); unset, every /owner route is a 404.
+    password: Password | None = field(default=None, name="TWIN_OWNER_PASSWORD")
+    #: Name of an SSM SecureString parameter holding the password (Lambda); read once per container.
+    password_parameter: str | None = field(default=None, name="TWIN_OWNER_PASSWORD_PARAMETER")
+    #: How long a sign-in lasts.
+    session_hours: Annotated[float, Meta(gt=0, le=720)] = field(default=12.0, name="TWIN_OWNER_SESSION_HOURS")
+    #: After stepping into a conversation, the twin answers again by itself once the owner has said
+    #: nothing for this long.
+    quiet_seconds: Annotated[float, Meta(ge=10, le=86_400)] = field(
+        default=300.0, name="TWIN_OWNER_QUIET_SECONDS"
+    )
+
+    @property
+    def room_open(self) -> bool:
+        """Whether the owner's room is served (a password is set)."""
+        return self.password is not None
 
 
 class McpSettings(Group, frozen=True, kw_only=True):
@@ -256,6 +275,26 @@ def _variables() -> dict[str, tuple[str, str]]:
 ENV_VARS: dict[str, tuple[str, str]] = _variables()
 
 
+def _secret_variables() -> frozenset[str]:
+    """Variables whose values are secrets (`Meta(extra=SECRET)`): errors never repeat them."""
+    found = set()
+    for _, kind in _groups():
+        info = msgspec.inspect.type_info(kind or Settings)
+        assert isinstance(info, msgspec.inspect.StructType)
+        for item in info.fields:
+            for option in _options(item.type):
+                if isinstance(option, msgspec.inspect.Metadata) and option.extra == SECRET:
+                    found.add(item.encode_name)
+    return frozenset(found)
+
+
+def _options(kind: msgspec.inspect.Type) -> tuple[msgspec.inspect.Type, ...]:
+    return kind.types if isinstance(kind, msgspec.inspect.UnionType) else (kind,)
+
+
+SECRET_VARS = _secret_variables()
+
+
 def env_var(path: str) -> str:
     """The environment variable of a setting, by its path (`"storage.use_s3"`, `"persona_dir"`)."""
     group, _, attribute = path.rpartition(".")
@@ -304,6 +343,8 @@ def _name_variable(message: str, values: Mapping[str, str]) -> str:
     variable = where.strip("`").rpartition(".")[2].partition("[")[0]  # a list's item: `X[1]`
     if variable not in ENV_VARS:
         return problem
+    if variable in SECRET_VARS:
+        return f"{variable}: {problem[:1].lower()}{problem[1:]}"
     got = "" if ", got" in problem else f", got {values.get(variable, '').strip()!r}"
     return f"{variable}: {problem[:1].lower()}{problem[1:]}{got}"
 

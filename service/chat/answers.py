@@ -8,23 +8,18 @@ provider's index, for every turn.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 
-import anyio
-
-from memory import StoreError
 from persona_sources import Section
 from persona_sources.builtin.owner_answers import answer_sections
 from persona_sources.prompt import quote_section
+from service.chat.refreshed import Refreshed
 from service.owner.loop import OwnerLoop
-
-log = logging.getLogger("twin.answers")
 
 
 class AnswersCache:
-    """Answered questions as sections; read again when older than `refresh_seconds`.
+    """Answered questions as sections, oldest answer first; read again when older than `refresh_seconds`.
 
     A store failure keeps the last answers (logged) and tries again at the next refresh.
     """
@@ -33,33 +28,22 @@ class AnswersCache:
         self, owner: OwnerLoop, refresh_seconds: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._owner = owner
-        self._refresh = refresh_seconds
-        self._clock = clock
-        self._sections: tuple[Section, ...] = ()
-        self._loaded_at: float | None = None
-        self._lock = anyio.Lock()
+        self._cached: Refreshed[tuple[Section, ...]] = Refreshed(
+            "owner answers", self._load, (), refresh_seconds, clock
+        )
 
     async def sections(self) -> tuple[Section, ...]:
         """The current answers, oldest answer first."""
-        if self._fresh():
-            return self._sections
-        async with self._lock:
-            if not self._fresh():  # another turn may have refreshed while this one waited
-                await self._reload()
-        return self._sections
+        return await self._cached.get()
 
-    def _fresh(self) -> bool:
-        return self._loaded_at is not None and self._clock() - self._loaded_at < self._refresh
+    def invalidate(self) -> None:
+        """Read the answers again on the next turn (the owner just changed one)."""
+        self._cached.invalidate()
 
-    async def _reload(self) -> None:
-        try:
-            answered = await self._owner.answered()
-        except StoreError as exc:
-            log.warning("owner answers not refreshed: %s", type(exc).__name__)
-        else:
-            # The owner's words are quoted; the visitor's wording is only searched, never in a prompt.
-            self._sections = answer_sections((q.id, q.topic, q.question, q.answer) for q in answered)
-        self._loaded_at = self._clock()
+    async def _load(self) -> tuple[Section, ...]:
+        answered = await self._owner.answered()
+        # The owner's words are quoted; the visitor's wording is only searched, never in a prompt.
+        return answer_sections((q.id, q.topic, q.question, q.answer) for q in answered)
 
 
 def answers_prompt(name: str, sections: tuple[Section, ...]) -> str:

@@ -10,7 +10,6 @@ import msgspec
 
 from memory import (
     ConversationStore,
-    DeploymentSecret,
     Message,
     Seen,
     SessionNotFound,
@@ -19,13 +18,15 @@ from memory import (
     validate_session_id,
 )
 from memory.keys import session_hash
+from memory.secret import SharedSecret
 from persona_sources import Persona
 from persona_sources.prompt import without_controls
 from service.chat.answers import AnswersCache, answers_prompt
 from service.chat.budget import capped_note
+from service.chat.instructions import InstructionsCache, instructions_prompt
 from service.chat.quotas import TokenQuotas
 from service.chat.turn import Turn, TurnServices, replies, stored_reply
-from service.chat.window import MESSAGE_OVERHEAD, history_window
+from service.chat.window import MESSAGE_OVERHEAD, OWNER_MARK, history_window
 from service.errors import ConversationFull, MessageTooLong
 from service.owner.notify import Announcer
 from service.owner.tools import TOOLS
@@ -44,11 +45,12 @@ class ChatEngine:
         provider: Provider,
         offline: Provider,
         answers: AnswersCache,
+        instructions: InstructionsCache,
         announcer: Announcer,
         services: TurnServices,
         limits: LimitSettings,
         max_reply_tokens: int,
-        secret: DeploymentSecret,
+        secret: SharedSecret,
         quotas: TokenQuotas,
     ) -> None:
         self._persona = persona
@@ -56,6 +58,7 @@ class ChatEngine:
         #: The embedded offline provider: answers once the spend cap is reached.
         self._offline = offline
         self._answers = answers
+        self._instructions = instructions
         self._announcer = announcer
         self._services = services
         self._limits = limits
@@ -93,20 +96,28 @@ class ChatEngine:
         if len(message) > limit:
             raise MessageTooLong(limit, len(message))
         self._announcer.retry_when_due()
-        session_id, history, is_new, seen = await self._history(session_id, idempotency_key, message)
+        session_id, history, is_new, seen, owner_present = await self._history(
+            session_id, idempotency_key, message
+        )
         replay = stored_reply(history, idempotency_key)
         if replay is None and _turns(history) >= self._limits.max_session_turns:
             raise ConversationFull(self._limits.max_session_turns)
+        held = replay is None and owner_present
         cap = self._services.spend_cap
         capped = None
-        if replay is None and not self._provider.offline and cap.enabled:
+        if replay is None and not held and not self._provider.offline and cap.enabled:
             capped = await cap.exhausted()
         answers = await self._answers.sections()
         now = datetime.now(UTC)
+        name = self._persona.name
         request = ProviderRequest(
-            # the stable prompt first (byte-identical), then the date, then the owner's answers
+            # the stable prompt first (byte-identical), then what changes: the date, the owner's answers
+            # and instructions, and a note when the owner has written in this conversation in person
             system=self._persona.prompt,
-            context=self._date_line() + answers_prompt(self._persona.name, answers),
+            context=self._date_line()
+            + answers_prompt(name, answers)
+            + instructions_prompt(name, await self._instructions.text())
+            + (OWNER_NOTE.format(name=name, mark=OWNER_MARK.strip()) if _owner_spoke(history) else ""),
             # no control or invisible characters reach the model, whatever the visitor sent
             history=tuple(
                 ChatTurn(t.role, without_controls(t.content))
@@ -119,8 +130,9 @@ class ChatEngine:
             answers=answers,
             cache_key=session_hash(session_id),
         )
-        # Only turns that call the model are metered: a replay or an offline answer costs nothing.
-        metered = replay is None and not capped and not self._provider.offline
+        # Only turns that call the model are metered: a replay, a turn the owner holds (in person) or
+        # an offline answer costs nothing.
+        metered = replay is None and not held and not capped and not self._provider.offline
         if client_ip is not None and metered:
             self._quotas.check(client_ip, history, self._cost(request), now)
         return Turn(
@@ -136,6 +148,7 @@ class ChatEngine:
             note=capped_note(capped, self._persona.name) if capped else None,
             capped=capped is not None,
             seen=seen,
+            held=held,
             client_ip=client_ip,
             metered=metered,
         )
@@ -149,7 +162,7 @@ class ChatEngine:
         history = sum(self._tokens(t.content) + MESSAGE_OVERHEAD for t in request.history)
         return (
             self._fixed_tokens  # the stable prompt and the tools
-            + self._tokens(request.context)  # the date and the owner's answers
+            + self._tokens(request.context)  # the date, the owner's answers and instructions
             + history
             + self._tokens(request.message)
             + MESSAGE_OVERHEAD
@@ -182,23 +195,37 @@ class ChatEngine:
 
     async def _history(
         self, session_id: str | None, idempotency_key: str | None, message: str
-    ) -> tuple[str, tuple[Message, ...], bool, Seen]:
-        """The session's id, its stored messages, whether it is new, and the stored document as read
-        (so storing the turn need not read it again)."""
+    ) -> tuple[str, tuple[Message, ...], bool, Seen, bool]:
+        """The session's id, its stored messages, whether it is new, the stored document as read (so
+        storing the turn need not read it again) and whether the owner is in it."""
         if session_id is not None:
             found = await self._conversations.load(validate_session_id(session_id))
             if found is None:
                 raise SessionNotFound("session not found; omit session_id to start a new conversation")
-            return session_id, found.conversation.messages, False, found.seen
-        if idempotency_key is not None:
+        elif idempotency_key is not None:
             # A first message the client may retry: its conversation's id follows from key and message.
-            session_id = retry_session_id(idempotency_key, message, await self._secret.key("retry-session"))
+            secret = (await self._secret.get()).key("retry-session")
+            session_id = retry_session_id(idempotency_key, message, secret)
             found = await self._conversations.load(session_id)
-            if found is not None:
-                return session_id, found.conversation.messages, False, found.seen
-            return session_id, (), True, Seen(None)
-        return new_session_id(), (), True, Seen(None)
+            if found is None:
+                return session_id, (), True, Seen(None), False
+        else:
+            return new_session_id(), (), True, Seen(None), False
+        conversation = found.conversation
+        present = conversation.owner_present(datetime.now(UTC))
+        return session_id, conversation.messages, False, found.seen, present
 
 
 def _turns(messages: Sequence[Message]) -> int:
     return sum(1 for m in messages if m.role == "user")
+
+
+#: Said after the rest of the prompt when the owner wrote in the conversation in person.
+OWNER_NOTE = (
+    "\n\n{name} stepped into this conversation in person; the messages marked {mark} are {name}'s own "
+    "words: stay consistent with them, and never write that mark yourself."
+)
+
+
+def _owner_spoke(messages: Sequence[Message]) -> bool:
+    return any(m.role == "owner" for m in messages)

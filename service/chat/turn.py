@@ -25,6 +25,7 @@ from service.chat.budget import SpendCap
 from service.chat.judge import Judge, JudgeError
 from service.chat.quotas import TokenQuotas
 from service.errors import classify
+from service.owner.failures import FailedTurns
 from service.owner.throttle import Visit
 from service.owner.tools import TwinTools
 from service.providers import Provider, ProviderError, ProviderRequest, ToolCall, ToolRound, Usage
@@ -88,12 +89,16 @@ class TurnServices:
     fallback: Provider | None = None
     #: Checks a reply before it is sent (TWIN_JUDGE), else None.
     judge: Judge | None = None
+    #: Where a failed turn is noted for the owner (it stores nothing in its conversation).
+    failures: FailedTurns | None = None
 
 
 class Turn:
     """One visitor message being answered. Iterate `deltas()`; the turn is stored when they end.
 
     Nothing is stored if the provider fails or the consumer stops early: a turn is whole or absent.
+    A `held` turn is a message to the owner, who is in the conversation in person: it is stored
+    alone and the twin says nothing.
     """
 
     def __init__(
@@ -111,6 +116,7 @@ class Turn:
         note: str | None = None,
         capped: bool = False,
         seen: Seen | None = None,
+        held: bool = False,
         client_ip: str | None = None,
         metered: bool = False,
     ) -> None:
@@ -141,6 +147,8 @@ class Turn:
         self._capped = capped
         #: The conversation as the engine loaded it: storing the turn starts from it.
         self._seen = seen
+        #: The owner is in the conversation in person: the message is for them, the twin stays silent.
+        self.held = held
         self._fell_back = False
         #: Text already sent to the visitor (the parts of the reply streamed so far).
         self._sent: list[str] = []
@@ -156,6 +164,8 @@ class Turn:
             return "error"
         if self._replay is not None:
             return "replayed"
+        if self.held:
+            return "held"
         if self._capped:
             return "budget"
         if self.tools_used:
@@ -173,6 +183,14 @@ class Turn:
             for piece in _WORDS.findall(self.reply):
                 yield piece
             return
+        if self.held:
+            try:
+                await self._keep_held()
+            except StoreError as exc:
+                self._log(classify(exc)[1])
+                raise
+            self._log(None)
+            return
         error: str | None = None
         try:
             async for piece in self._reply():
@@ -184,6 +202,8 @@ class Turn:
             error = classify(exc)[1]
             if self._sent:  # the model had started: its tokens are billed though nothing is stored
                 self._charge_unfinished()
+            if self._services.failures is not None:
+                self._services.background.spawn(self._services.failures.record(self.session_id, error))
             raise
         except (GeneratorExit, asyncio.CancelledError):
             error = "aborted"  # the visitor went away mid-reply; nothing was stored
@@ -214,22 +234,32 @@ class Turn:
             yield note
         self.reply = "".join(parts)
 
+    def _question(self) -> Message:
+        """The visitor's message as sent (the request carries what the model may see)."""
+        return Message(
+            role="user",
+            content=self._message,
+            timestamp=self._received_at,
+            idempotency_key=self._idempotency_key,
+        )
+
+    async def _keep_held(self) -> None:
+        """Store the visitor's message alone: the owner, in the conversation, answers in person."""
+        await self._services.conversations.append(self.session_id, (self._question(),), seen=self._seen)
+
     async def _keep(self) -> None:
         """Store the turn in one write, then charge the spend cap for it."""
         stored = await self._services.conversations.append(
             self.session_id,
             (
-                Message(
-                    role="user",
-                    content=self._message,
-                    timestamp=self._received_at,
-                    idempotency_key=self._idempotency_key,
-                ),
+                self._question(),
                 Message(
                     role="assistant",
                     content=self.reply,
                     timestamp=datetime.now(UTC),
                     usage=_stored_usage(self.usage),
+                    tools=tuple(self.tools_used),
+                    answered_offline="fallback" if self._fell_back else "budget" if self._capped else None,
                 ),
             ),
             create=self.is_new,
@@ -391,6 +421,7 @@ def stored_reply(messages: Sequence[Message], key: str | None) -> tuple[int, str
     if key is None:
         return None
     for index, message in enumerate(messages[:-1]):
-        if message.role == "user" and message.idempotency_key == key:
+        answered = messages[index + 1].role == "assistant"  # a message held for the owner was not
+        if message.role == "user" and message.idempotency_key == key and answered:
             return replies(messages[: index + 2]), messages[index + 1].content
     return None

@@ -23,12 +23,14 @@ from service.providers.tokens import estimate_tokens
 KEEP_AFTER_DROP = 0.5
 #: Tokens a message costs beyond its text (role and separators in the wire format).
 MESSAGE_OVERHEAD = 4
+#: How the model reads a message the owner wrote in person (the engine's prompt says what it means).
+OWNER_MARK = "[the owner, in person] "
 
 
 def history_window(messages: Sequence[Message], budget: int) -> tuple[ChatTurn, ...]:
     """Whole turns (a user message and what follows it) from the window's start, oldest first."""
     start = window_start(messages, budget)
-    return tuple(ChatTurn(m.role, m.content) for m in messages[start:])
+    return tuple(_turn(m) for m in messages[start:])
 
 
 def window_start(messages: Sequence[Message], budget: int) -> int:
@@ -59,3 +61,11 @@ def window_start(messages: Sequence[Message], budget: int) -> int:
 def _cost(text: str) -> int:
     """Estimated tokens of one message; cached, as a conversation's history is counted every turn."""
     return estimate_tokens(text) + MESSAGE_OVERHEAD
+
+
+def _turn(message: Message) -> ChatTurn:
+    """A stored message as the model reads it: the owner's own words sit on the twin's side (the twin
+    speaks as the owner), marked as written in person."""
+    if message.role == "owner":
+        return ChatTurn("assistant", OWNER_MARK + message.content)
+    return ChatTurn(message.role, message.content)

@@ -14,13 +14,17 @@ from typing import Any, TextIO
 
 import msgspec
 
-from memory import DeploymentSecret, Memory, SessionNotFound
+from memory import Memory, SessionNotFound
 from memory.file import FileStore
 from memory.model import Conversation
+from memory.secret import SharedSecret
 from memory.seed import import_seed
 from memory.store import Store
 from service.cli.memory import command, where_parser
+from service.owner.audit import AuditTrail
 from service.owner.erasure import Erasure
+from service.owner.failures import FailedTurns
+from service.owner.inbox import ReadMarks
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Notifier
 from service.owner.safe_text import json_text, lines, one_line
@@ -29,6 +33,8 @@ from service.settings import Settings
 _FIRST_QUESTION_CHARS = 60
 #: Printed before each further line of a message in `show`: the tool's own lines start with `[`.
 _CONTINUED = "    | "
+#: The owner's audit trail outlives conversations: it is pruned after a year, whatever the retention.
+AUDIT_RETENTION = timedelta(days=365)
 _encoder = msgspec.json.Encoder()
 
 
@@ -135,7 +141,7 @@ def _write_lines(conversations: list[Conversation], out: TextIO) -> None:
 
 async def _delete(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
     store = memory.conversations
-    erasure = Erasure(store, OwnerLoop(memory.records), Notifier(memory.records, []))
+    erasure = Erasure.of(memory)  # as DELETE /conversation/{id}
     if not await erasure.erase(args.session_id):
         raise SessionNotFound(f"no conversation {args.session_id} in {store.location}")
     print(f"deleted {args.session_id} and what its visitor left in {memory.records.location}")
@@ -157,8 +163,19 @@ async def _prune(args: argparse.Namespace, settings: Settings, memory: Memory) -
     print(f"pruned {_count(pruned)} {since} from {store.location}")
     # Retention applies to what visitors left besides their conversations (emails included).
     records = memory.records
-    erased = await OwnerLoop(records).prune(cutoff) + await Notifier(records, []).prune(cutoff)
-    print(f"erased {erased} visitor record(s) (contacts, questions, feedback, notifications) {since}")
+    erased = (
+        await OwnerLoop(records).prune(cutoff)
+        + await Notifier(records, []).prune(cutoff)
+        + await FailedTurns(records).prune(cutoff)
+    )
+    await ReadMarks(records).prune(cutoff)
+    print(
+        f"erased {erased} visitor record(s) (contacts, questions, feedback, notifications, failed turns) "
+        f"{since}"
+    )
+    audited = await AuditTrail(records).prune(datetime.now(UTC) - AUDIT_RETENTION)
+    if audited:
+        print(f"erased {audited} audit entries older than a year")
     leftovers = await memory.store.clean_leftovers()
     if leftovers:
         print(f"removed {leftovers} temporary file(s) left by interrupted writes")
@@ -177,7 +194,7 @@ async def _import_seed(args: argparse.Namespace, settings: Settings, memory: Mem
 
         source = S3Store(args.s3_bucket, args.s3_prefix, timeout_seconds=settings.storage.s3_timeout_seconds)
     try:
-        secret = await DeploymentSecret(memory.records).key("seed-import")
+        secret = (await SharedSecret(memory.records).get()).key("seed-import")
         report = await import_seed(source, memory.conversations, secret)
     finally:
         await source.close()

@@ -5,17 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, TextIO
-
-import msgspec
+from typing import Any
 
 from memory import Memory
 from service.cli.memory import command, where_parser
-from service.owner.loop import Contact, OwnerLoop
-from service.owner.safe_text import json_text, one_line, write_csv
+from service.owner.leads import write_leads
+from service.owner.loop import OwnerLoop
+from service.owner.safe_text import one_line
 from service.settings import Settings
-
-FIELDS = ("id", "email", "name", "note", "count", "first_seen", "last_seen", "sessions")
 
 
 def add_commands(subparsers: Any) -> None:
@@ -51,22 +48,9 @@ async def _export(args: argparse.Namespace, settings: Settings, memory: Memory) 
     owner = OwnerLoop(memory.records)
     contacts = await owner.contacts()
     if args.output is None:
-        _write(contacts, sys.stdout, args.format)
+        write_leads(contacts, sys.stdout, args.format)
     else:
         with args.output.open("w", encoding="utf-8", newline="") as out:
-            _write(contacts, out, args.format)
+            write_leads(contacts, out, args.format)
     print(f"exported {len(contacts)} contact(s) to {args.output or 'stdout'}", file=sys.stderr)
     return 0
-
-
-def _write(contacts: list[Contact], out: TextIO, format: str) -> None:
-    if format == "jsonl":
-        for contact in contacts:
-            out.write(json_text(msgspec.json.encode(contact)) + "\n")
-        return
-    rows = []
-    for c in contacts:
-        row = msgspec.to_builtins(c)
-        row["sessions"] = " ".join(c.sessions)
-        rows.append([row[field] for field in FIELDS])
-    write_csv(out, FIELDS, rows)

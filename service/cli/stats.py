@@ -11,6 +11,7 @@ import msgspec
 from memory import Memory
 from service.chat.budget import SpendCap
 from service.cli.memory import command, where_parser
+from service.owner.failures import FailedTurns
 from service.owner.loop import OwnerLoop
 from service.owner.stats import compute
 from service.settings import Settings
@@ -33,7 +34,12 @@ async def _stats(args: argparse.Namespace, settings: Settings, memory: Memory) -
         memory.records, daily_tokens=limits.daily_token_budget, monthly_tokens=limits.monthly_token_budget
     )
     stats = await compute(
-        memory.conversations, OwnerLoop(memory.records), days=args.days, model=settings.model.name, cap=cap
+        memory.conversations,
+        OwnerLoop(memory.records),
+        days=args.days,
+        model=settings.model.name,
+        cap=cap,
+        failures=FailedTurns(memory.records),
     )
     if args.json:
         body = msgspec.to_builtins(stats) | {"feedback_ratio": stats.feedback_ratio}
@@ -55,7 +61,8 @@ async def _stats(args: argparse.Namespace, settings: Settings, memory: Memory) -
         f"{_cost(stats.cost_usd):>9}"
     )
     ratio = stats.feedback_ratio
-    print(f"\ncontacts: {stats.new_contacts} new")
+    print(f"\nturns answered offline: {stats.offline_turns}; failed turns: {stats.failed_turns}")
+    print(f"contacts: {stats.new_contacts} new")
     print(f"unanswered questions: {stats.new_questions} new, {stats.open_questions} open")
     print(
         f"feedback: {stats.feedback_up} up, {stats.feedback_down} down"

@@ -9,16 +9,25 @@ import msgspec
 from msgspec import Meta
 
 from memory.keys import SESSION_ID_PATTERN
+from service.owner.audit import AuditEntry
+from service.owner.inbox import Vote
+from service.owner.instructions import MAX_CHARS as INSTRUCTIONS_MAX_CHARS
+from service.owner.loop import Contact, Question
 
 #: Hard ceiling for any message; the configurable limit (TWIN_MAX_MESSAGE_CHARS) is checked by the engine.
 MESSAGE_HARD_LIMIT = 100_000
+
+#: A character that is not blank, meaning the same to Python's `re` (which checks bodies) and to the
+#: ECMAScript regex of the OpenAPI document: either engine's whitespace (Python's includes \x1c-\x1f
+#: and \x85, ECMAScript's \ufeff) is blank to both.
+NON_BLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
 
 MessageText = Annotated[
     str,
     Meta(
         min_length=1,
         max_length=MESSAGE_HARD_LIMIT,
-        pattern=r"\S",
+        pattern=NON_BLANK,
         description="What the visitor says; must contain a non-blank character.",
     ),
 ]
@@ -52,16 +61,26 @@ class ChatRequest(Request, frozen=True, kw_only=True, forbid_unknown_fields=True
     idempotency_key: IdempotencyKey | None = None
 
 
+OwnerPresent = Annotated[
+    bool,
+    Meta(
+        description="The owner is in the conversation in person: the twin does not answer, the owner "
+        "reads the visitor's messages and answers them (messages with role `owner`)."
+    ),
+]
+
 #: 1 is the twin's first reply in the session; the ceiling only keeps the number sane.
 ReplyIndex = Annotated[
     int, Meta(ge=1, le=100_000, description="Which reply: 1 for the twin's first reply in the session.")
 ]
 
 
-class ChatResponse(Response, kw_only=True):
+class ChatResponse(Response, kw_only=True, omit_defaults=True):
     response: str
     session_id: str
-    reply: ReplyIndex
+    #: None when the owner is in the conversation in person: the message went to them, unanswered.
+    reply: ReplyIndex | None
+    owner_present: OwnerPresent = False
 
 
 class RootInfo(Response, kw_only=True):
@@ -83,14 +102,18 @@ class Health(Response, kw_only=True):
 
 
 class ConversationMessage(Response, kw_only=True):
-    role: Literal["user", "assistant"]
+    role: Annotated[
+        Literal["user", "assistant", "owner"],
+        Meta(description="`owner`: the owner, who stepped into the conversation in person."),
+    ]
     content: str
     timestamp: datetime
 
 
-class ConversationView(Response, kw_only=True):
+class ConversationView(Response, kw_only=True, omit_defaults=True):
     session_id: str
     messages: list[ConversationMessage]
+    owner_present: OwnerPresent = False
 
 
 class PersonaCard(Response, kw_only=True):
@@ -104,6 +127,9 @@ class PersonaCard(Response, kw_only=True):
     avatar_url: str | None = None
     offline: bool
     max_message_chars: int
+    #: The owner may step into conversations in person; a front end then watches the conversation
+    #: (GET /conversation/{id}, conditional) while its visitor is active.
+    owner_can_step_in: bool = False
 
 
 class WebConfig(Response, kw_only=True, rename="camel"):
@@ -133,12 +159,14 @@ class DeltaEvent(Response, kw_only=True):
     text: str
 
 
-class DoneEvent(Response, kw_only=True):
+class DoneEvent(Response, kw_only=True, omit_defaults=True):
     """The turn is stored; `response` is the stored reply (see POST /chat/stream on racing retries)."""
 
     session_id: str
     response: str
-    reply: ReplyIndex
+    #: None when the owner is in the conversation in person: the message went to them, unanswered.
+    reply: ReplyIndex | None
+    owner_present: OwnerPresent = False
 
 
 class ErrorEvent(Response, kw_only=True):
@@ -183,3 +211,66 @@ class FeedbackResponse(Response, kw_only=True):
     session_id: str
     reply: int
     rating: Literal["up", "down"]
+
+
+# --- The owner's room: /owner/api/... (and the sign-in form). Requests are declared here; responses
+# are the owner's records and views as service/owner/ defines them (an inbox page, a conversation's
+# detail, stats), on their own or in the wrappers below.
+
+OwnerText = Annotated[str, Meta(min_length=1, max_length=4000, pattern=NON_BLANK)]
+
+
+class LoginForm(Request, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """POST /owner/login, a form: the password, where to go next, and the CSRF token."""
+
+    password: Annotated[str, Meta(max_length=1024)]
+    next: Annotated[str, Meta(max_length=200)] = ""
+    csrf_token: str = msgspec.field(default="", name="_csrf_token")
+    #: Filled in by password managers (there is one owner); ignored.
+    username: Annotated[str, Meta(max_length=200)] = ""
+
+
+class AnswerRequest(Request, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    answer: Annotated[OwnerText, Meta(description="The answer, in the first person as the twin speaks.")]
+
+
+class OwnerMessageRequest(Request, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    content: Annotated[OwnerText, Meta(description="What the owner says to the visitor, in person.")]
+
+
+class InstructionsRequest(Request, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    text: Annotated[
+        str,
+        Meta(
+            max_length=INSTRUCTIONS_MAX_CHARS,
+            description="How the twin should talk with visitors, in the owner's words; empty clears them.",
+        ),
+    ]
+
+
+class SessionView(Response, kw_only=True):
+    """The owner's session: when it ends."""
+
+    expires_at: datetime
+
+
+class QuestionsView(Response, kw_only=True):
+    questions: list[Question]
+
+
+class InstructionsView(Response, kw_only=True):
+    text: str
+    updated_at: datetime | None
+    max_chars: int = INSTRUCTIONS_MAX_CHARS
+
+
+class LeadsView(Response, kw_only=True):
+    leads: list[Contact]
+
+
+class VotesView(Response, kw_only=True):
+    votes: list[Vote]
+
+
+class AuditView(Response, kw_only=True):
+    entries: list[AuditEntry]

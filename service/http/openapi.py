@@ -25,10 +25,13 @@ ERRORS: dict[int, str] = {
     400: "Malformed: invalid JSON, a field, header or session id that does not validate, or a message over "
     "the length limit (`extra` names the field or the limit); or a Host the API does not answer for "
     "(`host_not_allowed`).",
-    403: "The request's Origin is not one the owner allowed (`origin_not_allowed`).",
-    404: "The session does not exist (or no longer does), or it has no such reply.",
+    401: "Not signed in to the owner's room, or the session ended (`not_signed_in`).",
+    403: "The request's Origin is not one the owner allowed (`origin_not_allowed`); in the owner's room, a "
+    "state change from another origin or without the CSRF token (cookie `csrftoken`, header `x-csrftoken`).",
+    404: "The session does not exist (or no longer does), or it has no such reply (or question).",
     409: "The conversation is full (`conversation_full`: start a new one) or was written by too many "
-    "requests at once (`conflict`: try again).",
+    "requests at once (`conflict`: try again); in the owner's room, writing in a conversation the owner "
+    "has not joined (`owner_not_present`).",
     413: "The request body is larger than the server accepts (TWIN_MAX_BODY_BYTES).",
     429: "Too many requests, or too many model tokens used, from this address or in this conversation; "
     "`Retry-After` says when to try again.",

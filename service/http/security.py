@@ -14,14 +14,21 @@ HEADERS = {
 #: API answers are data, never documents to render: nothing may load from or frame them. The chat
 #: page sets its own policy; the interactive schema docs (/schema) load their viewer's assets.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+#: The owner's room holds visitors' conversations: never cached, and no address of it (a conversation's
+#: id) leaves with a link the owner follows (`same-origin`, not `no-referrer`: that would make browsers
+#: send `Origin: null` on the room's own requests, which its origin check refuses). Its pages set their
+#: own policy (service.http.owner_gate).
+ROOM_HEADERS = {"cache-control": "no-store", "referrer-policy": "same-origin"}
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
     headers = MutableScopeHeaders.from_message(message)
-    for name, value in HEADERS.items():
+    path = str(scope.get("path", ""))
+    room = path == "/owner" or path.startswith("/owner/")
+    for name, value in (HEADERS | ROOM_HEADERS if room else HEADERS).items():
         if name not in headers:
             headers[name] = value
-    if "content-security-policy" not in headers and not str(scope.get("path", "")).startswith("/schema"):
+    if "content-security-policy" not in headers and not path.startswith("/schema"):
         headers["content-security-policy"] = API_CSP

@@ -9,6 +9,7 @@ import msgspec
 
 from memory import ConversationStore
 from service.chat.budget import PeriodUse, SpendCap
+from service.owner.failures import FailedTurns
 from service.owner.loop import OwnerLoop
 from service.providers import Usage
 from service.providers.pricing import estimate_cost
@@ -25,6 +26,14 @@ class DayStats(msgspec.Struct, kw_only=True):
     #: Replies whose usage the provider did not report (their tokens are twin's estimates).
     estimated_turns: int = 0
     cost_usd: float | None = 0.0
+    #: Replies from the offline provider although a model is configured (it failed, or the cap held).
+    offline_turns: int = 0
+    #: Turns that failed and stored nothing.
+    failed_turns: int = 0
+    feedback_up: int = 0
+    feedback_down: int = 0
+    new_contacts: int = 0
+    new_questions: int = 0
 
 
 class Stats(msgspec.Struct, kw_only=True):
@@ -48,6 +57,8 @@ class Stats(msgspec.Struct, kw_only=True):
     estimated_turns: int = 0
     #: The spend cap's current periods (empty when there is no cap).
     budget: list[PeriodUse] = msgspec.field(default_factory=list)
+    offline_turns: int = 0
+    failed_turns: int = 0
 
     @property
     def feedback_ratio(self) -> float | None:
@@ -63,6 +74,7 @@ async def compute(
     days: int,
     model: str,
     cap: SpendCap | None = None,
+    failures: FailedTurns | None = None,
     now: datetime | None = None,
 ) -> Stats:
     """Statistics for the `days` days up to and including today (UTC)."""
@@ -84,6 +96,8 @@ async def compute(
                 row.tokens_out += message.usage.completion_tokens
                 row.tokens_cached += message.usage.cached_tokens or 0
                 row.estimated_turns += 1 if message.usage.estimated else 0
+            if message.answered_offline is not None:
+                row.offline_turns += 1
     for day, row in rows.items():
         row.conversations = len(sessions[day])
         row.cost_usd = estimate_cost(
@@ -96,6 +110,16 @@ async def compute(
     contacts = await owner.contacts()
     questions = await owner.questions()
     votes = [v for v in await owner.feedback() if v.at >= start]
+    failed = [f.at for found in (await failures.all() if failures else {}).values() for f in found]
+    for moment, counter in [
+        *((c.first_seen, "new_contacts") for c in contacts),
+        *((q.first_seen, "new_questions") for q in questions),
+        *((v.at, f"feedback_{v.rating}") for v in votes),
+        *((at, "failed_turns") for at in failed),
+    ]:
+        row = rows.get(moment.astimezone(UTC).date())
+        if row is not None:
+            setattr(row, counter, getattr(row, counter) + 1)
     per_day = list(rows.values())
     costs = [r.cost_usd for r in per_day]
     return Stats(
@@ -116,4 +140,35 @@ async def compute(
         feedback_up=sum(1 for v in votes if v.rating == "up"),
         feedback_down=sum(1 for v in votes if v.rating == "down"),
         budget=await cap.spent() if cap is not None else [],
+        offline_turns=sum(r.offline_turns for r in per_day),
+        failed_turns=sum(r.failed_turns for r in per_day),
     )
+
+
+class StatsReader:
+    """`compute` with the stores, the spend cap and the model fixed (the owner's room asks by days)."""
+
+    def __init__(
+        self,
+        conversations: ConversationStore,
+        owner: OwnerLoop,
+        *,
+        cap: SpendCap,
+        failures: FailedTurns,
+        model: str,
+    ) -> None:
+        self._conversations = conversations
+        self._owner = owner
+        self._cap = cap
+        self._failures = failures
+        self._model = model
+
+    async def compute(self, days: int) -> Stats:
+        return await compute(
+            self._conversations,
+            self._owner,
+            days=days,
+            model=self._model,
+            cap=self._cap,
+            failures=self._failures,
+        )

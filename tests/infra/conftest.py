@@ -23,6 +23,7 @@ WEB_FILES = {
     "manifest.json": "{}",
     "config.json": '{"apiUrl": "http://127.0.0.1:8000"}',
     ".DS_Store": "junk",
+    "owner/owner.js": "console.log('room')",
 }
 
 
@@ -49,8 +50,10 @@ def deploy_stack(web_dir: Path, lambda_zip: Path) -> Callable[..., Deployment]:
     """Deploy a committed stack's config (plus overrides) under mocks; same arguments deploy once."""
     cache: dict[tuple[object, ...], Deployment] = {}
 
-    def run(stack: str, *, api_key: str | None = API_KEY, **overrides: str) -> Deployment:
-        ident = (stack, api_key, tuple(sorted(overrides.items())))
+    def run(
+        stack: str, *, api_key: str | None = API_KEY, owner_password: str | None = None, **overrides: str
+    ) -> Deployment:
+        ident = (stack, api_key, owner_password, tuple(sorted(overrides.items())))
         if ident not in cache:
             config = stack_config(stack)
             config["twin:lambdaPackage"] = str(lambda_zip)
@@ -60,6 +63,9 @@ def deploy_stack(web_dir: Path, lambda_zip: Path) -> Callable[..., Deployment]:
             if api_key is not None:
                 config["twin:openaiApiKey"] = api_key
                 secrets = ("twin:openaiApiKey",)
+            if owner_password is not None:
+                config["twin:ownerPassword"] = owner_password
+                secrets = (*secrets, "twin:ownerPassword")
             cache[ident] = deploy(stack, config, secrets)
         return cache[ident]
 

@@ -65,7 +65,7 @@ def test_the_build_command_is_the_projects_own_cli_in_this_interpreter() -> None
 
 def test_inputs_are_the_code_the_persona_and_pyproject(project: Path) -> None:
     names = [p.relative_to(project).as_posix() for p in package_inputs(project, Path("persona"))]
-    assert names == ["service", "persona_sources", "memory", "pyproject.toml", "persona"]
+    assert names == ["service", "persona_sources", "memory", "web/dist/owner", "pyproject.toml", "persona"]
     assert package_inputs(project, Path("/elsewhere/persona"))[-1] == Path("/elsewhere/persona")
 
 

@@ -279,7 +279,7 @@ def test_cloudfront_front_end_keeps_the_bucket_private_behind_origin_access_cont
 
 def test_every_web_file_is_uploaded_with_its_content_type(deployment: Deployment) -> None:
     objects = {r.inputs["key"]: r.inputs for r in deployment.of_type(OBJECT)}
-    uploaded = set(WEB_FILES) - {".DS_Store"}
+    uploaded = {name for name in WEB_FILES if not name.startswith(("owner/", "."))}  # the app serves the room
     assert set(objects) == uploaded
     assert all(o["bucket"] == frontend_bucket(deployment) for o in objects.values())
     types = {key: o["contentType"] for key, o in objects.items()}
@@ -450,6 +450,59 @@ def test_key_never_appears_in_plain_text_in_any_resource_input(deployment: Deplo
     assert API_KEY not in json.dumps(deployment.outputs)
 
 
+# --- the owner's room ---
+
+OWNER_PASSWORD = "a long owner password, kept secret"
+
+
+def test_the_owners_password_is_a_secure_string_only_the_api_function_may_read(
+    deploy_stack: Callable[..., Deployment], stack: str
+) -> None:
+    deployment = deploy_stack(stack, owner_password=OWNER_PASSWORD)
+    name = f"/twin/{stack}/owner-password"
+    [parameter] = [p.inputs for p in deployment.of_type(PARAMETER) if p.inputs["name"] == name]
+    assert parameter["type"] == "SecureString" and is_secret(parameter["value"])
+    assert parameter["value"]["value"] == OWNER_PASSWORD
+    arn = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/twin/{stack}/owner-password"
+    for part in PARTS:
+        env = deployment.one(FUNCTION, f"-{part}").inputs["environment"]["variables"]
+        expected = expected_grants(deployment, with_key=True, part=part)
+        if part == "api":
+            assert env["TWIN_OWNER_PASSWORD_PARAMETER"] == name
+            expected.add(("ssm:GetParameter", arn))
+        else:  # the streaming door serves chat alone: it never learns the password
+            assert "TWIN_OWNER_PASSWORD_PARAMETER" not in env
+        assert "TWIN_OWNER_PASSWORD" not in env
+        assert grants(policy(deployment.named(f"twin-{stack}-{part}-policy"))) == expected
+    leaks = [
+        f"{r.name}{path}"
+        for r in deployment.resources
+        for path, value in walk(r.inputs)
+        if isinstance(value, str) and OWNER_PASSWORD in value
+    ]
+    assert leaks == [] and OWNER_PASSWORD not in json.dumps(deployment.outputs)
+
+
+def test_the_owners_routes_are_in_the_api_only_when_a_password_opens_the_room(
+    deploy_stack: Callable[..., Deployment],
+) -> None:
+    def keys(deployment: Deployment) -> set[str]:
+        return {r.inputs["routeKey"] for r in deployment.of_type(ROUTE)}
+
+    closed, opened = keys(deploy_stack("dev")), keys(deploy_stack("dev", owner_password=OWNER_PASSWORD))
+    assert not any(" /owner" in key for key in closed)
+    added = opened - closed
+    assert added == {route.key for route in app_routes(owner_room=True)} - {r.key for r in app_routes()}
+    assert {
+        "GET /owner",
+        "POST /owner/login",
+        "GET /owner/api/conversations",
+        "PUT /owner/api/instructions",
+        "POST /owner/api/conversations/{session_id}/join",
+        "GET /owner/static/{name}",
+    } <= added
+
+
 # --- HTTP API ---
 
 
@@ -459,8 +512,9 @@ def test_api_allows_the_front_end_origin_and_the_extra_ones(deployment: Deployme
     cors = api["corsConfiguration"]
     assert cors["allowOrigins"] == [deployment.outputs["frontendUrl"], *cfg(deployment, "corsOrigins")]
     assert set(cors["allowMethods"]) == {route.method for route in app_routes()} | {"OPTIONS"}
-    assert cors["allowHeaders"] == ["content-type", "idempotency-key"]  # the standard header too
-    assert cors["exposeHeaders"] == ["retry-after"]
+    # the standard Idempotency-Key header too; a widget watching for the owner
+    assert cors["allowHeaders"] == ["content-type", "idempotency-key", "if-none-match"]
+    assert cors["exposeHeaders"] == ["etag", "retry-after"]
 
 
 def test_default_stage_auto_deploys_throttled_from_config_with_access_logs(deployment: Deployment) -> None:

@@ -36,10 +36,11 @@ def test_content_types(name: str, expected: str) -> None:
     assert content_type(name) == expected
 
 
-def test_site_files_skip_hidden_files_and_the_built_runtime_config(web_dir: Path) -> None:
+def test_site_files_skip_hidden_files_the_built_runtime_config_and_the_owners_room(web_dir: Path) -> None:
     keys = [file.key for file in site_files(web_dir)]
     assert keys == sorted(keys)
     assert "config.json" not in keys and ".DS_Store" not in keys
+    assert not any(key.startswith("owner/") for key in keys)  # the app serves the room itself
     assert {"index.html", "assets/app.js", "fonts/inter.woff2"} <= set(keys)
 
 

@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import boto3
 import pytest
@@ -35,6 +36,7 @@ from tests.support.apigw import http_event
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.lambda_env import ALLOWED, lambda_env, openai_env, sns_topic
 from tests.support.moto_s3 import MotoS3Server
+from tests.support.owner import PASSWORD
 
 INVOKE = Path(__file__).resolve().parents[1] / "support" / "lambda_invoke.py"
 
@@ -71,6 +73,11 @@ def invoke(
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [json.loads(line) for line in result.stdout.strip().splitlines()]
     return lines[:-1]
+
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+#: The API's own origin in the events (their Host; behind API Gateway the scheme is https).
+API_ORIGIN = "https://api.example.test"
 
 
 def chat(message: str, *, stream: bool = False) -> dict[str, Any]:
@@ -162,6 +169,11 @@ def offline_paths() -> list[dict[str, Any]]:
         http_event("POST", "/chat", body="{" * 40_000, headers=headers),
         http_event("OPTIONS", "/chat", headers=preflight),
         *mcp_paths(),
+        # the owner's room (open in every environment here): its page, its assets, its door
+        http_event("GET", "/owner/"),
+        http_event("GET", "/owner/static/owner.css"),
+        http_event("GET", "/owner/api/conversations"),
+        http_event("POST", "/owner/login", body="password=x", headers={**FORM, "origin": API_ORIGIN}),
     ]
 
 
@@ -178,8 +190,12 @@ def test_the_zip_has_the_app_the_compiled_persona_and_bytecode_but_not_what_neve
     assert infos and all(f"{info}/METADATA" in names for info in infos)
     assert not any(name.endswith(("/RECORD", "/INSTALLER", "py.typed", ".pyi")) for name in names)
     tops = {name.split("/", 1)[0] for name in names}
-    for absent in ("boto3", "botocore", "pypdf", "faker", "tests", "web"):
+    for absent in ("boto3", "botocore", "pypdf", "faker", "tests"):
         assert absent not in tops
+    assert {n for n in names if n.startswith("web/")} == {
+        "web/dist/owner/owner.js",
+        "web/dist/owner/owner.css",
+    }
     assert {"uvicorn", "click", "h11"} <= tops  # the streaming entry's server
     # Litestar's `multipart` module, not python-multipart's shim of the same name (SHADOWING_SHIMS).
     assert "multipart.pyc" in names and not any(name.startswith("multipart/") for name in names)
@@ -275,6 +291,74 @@ def test_the_handler_lists_the_mcp_tools_and_asks_the_twin_through_them_on_s3(
     keys = {o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]}
     assert f"conversations/{answer['conversation_id']}.json" in keys  # a chat turn, stored as one
     assert any(key.startswith("records/contacts/") for key in keys)
+
+
+def cookie(response: dict[str, Any], name: str) -> str:
+    """`name=value` of a cookie the handler set (payload 2.0 answers carry them in `cookies`)."""
+    return next(c.split(";")[0] for c in response.get("cookies") or [] if c.startswith(f"{name}="))
+
+
+def test_the_owner_signs_in_and_lists_conversations_through_the_handler_on_s3(
+    python312: str, unzipped: Path, runtime: Path, moto_s3: MotoS3Server, bucket: str
+) -> None:
+    """Three containers, as Lambda may use: the password comes from SSM, the session and the CSRF token
+    one container issues hold in the others (the signing secret is made once, in the bucket)."""
+    ssm = boto3.client("ssm", endpoint_url=moto_s3.endpoint, region_name="us-east-1")
+    ssm.put_parameter(Name="/twin/test/owner-password", Value=PASSWORD, Type="SecureString", Overwrite=True)
+    env = {
+        **{k: v for k, v in lambda_env(moto_s3, bucket).items() if k != "TWIN_OWNER_PASSWORD"},
+        "AWS_ENDPOINT_URL_SSM": moto_s3.endpoint,
+        "TWIN_OWNER_PASSWORD_PARAMETER": "/twin/test/owner-password",
+    }
+    chatted, page, script = invoke(
+        python312,
+        unzipped,
+        runtime,
+        env,
+        [
+            chat("Where do you work?"),
+            http_event("GET", "/owner/"),
+            http_event("GET", "/owner/static/owner.js"),
+        ],
+    )
+    session_id = json.loads(chatted["body"])["session_id"]
+    assert page["statusCode"] == 200 and 'name="password"' in page["body"]
+    assert "frame-ancestors 'none'" in page["headers"]["content-security-policy"]
+    assert script["statusCode"] == 200 and script["headers"]["content-type"].startswith("text/javascript")
+    csrf = cookie(page, "csrftoken")
+    form = urlencode({"password": PASSWORD, "_csrf_token": csrf.partition("=")[2]})
+    headers = {**FORM, "origin": API_ORIGIN}
+    [signed] = invoke(
+        python312,
+        unzipped,
+        runtime,
+        env,
+        [http_event("POST", "/owner/login", body=form, headers=headers, cookies=[csrf])],
+    )
+    assert signed["statusCode"] == 303, signed["body"]
+    session = cookie(signed, "twin_owner")
+    set_cookie = next(c for c in signed["cookies"] if c.startswith("twin_owner="))
+    assert all(part in set_cookie for part in ("HttpOnly", "Secure", "SameSite=strict", "Path=/owner"))
+    [listed, refused] = invoke(
+        python312,
+        unzipped,
+        runtime,
+        env,
+        [
+            http_event("GET", "/owner/api/conversations", cookies=[session, csrf]),
+            http_event("GET", "/owner/api/conversations"),
+        ],
+    )
+    assert listed["statusCode"] == 200, listed["body"]
+    assert [item["session_id"] for item in json.loads(listed["body"])["items"]] == [session_id]
+    assert refused["statusCode"] == 401
+    keys = [
+        o["Key"]
+        for o in boto3.client("s3", endpoint_url=moto_s3.endpoint).list_objects_v2(Bucket=bucket)["Contents"]
+    ]
+    assert "records/deployment/secret.json" in keys and any(
+        k.startswith("records/owner_sessions/") for k in keys
+    )
 
 
 def test_cors_preflight_allows_the_configured_origin_only(

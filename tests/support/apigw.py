@@ -17,14 +17,17 @@ def http_event(
     headers: dict[str, str] | None = None,
     base64_body: bool = False,
     source_ip: str = "203.0.113.7",
+    cookies: list[str] | None = None,
+    query: str = "",
 ) -> dict[str, Any]:
-    """One HTTP API v2 event; `base64_body` encodes the body as API Gateway does for binary media."""
+    """One HTTP API v2 event; `base64_body` encodes the body as API Gateway does for binary media.
+    `cookies` are `name=value` pairs: payload 2.0 carries them beside the headers, not in them."""
     encoded = base64.b64encode(body.encode()).decode() if body is not None and base64_body else body
-    return {
+    event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": "$default",
         "rawPath": path,
-        "rawQueryString": "",
+        "rawQueryString": query,
         "headers": {"host": API_HOST, "user-agent": "test", **(headers or {})},
         "requestContext": {
             "accountId": "123456789012",
@@ -47,3 +50,6 @@ def http_event(
         "body": encoded,
         "isBase64Encoded": base64_body,
     }
+    if cookies:
+        event["cookies"] = cookies
+    return event

@@ -7,6 +7,7 @@ import boto3
 from tests.support.apigw import API_HOST
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.moto_s3 import FAKE_CREDENTIALS, MotoS3Server
+from tests.support.owner import PASSWORD
 
 #: The front end's origin in every test environment (CORS_ORIGINS).
 ALLOWED = "https://owner.example"
@@ -19,6 +20,7 @@ def lambda_env(moto: MotoS3Server, bucket: str) -> dict[str, str]:
         "S3_BUCKET": bucket,
         "CORS_ORIGINS": ALLOWED,
         "TWIN_ALLOWED_HOSTS": API_HOST,  # as the Pulumi program sets the buffered function's
+        "TWIN_OWNER_PASSWORD": PASSWORD,
     }
 
 

@@ -37,17 +37,32 @@ export class Api {
     return (await this.request("/persona", { headers: { Accept: "application/json" } })).json();
   }
 
-  /** The stored messages, or null when the server does not know the session (any more). */
+  /** The stored conversation ({ messages, owner_present }), or null when the server does not know the
+   *  session (any more). */
   async conversation(sessionId) {
     try {
       const response = await this.request(`/conversation/${encodeURIComponent(sessionId)}`, {
         headers: { Accept: "application/json" },
       });
-      return (await response.json()).messages;
+      return await response.json();
     } catch (error) {
       if (error.kind === "not_found" || error.kind === "invalid") return null;
       throw error;
     }
+  }
+
+  /** A conditional read of the conversation: { unchanged: true } while it has not changed since the
+   *  ETag `etag`, else { view, etag }; null when the session is gone. */
+  async watch(sessionId, etag) {
+    const headers = { Accept: "application/json" };
+    if (etag) headers["If-None-Match"] = etag;
+    const response = await fetch(`${this.base}/conversation/${encodeURIComponent(sessionId)}`, {
+      headers,
+      cache: "no-store",
+    });
+    if (response.status === 304) return { unchanged: true };
+    if (!response.ok) return null;
+    return { view: await response.json(), etag: response.headers.get("ETag") };
   }
 
   /** "deleted" (or already gone), or "unsupported" when this server has no DELETE endpoint. */

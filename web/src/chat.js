@@ -3,6 +3,7 @@
 import { Api, newIdempotencyKey } from "./api.js";
 import { el, nextId } from "./dom.js";
 import { ApiError } from "./errors.js";
+import { watchOwner } from "./live.js";
 import { renderMarkdown } from "./markdown.js";
 import { addRating } from "./rating.js";
 
@@ -46,6 +47,8 @@ export function mountChat(container, options = {}) {
     retry: null,
     waitUntil: 0,
     unsent: null, // { text, key } of the last message that failed, to send again under the same key
+    ownerShown: 0, // the owner's messages on screen (they write in person while they are in)
+    ownerPresent: false,
   };
 
   const heading = el(`h${options.headingLevel || 2}`, { class: "tw-name", id: `${id}-name`, text: "Loading…" });
@@ -61,6 +64,7 @@ export function mountChat(container, options = {}) {
   const retryButton = el("button", { type: "button", class: "tw-retry", text: "Retry", hidden: true });
   notice.append(noticeText, retryButton);
   const offline = el("p", { class: "tw-offline", hidden: true });
+  const presence = el("p", { class: "tw-presence", role: "status", hidden: true });
   const log = el("div", { class: "tw-log", role: "region", tabindex: "0", "aria-label": "Conversation" });
   const live = el("div", { class: "tw-sr", "aria-live": "polite", "aria-atomic": "true" });
   const suggestions = el("div", { class: "tw-suggest", role: "group", "aria-label": "Suggested questions" });
@@ -89,6 +93,7 @@ export function mountChat(container, options = {}) {
       el("div", { class: "tw-tools" }, newButton, deleteButton),
     ),
     offline,
+    presence,
     notice,
     log,
     suggestions,
@@ -103,17 +108,30 @@ export function mountChat(container, options = {}) {
     log.scrollTop = log.scrollHeight;
   }
 
+  function ownerName() {
+    return state.card ? state.card.name : "The owner";
+  }
+
   function addMessage(role, text, { markdown = role === "assistant" } = {}) {
     const who = role === "user" ? "You" : state.card ? `${state.card.name}'s twin` : "The twin";
     const body = el("div", { class: "tw-body" });
     if (markdown) body.innerHTML = renderMarkdown(text);
     else body.textContent = text;
-    const item = el(
-      "div",
-      { class: `tw-msg tw-${role === "user" ? "user" : "bot"}` },
-      el("span", { class: "tw-sr", text: `${who}: ` }),
-      body,
-    );
+    // The owner writes in person: labelled as them, never as the twin (their words are plain text).
+    const item =
+      role === "owner"
+        ? el(
+            "div",
+            { class: "tw-msg tw-owner" },
+            el("span", { class: "tw-owner-name", text: `${ownerName()}, in person` }),
+            body,
+          )
+        : el(
+            "div",
+            { class: `tw-msg tw-${role === "user" ? "user" : "bot"}` },
+            el("span", { class: "tw-sr", text: `${who}: ` }),
+            body,
+          );
     log.append(item);
     scrollDown();
     return { item, body };
@@ -194,6 +212,8 @@ export function mountChat(container, options = {}) {
     log.replaceChildren();
     state.messages = 0;
     state.replies = 0;
+    state.ownerShown = 0;
+    showPresence(false, { quietly: true });
     const greeting = options.greeting || state.card?.greeting;
     if (greeting) addMessage("assistant", greeting);
     renderSuggestions();
@@ -204,6 +224,44 @@ export function mountChat(container, options = {}) {
     state.sessionId = sessionId;
     store.set(key, sessionId);
     updateTools();
+  }
+
+  // ---------------------------------------------------------------- the owner, in person
+
+  function showPresence(present, { quietly = false } = {}) {
+    const was = state.ownerPresent;
+    state.ownerPresent = present;
+    watcher?.present(present);
+    if (present) {
+      presence.textContent = `${ownerName()} is here in person: your messages go to them directly.`;
+      presence.dataset.kind = "in";
+      presence.hidden = false;
+      if (!was && !quietly) announce(presence.textContent);
+    } else if (was && !quietly) {
+      presence.textContent = `${ownerName()} has left the conversation: the twin answers again.`;
+      presence.dataset.kind = "left";
+      announce(presence.textContent);
+    } else if (!was) {
+      presence.hidden = true;
+    }
+  }
+
+  /** A newer version of the stored conversation: the owner's new messages, and whether they are in. */
+  function ownerUpdate(view) {
+    const theirs = view.messages.filter((m) => m.role === "owner");
+    for (const message of theirs.slice(state.ownerShown)) {
+      addMessage("owner", message.content);
+      state.messages += 1;
+      announce(`${ownerName()}: ${message.content}`);
+    }
+    state.ownerShown = Math.max(state.ownerShown, theirs.length);
+    showPresence(Boolean(view.owner_present));
+  }
+
+  let watcher = null;
+  function watch() {
+    if (!watcher && state.card?.owner_can_step_in) watcher = watchOwner(api, () => state.sessionId, { view: ownerUpdate });
+    watcher?.touch();
   }
 
   // ---------------------------------------------------------------- start-up
@@ -233,29 +291,33 @@ export function mountChat(container, options = {}) {
     resetLog();
     if (state.sessionId) await restore();
     updateCount();
+    if (state.sessionId) watch();
     options.onReady?.(card);
   }
 
   async function restore() {
-    let messages;
+    let view;
     try {
-      messages = await api.conversation(state.sessionId);
+      view = await api.conversation(state.sessionId);
     } catch (error) {
       showNotice(`Your earlier conversation could not be loaded. ${messageFor(error)}`, { retry: restore });
       state.replies = null; // new replies' numbers are unknown until it loads
       return;
     }
     clearNotice();
-    if (messages === null) {
+    if (view === null) {
       setSession(null);
       return;
     }
     resetLog();
+    const messages = view.messages;
     for (const message of messages) {
       const { item } = addMessage(message.role, message.content);
       if (message.role === "assistant") rate(item, state.sessionId, ++state.replies);
     }
     state.messages = messages.length;
+    state.ownerShown = messages.filter((m) => m.role === "owner").length;
+    showPresence(Boolean(view.owner_present), { quietly: true });
     renderSuggestions();
     updateTools();
   }
@@ -320,7 +382,8 @@ export function mountChat(container, options = {}) {
     item.classList.add("tw-typing");
     body.append(el("span", { class: "tw-dots", "aria-hidden": "true" }, el("i"), el("i"), el("i")));
     body.append(el("span", { class: "tw-sr", text: "Typing…" }));
-    announce(`${state.card.name}'s twin is typing…`);
+    if (state.ownerPresent) item.hidden = true; // the owner answers in person, not the twin
+    else announce(`${state.card.name}'s twin is typing…`);
     let reply = "";
     let frame = 0;
     let expired = false;
@@ -339,8 +402,17 @@ export function mountChat(container, options = {}) {
         },
       }, idempotencyKey);
       if (frame) cancelAnimationFrame(frame);
-      reply = done.response;
       state.unsent = null;
+      watch();
+      if (done.owner_present) {
+        // The owner is in the conversation in person: the message went to them, the twin stayed silent.
+        item.remove();
+        showPresence(true);
+        announce(`Sent to ${ownerName()}.`);
+        return;
+      }
+      showPresence(false);
+      reply = done.response;
       paint();
       state.messages += 1;
       // The server numbers the reply (other tabs may share the session); older servers do not.
@@ -396,6 +468,7 @@ export function mountChat(container, options = {}) {
 
   function newConversation() {
     state.unsent = null;
+    state.ownerShown = 0;
     setSession(null);
     clearNotice();
     resetLog();

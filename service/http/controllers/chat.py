@@ -77,7 +77,12 @@ class ChatController(Controller):
         key = idempotency_key(data, idempotency_header)
         client_ip = admission.admit(request, data.session_id)
         turn = await engine.reply(data.message, data.session_id, idempotency_key=key, client_ip=client_ip)
-        return ChatResponse(response=turn.reply, session_id=turn.session_id, reply=turn.number)
+        return ChatResponse(
+            response=turn.reply,
+            session_id=turn.session_id,
+            reply=None if turn.held else turn.number,
+            owner_present=turn.held,
+        )
 
     @post(
         "/stream",
@@ -85,7 +90,9 @@ class ChatController(Controller):
         summary="Send a message and stream the reply as server-sent events",
         description=(
             "Events in order: `session` {session_id}, `delta` {text} for each piece, then `done` "
-            "{session_id, response, reply} or `error` {error, detail, retry_after}. A failure before "
+            "{session_id, response, reply, owner_present} or `error` {error, detail, retry_after}. While "
+            "the owner is in the conversation in person, the message goes to them: no `delta`, and "
+            "`done` has an empty response, no reply number and `owner_present` true. A failure before "
             "the stream starts is a plain error status instead. `done`'s response is the reply as "
             "stored, the one to show: it differs from the deltas only when another request with the "
             "same idempotency key (a retry racing this one) stored the turn first."
@@ -127,4 +134,10 @@ async def _events(turn: Turn) -> AsyncIterator[ServerSentEventMessage]:
             "error", ErrorEvent(error=kind, detail=public_message(exc), retry_after=retry_after(exc))
         )
         return
-    yield _event("done", DoneEvent(session_id=turn.session_id, response=turn.reply, reply=turn.number))
+    done = DoneEvent(
+        session_id=turn.session_id,
+        response=turn.reply,
+        reply=None if turn.held else turn.number,
+        owner_present=turn.held,
+    )
+    yield _event("done", done)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, delete, get
+from litestar import Controller, Request, Response, delete, get
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from memory import ConversationStore, SessionNotFound
 from memory.keys import SESSION_ID_PATTERN
+from memory.model import utc_now
 from service.http.contract import ConversationMessage, ConversationView
+from service.http.etag import etag_of, not_modified, unchanged
 from service.http.openapi import error_responses
 from service.owner.erasure import Erasure
 
@@ -28,18 +31,37 @@ class ConversationController(Controller):
     path = "/conversation"
     tags = ["conversation"]
 
-    @get("/{session_id:str}", summary="A conversation's messages", responses=error_responses(400, 404, 503))
+    @get(
+        "/{session_id:str}",
+        summary="A conversation's messages",
+        description=(
+            "Carries an ETag: a page watching for the owner sends it back as If-None-Match and gets 304, "
+            "with no body, until a message arrives or the owner comes or goes."
+        ),
+        responses={
+            304: ResponseSpec(None, description="Nothing changed since the ETag sent as If-None-Match."),
+            **error_responses(400, 404, 503),
+        },
+    )
     async def get_conversation(
-        self, session_id: PathSessionId, conversations: NamedDependency[ConversationStore]
-    ) -> ConversationView:
+        self,
+        request: Request[Any, Any, Any],
+        session_id: PathSessionId,
+        conversations: NamedDependency[ConversationStore],
+    ) -> Response[ConversationView]:
         found = await conversations.load(session_id)
         if found is None:
             raise SessionNotFound("session not found")
+        present = found.conversation.owner_present(utc_now())
+        etag = etag_of(found.version, str(present))
+        if unchanged(request, etag):
+            return not_modified(etag)
         messages = [
             ConversationMessage(role=m.role, content=m.content, timestamp=m.timestamp)
             for m in found.conversation.messages
         ]
-        return ConversationView(session_id=session_id, messages=messages)
+        view = ConversationView(session_id=session_id, messages=messages, owner_present=present)
+        return Response(view, headers={"ETag": etag, "Cache-Control": "no-cache"})
 
     @delete(
         "/{session_id:str}",

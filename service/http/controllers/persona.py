@@ -9,7 +9,9 @@ from persona_sources import Persona
 from service.http.contract import PersonaCard
 
 
-def card_of(persona: Persona, *, offline: bool, max_message_chars: int) -> PersonaCard:
+def card_of(
+    persona: Persona, *, offline: bool, max_message_chars: int, owner_can_step_in: bool = False
+) -> PersonaCard:
     """The card of `persona`: nothing private, fixed for the process's life."""
     return PersonaCard(
         name=persona.name,
@@ -20,6 +22,7 @@ def card_of(persona: Persona, *, offline: bool, max_message_chars: int) -> Perso
         avatar_url=persona.avatar_url,
         offline=offline,
         max_message_chars=max_message_chars,
+        owner_can_step_in=owner_can_step_in,
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 from memory import Conversation, ConversationStore, file_memory, new_session_id
 from memory.s3 import S3Store
 from service.cli import main
+from service.owner.failures import FailedTurns
 from tests.memory.test_conversations_contract import turn
 from tests.support.moto_s3 import MotoS3Server
 
@@ -133,9 +134,12 @@ def test_delete_erases_one_conversation(
     files: tuple[Conversation, Conversation], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     old, recent = files
+    records = file_memory(tmp_path / "conversations").records
+    asyncio.run(FailedTurns(records).record(old.session_id, "model_unavailable"))
     assert main(["conversations", "delete", old.session_id]) == 0
     assert f"deleted {old.session_id}" in capsys.readouterr().out
     assert not (tmp_path / "conversations" / f"{old.session_id}.json").exists()
+    assert asyncio.run(FailedTurns(records).of(old.session_id)) == []  # the same erasure as a visitor's
     assert (tmp_path / "conversations" / f"{recent.session_id}.json").exists()
     assert main(["conversations", "delete", old.session_id]) == 1
     assert "no conversation" in capsys.readouterr().err

@@ -147,6 +147,7 @@ def test_stats_counts_turns_tokens_cost_contacts_questions_and_feedback(
     assert main(["stats"]) == 0
     text = capsys.readouterr().out
     assert "feedback: 2 up, 1 down (67% up)" in text and "contacts: 1 new" in text
+    assert "turns answered offline: 0; failed turns: 0" in text  # what the owner's room charts too
     assert "1200 of 1000 tokens (120%) - answering offline" in text
 
 

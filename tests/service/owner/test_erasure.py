@@ -12,6 +12,8 @@ from memory import RecordStore, Store, file_memory
 from service.app import create_app
 from service.cli import main
 from service.owner.erasure import Erasure
+from service.owner.failures import FailedTurns
+from service.owner.inbox import ReadMarks
 from service.owner.loop import CONTACTS, FEEDBACK, QUESTIONS, OwnerLoop
 from service.owner.notify import OUTBOX, Notifier, WebhookChannel
 from service.settings import Settings
@@ -38,7 +40,8 @@ async def test_erasing_a_session_erases_what_its_visitor_left(
     notifier = Notifier(records, [WebhookChannel("http://127.0.0.1:9/down", 1.0)])
     await notifier.enqueue(notifier.new("contact", "t", "Email: ada@example.com", me))
     await notifier.enqueue(notifier.new("contact", "t", "Email: shared@example.com", them))
-    erasure = Erasure(twin.memory.conversations, owner, notifier)
+    failures, reads = FailedTurns(records), ReadMarks(records)
+    erasure = Erasure(twin.memory.conversations, owner, notifier, failures, reads)
 
     assert await erasure.erase(me)
 
