@@ -34,7 +34,7 @@ from infra.lambda_zip import (
     prune,
     zip_reproducibly,
 )
-from tests.support.apigw import http_event
+from tests.support.apigw import API_HOST, http_event
 from tests.support.fake_openai import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,6 +129,7 @@ def main() -> None:
             "PATH": os.environ.get("PATH", ""),
             "MEMORY_DIR": str(memory),
             "AWS_DEFAULT_REGION": "eu-west-1",
+            "TWIN_ALLOWED_HOSTS": API_HOST,  # the events' host, as the Pulumi program sets the API's
         }
         openai = {"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "test"}
         seed_env = base | openai | {"HANDLER": "lambda_handler.handler"}

@@ -195,6 +195,10 @@ def start_server(name: str, fallback: bool, upstream_url: str, work: Path) -> Se
         "TWIN_RATE_LIMIT_PER_MINUTE": "0",
         "TWIN_SESSION_RATE_LIMIT_PER_MINUTE": "0",
         "TWIN_NEW_SESSIONS_PER_HOUR": "0",
+        # Every visitor comes from 127.0.0.1: the per-address and per-conversation token quotas are off.
+        "TWIN_TOKENS_PER_IP_PER_MINUTE": "0",
+        "TWIN_TOKENS_PER_IP_PER_DAY": "0",
+        "TWIN_TOKENS_PER_SESSION_PER_DAY": "0",
         # The spend cap counts every turn (its records are checked afterwards) but is never reached.
         "TWIN_DAILY_TOKEN_BUDGET": str(NEVER_REACHED),
         "TWIN_MONTHLY_TOKEN_BUDGET": str(NEVER_REACHED),

@@ -29,7 +29,7 @@ import httpx
 
 from bench.report import median, write_section
 from infra.lambda_zip import PackageOptions, build_package, find_python312, pip_install_for_lambda
-from tests.support.apigw import http_event
+from tests.support.apigw import API_HOST, http_event
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.web_adapter import AdaptedEntry
 
@@ -114,6 +114,10 @@ def main() -> None:
             "TWIN_RATE_LIMIT_PER_MINUTE": "0",
             "TWIN_SESSION_RATE_LIMIT_PER_MINUTE": "0",
             "TWIN_NEW_SESSIONS_PER_HOUR": "0",
+            "TWIN_TOKENS_PER_IP_PER_MINUTE": "0",
+            "TWIN_TOKENS_PER_IP_PER_DAY": "0",
+            # the buffered handler's events name the API's host; the adapter's requests 127.0.0.1
+            "TWIN_ALLOWED_HOSTS": f"{API_HOST},127.0.0.1",
             "TWIN_LOG_LEVEL": "INFO",
         }
         times: dict[str, list[float]] = {"first": [], "words": [], "last": [], "whole": []}

@@ -26,7 +26,7 @@ from infra.notify import OwnerTopic
 from infra.package import lambda_package, resolve
 from infra.routes import app_routes
 from infra.secret import ApiKeySecret, OwnerPasswordSecret
-from infra.streaming import StreamEndpoint, streaming_entry
+from infra.streaming import StreamEndpoint, stream_hosts, streaming_entry
 from infra.web import site_files
 
 stack_config = pulumi.Config()
@@ -64,11 +64,14 @@ secret = (
 )
 room = OwnerPasswordSecret(naming, value=owner_password, opts=opts) if owner_password is not None else None
 topic = OwnerTopic(naming, owner_email=config.owner_email, opts=opts)
+api = HttpApi(naming, config=config, routes=routes, cors_origins=cors_origins, opts=opts)
 
 
-def twin_function(entry: Entry, owner_room: OwnerPasswordSecret | None = None) -> TwinFunction:
-    """One of the twin's functions: the same zip, settings, memory, key and topic, started by `entry`
-    (and, for the one behind the HTTP API, the owner's password)."""
+def twin_function(
+    entry: Entry, allowed_hosts: pulumi.Input[str], owner_room: OwnerPasswordSecret | None = None
+) -> TwinFunction:
+    """One of the twin's functions: the same zip, settings, memory, key and topic, started by `entry`,
+    answering for `allowed_hosts` only (and, for the one behind the HTTP API, the owner's password)."""
     return TwinFunction(
         naming,
         entry=entry,
@@ -76,6 +79,7 @@ def twin_function(entry: Entry, owner_room: OwnerPasswordSecret | None = None) -
         package=package,
         memory=memory,
         cors_origins=cors_origins.apply(",".join),
+        allowed_hosts=allowed_hosts,
         secret=secret,
         topic=topic,
         owner_password=owner_room,
@@ -83,12 +87,13 @@ def twin_function(entry: Entry, owner_room: OwnerPasswordSecret | None = None) -
     )
 
 
-# The owner's room is served by the HTTP API's function only (the streaming door serves chat alone).
-function = twin_function(buffered_entry(config), owner_room=room)
-api = HttpApi(naming, config=config, function=function, routes=routes, cors_origins=cors_origins, opts=opts)
+# The owner's room is served by the HTTP API's function only (the streaming door serves chat alone);
+# the app answers only for the API's own host name.
+function = twin_function(buffered_entry(config), api.host, owner_room=room)
+api.route_to(function)
 stream_url = None
 if config.streaming:
-    streamer = twin_function(streaming_entry(config))
+    streamer = twin_function(streaming_entry(config), stream_hosts(config.region))
     stream_url = StreamEndpoint(naming, function=streamer, cors_origins=cors_origins, opts=opts).url
     pulumi.export("streamUrl", stream_url)
     pulumi.export("streamFunctionName", streamer.function.name)

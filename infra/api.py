@@ -1,9 +1,16 @@
-"""The HTTP API: one route per endpoint of the app, CORS for the front end, throttled, logged."""
+"""The HTTP API: one route per endpoint of the app, CORS for the front end, throttled, logged.
+
+It is declared in two steps because the function and the API need each other: the function's
+settings name the API's host (TWIN_ALLOWED_HOSTS), and the API's routes invoke the function. The
+API itself comes first (its host is known once it exists), then `route_to(function)` adds the
+integration, the routes and the permission.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_aws as aws
@@ -35,24 +42,26 @@ def route_slug(route: ApiRoute) -> str:
 
 
 class HttpApi(pulumi.ComponentResource):
-    """API Gateway HTTP API in front of the twin's Lambda."""
+    """API Gateway HTTP API in front of the twin's Lambda (see the module docstring for its two steps)."""
 
     api: aws.apigatewayv2.Api
     stage: aws.apigatewayv2.Stage
     url: pulumi.Output[str]
+    #: The host name requests to this API carry, for the app's TWIN_ALLOWED_HOSTS.
+    host: pulumi.Output[str]
 
     def __init__(
         self,
         naming: Naming,
         *,
         config: TwinConfig,
-        function: TwinFunction,
         routes: list[ApiRoute],
         cors_origins: pulumi.Input[list[str]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         name = naming.name("http")
         super().__init__("twin:infra:HttpApi", name, None, opts)
+        self._name, self._config, self._routes = name, config, routes
         child = pulumi.ResourceOptions(parent=self)
         methods = sorted({route.method for route in routes} | {"OPTIONS"})
         # With CORS configured, API Gateway answers preflights itself and sets the CORS headers.
@@ -64,7 +73,7 @@ class HttpApi(pulumi.ComponentResource):
                 allow_origins=cors_origins,
                 allow_methods=methods,
                 # if-none-match and etag: a widget elsewhere watches its conversation for the owner
-                allow_headers=["content-type", "if-none-match"],
+                allow_headers=["content-type", "idempotency-key", "if-none-match"],
                 expose_headers=["etag", "retry-after"],  # retry-after: how long a rate-limited visitor waits
                 max_age=600,
             ),
@@ -78,6 +87,28 @@ class HttpApi(pulumi.ComponentResource):
             tags=naming.tags,
             opts=child,
         )
+        self.stage = aws.apigatewayv2.Stage(
+            f"{name}-default",
+            api_id=self.api.id,
+            name="$default",
+            auto_deploy=True,
+            default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
+                throttling_burst_limit=config.throttle_burst_limit,
+                throttling_rate_limit=config.throttle_rate_limit,
+            ),
+            access_log_settings=aws.apigatewayv2.StageAccessLogSettingsArgs(
+                destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT
+            ),
+            tags=naming.tags,
+            opts=child,
+        )
+        self.url = self.api.api_endpoint
+        self.host = self.api.api_endpoint.apply(lambda url: urlsplit(url).hostname or url)
+
+    def route_to(self, function: TwinFunction) -> None:
+        """Every route of the app to `function`, which only this API may invoke."""
+        name, config, routes = self._name, self._config, self._routes
+        child = pulumi.ResourceOptions(parent=self)
         integration = aws.apigatewayv2.Integration(
             f"{name}-lambda",
             api_id=self.api.id,
@@ -97,21 +128,6 @@ class HttpApi(pulumi.ComponentResource):
                 target=target,
                 opts=child,
             )
-        self.stage = aws.apigatewayv2.Stage(
-            f"{name}-default",
-            api_id=self.api.id,
-            name="$default",
-            auto_deploy=True,
-            default_route_settings=aws.apigatewayv2.StageDefaultRouteSettingsArgs(
-                throttling_burst_limit=config.throttle_burst_limit,
-                throttling_rate_limit=config.throttle_rate_limit,
-            ),
-            access_log_settings=aws.apigatewayv2.StageAccessLogSettingsArgs(
-                destination_arn=access_logs.arn, format=ACCESS_LOG_FORMAT
-            ),
-            tags=naming.tags,
-            opts=child,
-        )
         # Only this API (any stage, any route) may invoke the function (its alias, with SnapStart).
         aws.lambda_.Permission(
             f"{name}-invoke",
@@ -122,5 +138,4 @@ class HttpApi(pulumi.ComponentResource):
             source_arn=pulumi.Output.concat(self.api.execution_arn, "/*/*"),
             opts=child,
         )
-        self.url = self.api.api_endpoint
-        self.register_outputs({"url": self.url, "routes": [route.key for route in routes]})
+        self.register_outputs({"url": self.url, "host": self.host, "routes": [route.key for route in routes]})

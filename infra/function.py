@@ -59,12 +59,13 @@ def lambda_environment(
     prefix: str,
     records_prefix: str,
     cors_origins: pulumi.Input[str],
+    allowed_hosts: pulumi.Input[str],
     key_parameter: pulumi.Input[str] | None,
     topic_arn: pulumi.Input[str] | None = None,
     owner_password_parameter: pulumi.Input[str] | None = None,
 ) -> dict[str, pulumi.Input[str]]:
-    """The twin's settings on Lambda: S3 memory, the front end's origin, the model, the secrets'
-    parameters."""
+    """The twin's settings on Lambda: S3 memory, the front end's origin, the API's host names, the
+    model, the secrets' parameters."""
     env: dict[str, pulumi.Input[str]] = {
         env_var("storage.use_s3"): "true",
         env_var("storage.s3_bucket"): bucket,
@@ -72,6 +73,7 @@ def lambda_environment(
         env_var("storage.s3_records_prefix"): records_prefix,
         env_var("storage.retention_days"): str(config.memory_retention_days),
         env_var("web.cors_origins"): cors_origins,
+        env_var("web.allowed_hosts"): allowed_hosts,
         env_var("model.name"): config.model,
         env_var("limits.daily_token_budget"): str(config.daily_token_budget),
         env_var("limits.monthly_token_budget"): str(config.monthly_token_budget),
@@ -206,6 +208,7 @@ class TwinFunction(pulumi.ComponentResource):
         package: Path,
         memory: MemoryBucket,
         cors_origins: pulumi.Input[str],
+        allowed_hosts: pulumi.Input[str],
         secret: ApiKeySecret | None,
         topic: OwnerTopic | None = None,
         owner_password: OwnerPasswordSecret | None = None,
@@ -250,6 +253,7 @@ class TwinFunction(pulumi.ComponentResource):
             prefix=memory.prefix,
             records_prefix=memory.records_prefix,
             cors_origins=cors_origins,
+            allowed_hosts=allowed_hosts,
             key_parameter=secret.parameter.name if secret else None,
             topic_arn=topic.topic.arn if topic else None,
             owner_password_parameter=owner_password.parameter.name if owner_password else None,

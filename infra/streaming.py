@@ -45,6 +45,17 @@ def adapter_environment() -> dict[str, str]:
     }
 
 
+def stream_hosts(region: str) -> str:
+    """The host names the streaming function's app answers to (TWIN_ALLOWED_HOSTS).
+
+    Its URL's own name is made with the URL, after the function, so it cannot be in the function's
+    settings: any function URL name of the region is allowed, which is safe because nothing but this
+    function's own URL can invoke it. 127.0.0.1 is where the adapter's requests and its readiness check
+    come from.
+    """
+    return f"*.lambda-url.{region}.on.aws,127.0.0.1"
+
+
 def streaming_entry(config: TwinConfig) -> Entry:
     """The streaming function: the adapter layer and start script, its concurrency capped, no SnapStart."""
     return Entry(
@@ -86,7 +97,7 @@ class StreamEndpoint(pulumi.ComponentResource):
             cors=aws.lambda_.FunctionUrlCorsArgs(
                 allow_origins=cors_origins,
                 allow_methods=["POST"],
-                allow_headers=["content-type"],
+                allow_headers=["content-type", "idempotency-key"],
                 expose_headers=["retry-after"],  # how long a rate-limited visitor waits
                 max_age=600,
             ),

@@ -106,6 +106,27 @@ class FileStore(Store):
             fsync_dir(path.parent)
             return True
 
+    async def clean_leftovers(self) -> int:
+        removed = await self._run(self._clean_sync)
+        if removed:
+            log.info("removed %d temporary file(s) left by interrupted writes in %s", removed, self.root)
+        return removed
+
+    def _clean_sync(self) -> int:
+        """Each leftover is removed under its document's lock: a writer holds that lock for as long
+        as its temporary file exists, so a write in progress is never disturbed."""
+        removed = 0
+        for leftover in self.root.rglob(".*.tmp"):
+            relative = leftover.relative_to(self.root)
+            stem = leftover.name[1:].rpartition(".")[0].rpartition(".")[0]  # .{stem}.{random}.tmp
+            if relative.parts[0] == LOCKS or not is_segment(stem):
+                continue
+            key = "/".join([*relative.parts[:-1], stem])
+            with self._locked(key), contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+                removed += 1
+        return removed
+
     def _list_sync(self, folder: str) -> list[str]:
         directory = self.root / folder
         if not directory.is_dir():

@@ -23,14 +23,19 @@ def new_session_id() -> str:
     return session_id
 
 
-def retry_session_id(idempotency_key: str, message: str) -> str:
+def retry_session_id(idempotency_key: str, message: str, secret: bytes) -> str:
     """The id of the conversation a first message with an idempotency key starts.
 
     The same key and message always give the same id, so a retried first message (the client never
-    saw the id) finds the conversation its first attempt stored. Clients must make keys random.
+    saw the id) finds the conversation its first attempt stored. The digest is keyed with the
+    deployment's `secret`, so nobody can compute the id from the key and the message.
     """
-    seed = f"{idempotency_key}\0{message}".encode()
-    digest = hashlib.blake2b(seed, digest_size=SESSION_ID_BYTES, person=b"twin-retry").digest()
+    return derived_session_id(f"{idempotency_key}\0{message}", secret, b"twin-retry")
+
+
+def derived_session_id(seed: str, secret: bytes, person: bytes) -> str:
+    """A session id that follows from `seed` for whoever holds `secret`, and looks random to anyone else."""
+    digest = hashlib.blake2b(seed.encode(), key=secret, digest_size=SESSION_ID_BYTES, person=person).digest()
     session_id = base64.urlsafe_b64encode(digest).decode()
     return "A" + session_id[1:] if session_id.startswith("-") else session_id  # never read as an option
 

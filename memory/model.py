@@ -52,6 +52,16 @@ class Message(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     answered_offline: OfflineReason | None = None
 
 
+class ImportedFrom(msgspec.Struct, frozen=True, kw_only=True):
+    """Where an imported conversation came from, and what the importer could not read, verbatim."""
+
+    #: The product it came from (`seed`) and its own id for the conversation there.
+    source: str
+    original_id: str
+    #: Parts of the original that are not messages the twin understands, as they were (JSON).
+    unread: tuple[msgspec.Raw, ...] = ()
+
+
 class OwnerPresence(msgspec.Struct, frozen=True, kw_only=True):
     """The owner stepped into the conversation in person: the twin stays silent until `until`, which
     each of the owner's messages moves on by the quiet period."""
@@ -73,6 +83,8 @@ class Conversation(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     #: Set while the owner is in the conversation in person (kept in the document every turn reads
     #: anyway, so knowing costs no extra read).
     owner: OwnerPresence | None = None
+    #: Set on conversations imported from another product (`twin conversations import-seed`).
+    imported: ImportedFrom | None = None
 
     def owner_present(self, now: datetime) -> bool:
         """Whether the owner is in the conversation in person right now (the twin does not answer)."""

@@ -111,6 +111,11 @@ class Store(abc.ABC):
     async def close(self) -> None:  # noqa: B027 - optional hook, the file backend holds nothing
         """Release clients and connections (once, on the root store: views share them)."""
 
+    async def clean_leftovers(self) -> int:
+        """Remove what interrupted writes left behind in the whole store (a file backend's temporary
+        files hold visitors' words and emails). Returns: how many were removed."""
+        return 0
+
     def with_namespace(self, name: str) -> Store:
         """A view of this store whose keys all live under `name/` (nested in this view's own)."""
         view = copy.copy(self)

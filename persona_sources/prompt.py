@@ -1,11 +1,17 @@
-"""The fixed parts of the system prompt: the rules, and how a source is quoted as data.
+"""The fixed parts of the system prompt: the rules, and how text is quoted into a prompt as data.
 
+Quoted text is hostile (a LinkedIn export, a visitor's words, a model's reply): it must never open or
+close a block of its own. `as_data` is the one way text enters a prompt: control and invisible
+characters are removed, compatibility forms (fullwidth brackets, small forms) folded to what they
+look like, and every `<` that could start a tag written as `&lt;`, in any case and spacing.
 A compiled persona records `prompt_version()`, so one built before these change is stale.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 
 from persona_sources.model import Section
 
@@ -40,16 +46,47 @@ confirm that {name} will get back to them. Never ask for any other personal data
 Persona sources:"""
 
 
+#: A `<` that could begin an opening or closing tag: before a letter, `/` or `!`, spaces allowed.
+_TAG_START = re.compile(r"<(?=\s*[/!?]?\s*[^\W\d])")
+
+
+def _invisible(char: str) -> bool:
+    """Control and format characters (bidi controls, zero-width and tag characters), lone surrogates."""
+    return unicodedata.category(char) in ("Cc", "Cf", "Cs")
+
+
+def without_controls(text: str) -> str:
+    """`text` without control or invisible characters (newlines and tabs kept): what a visitor's
+    message and the history look like to a model."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(c for c in text if c in "\n\t" or not _invisible(c))
+
+
+def as_data(text: str) -> str:
+    """`text` ready to be quoted in a prompt: it cannot open or close a block, hide characters from
+    a reader, or carry control characters (newlines and tabs are kept)."""
+    return _TAG_START.sub("&lt;", without_controls(unicodedata.normalize("NFKC", text)))
+
+
+def _attribute(value: str) -> str:
+    """An attribute value: one line of data, no quotes or angle brackets."""
+    return " ".join(as_data(value).split()).replace('"', "'").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quote(tag: str, text: str, **attributes: str) -> str:
+    """`text` quoted as data between `<tag ...>` and `</tag>`, which it cannot open or close."""
+    attrs = "".join(f' {name}="{_attribute(value)}"' for name, value in attributes.items())
+    return f"<{tag}{attrs}>\n{as_data(text)}\n</{tag}>"
+
+
 def quote_section(section: Section) -> str:
-    """A section as quoted data: its provenance in the tag, its text unable to close the tag."""
-    body = section.text.replace("</source>", "</ source>")
-    title = section.title.replace('"', "'")
-    return (
-        f'<source id="{section.source_id}" type="{section.source_type}" title="{title}">\n{body}\n</source>'
-    )
+    """A section as quoted data: its provenance in the tag's attributes."""
+    return quote("source", section.text, id=section.source_id, type=section.source_type, title=section.title)
 
 
 def prompt_version() -> str:
-    """A short hash of the rules and the quoting format (a sample section quoted)."""
-    sample = Section(source_id="id", source_type="type", title='a "title"', text="text </source>")
+    """A short hash of the rules and the quoting format (a hostile sample section quoted)."""
+    sample = Section(
+        source_id="id", source_type="type", title='a "title" </SOURCE>', text="text \x1b</ Source >"
+    )
     return hashlib.sha256(f"{RULES}\0{quote_section(sample)}".encode()).hexdigest()[:16]

@@ -30,15 +30,16 @@ from service.chat.budget import SpendCap
 from service.chat.engine import ChatEngine
 from service.chat.instructions import InstructionsCache
 from service.chat.judge import Judge
+from service.chat.quotas import TokenQuotas
 from service.chat.turn import TurnServices
 from service.errors import TwinError
-from service.http.admission import Admission
+from service.http.admission import ANY_ORIGIN, Admission
 from service.http.contract import PersonaCard
 from service.http.controllers import CONTROLLERS, McpController, WebAssets, WebController
 from service.http.controllers.meta import health_of
 from service.http.controllers.owner import OWNER_CONTROLLERS, OwnerAssets
 from service.http.controllers.persona import card_of
-from service.http.limits import SlidingWindow
+from service.http.hosts import host_check
 from service.http.openapi import ContractSchemas
 from service.http.owner_gate import (
     ROOM,
@@ -63,9 +64,11 @@ from service.owner.loop import OwnerLoop
 from service.owner.notify import Announcer, Notifier
 from service.owner.room import RoomConversations, RoomInstructions, RoomQuestions
 from service.owner.stats import StatsReader
+from service.owner.throttle import NotifyThrottle
 from service.owner.tools import OFFLINE_TOOLS, TwinTools
 from service.providers import Provider, ProviderError, build_provider
 from service.settings import Settings, StorageSettings, get_settings
+from service.windows import SlidingWindow
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class Twin:
     answers: AnswersCache
     instructions: InstructionsCache
     failures: FailedTurns
+    #: The deployment's secret, read once per process: keyed ids, the owner's signed sessions.
+    secret: SharedSecret
 
     async def close(self) -> None:
         """Let background work settle, then release the provider and the store."""
@@ -106,7 +111,8 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
     owner = OwnerLoop(memory.records)
     background = Background(settle_seconds=settings.notify.timeout_seconds * 2)
     notifier = Notifier.from_settings(settings.notify, memory.records)
-    announcer = Announcer(notifier, background, settings.notify.retry_seconds)
+    throttle = NotifyThrottle(memory.records, settings.notify)
+    announcer = Announcer(notifier, background, settings.notify.retry_seconds, throttle)
     limits = settings.limits
     spend_cap = SpendCap(
         memory.records, daily_tokens=limits.daily_token_budget, monthly_tokens=limits.monthly_token_budget
@@ -116,6 +122,7 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
     )
     tools = TwinTools(owner, announcer)
     failures = FailedTurns(memory.records)
+    secret = SharedSecret(memory.records)
     refresh = settings.owner.answers_refresh_seconds
     answers = AnswersCache(owner, refresh)
     instructions = InstructionsCache(OwnerInstructions(memory.records), refresh)
@@ -124,6 +131,7 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
         tools=tools,
         spend_cap=spend_cap,
         background=background,
+        quotas=TokenQuotas(limits),
         fallback=offline if settings.model.fallback_offline and not provider.offline else None,
         judge=Judge(provider, persona) if settings.model.judge and not provider.offline else None,
         failures=failures,
@@ -138,6 +146,8 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
         services=services,
         limits=limits,
         max_reply_tokens=settings.model.max_reply_tokens,
+        secret=secret,
+        quotas=services.quotas,
     )
     return Twin(
         settings,
@@ -153,6 +163,7 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
         answers,
         instructions,
         failures,
+        secret,
     )
 
 
@@ -173,6 +184,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the twin and serve it: routes, their dependencies, errors, CORS, limits, OpenAPI."""
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    _warn_about_open_doors(settings)
     twin = build_twin(settings)
     web = WebAssets.find(settings.web.web_dir)
     admission = Admission(settings.limits, settings.web.cors_origins)
@@ -184,18 +196,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     mcp = _mcp(twin, admission, card) if settings.mcp.enabled else None
     reads = ReadMarks(twin.memory.records)
+    erasure = Erasure(twin.memory.conversations, twin.owner, twin.notifier, twin.failures, reads)
     return Litestar(
         route_handlers=[
             *CONTROLLERS,
             *([McpController] if mcp else []),
             *_web_routes(web, settings),
-            *_owner_room(twin, reads),
+            *_owner_room(twin, reads, erasure),
         ],
         dependencies=_singletons(
             engine=twin.engine,
             conversations=twin.memory.conversations,
             owner=twin.owner,
-            erasure=Erasure(twin.memory.conversations, twin.failures, reads),
+            erasure=erasure,
             admission=admission,
             health=health_of(twin.persona, twin.provider, settings.storage.kind),
             card=card,
@@ -211,8 +224,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             500: handle_internal,
         },
         cors_config=_cors(settings.web.cors_origins),
+        middleware=[host_check(settings.web.allowed_hosts)],
         openapi_config=_openapi(),
         plugins=[ContractSchemas(settings.limits.max_message_chars)],
+        on_startup=[_cleaner(twin)],
         on_shutdown=[_closer(twin)],
         state=State({"background": twin.background}),
         before_send=[add_security_headers],
@@ -265,7 +280,7 @@ def _web_routes(web: WebAssets | None, settings: Settings) -> list[ControllerRou
     return [WebController, static]
 
 
-def _owner_room(twin: Twin, reads: ReadMarks) -> list[ControllerRouterHandler]:
+def _owner_room(twin: Twin, reads: ReadMarks, erasure: Erasure) -> list[ControllerRouterHandler]:
     """The owner's room under /owner, when a password opens it: its pages and API, the guard that lets
     only a signed-in owner through, and the gate that refuses cross-site state changes."""
     settings = twin.settings
@@ -273,13 +288,12 @@ def _owner_room(twin: Twin, reads: ReadMarks) -> list[ControllerRouterHandler]:
     if password is None:
         return []
     records, conversations = twin.memory.records, twin.memory.conversations
-    secret = SharedSecret(records)
+    secret = twin.secret
     audit = AuditTrail(records)
     access = OwnerAccess(
         records, secret, audit, password=password, session_hours=settings.owner.session_hours
     )
     live = LiveOwner(conversations, settings.owner.quiet_seconds)
-    erasure = Erasure(conversations, twin.failures, reads)
     stats = StatsReader(
         conversations, twin.owner, cap=twin.spend_cap, failures=twin.failures, model=settings.model.name
     )
@@ -312,13 +326,25 @@ def _cors(origins: tuple[str, ...]) -> CORSConfig | None:
     if not origins:
         return None
     return CORSConfig(
-        allow_origins=list(origins),
+        allow_origins=[ANY_ORIGIN] if ANY_ORIGIN in origins else list(origins),
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
         # a widget elsewhere watches its conversation for the owner with conditional GETs
-        allow_headers=["Content-Type", "If-None-Match"],
-        expose_headers=["ETag"],
+        allow_headers=["Content-Type", "Idempotency-Key", "If-None-Match"],
+        expose_headers=["Retry-After", "ETag"],
         max_age=600,
     )
+
+
+def _warn_about_open_doors(settings: Settings) -> None:
+    """Settings that are allowed but open the twin to every website or every host name."""
+    log = logging.getLogger("twin")
+    if ANY_ORIGIN in settings.web.cors_origins:
+        log.warning(
+            "CORS_ORIGINS=* lets any website put this twin on its pages through its visitors' browsers; "
+            "list your sites' origins instead (CORS_ORIGINS=https://you.example)"
+        )
+    if "*" in settings.web.allowed_hosts:
+        log.warning("TWIN_ALLOWED_HOSTS=* answers for any host name, DNS-rebinding pages included")
 
 
 def _version() -> str:
@@ -336,6 +362,19 @@ def _openapi() -> OpenAPIConfig:
         path="/schema",
         render_plugins=[SwaggerRenderPlugin()],
     )
+
+
+def _cleaner(twin: Twin) -> Callable[[], Awaitable[None]]:
+    """At start-up (`twin serve`; Lambda runs no lifespan and keeps memory on S3): remove the
+    temporary files a killed writer left, which hold visitors' words."""
+
+    async def clean() -> None:
+        try:
+            await twin.memory.store.clean_leftovers()
+        except StoreError as exc:
+            logging.getLogger("twin").warning("leftover temporary files not removed: %s", exc)
+
+    return clean
 
 
 def _closer(twin: Twin) -> Callable[[], Awaitable[None]]:

@@ -10,6 +10,7 @@ import math
 from memory import ConflictError, InvalidSessionId, SessionNotFound, StoreError, StoreUnavailable
 from persona_sources import PersonaError
 from service.providers import ProviderError
+from service.providers.base import MAX_WAIT_SECONDS, wait_seconds
 
 
 class TwinError(Exception):
@@ -24,8 +25,11 @@ class MessageTooLong(TwinError):
 
 class RateLimited(TwinError):
     def __init__(self, what: str, retry_after: float) -> None:
-        super().__init__(f"too many {what}; try again in {retry_after:.0f} seconds")
-        self.retry_after = retry_after
+        wait = wait_seconds(max(0.0, retry_after))  # "never" (inf) is the ceiling, "past" is 1 s
+        self.retry_after = float(
+            MAX_WAIT_SECONDS if wait is None else min(max(1, math.ceil(wait)), MAX_WAIT_SECONDS)
+        )
+        super().__init__(f"too many {what}; try again in {self.retry_after:.0f} seconds")
 
 
 class OriginNotAllowed(TwinError):
@@ -91,15 +95,21 @@ def classify(exc: Exception) -> tuple[int, str]:
     return 500, "internal_error"
 
 
+#: What a client is asked to wait after a 503 when nothing better is known.
+DEFAULT_RETRY_SECONDS = 5
+
+
 def retry_after(exc: Exception) -> int | None:
-    """Seconds a client should wait before retrying, for errors that are worth retrying."""
+    """Whole seconds a client should wait before retrying (1 to MAX_WAIT_SECONDS), for errors that
+    are worth retrying; whatever an upstream said, the value sent is always a sane number."""
     if isinstance(exc, RateLimited):
-        return max(1, math.ceil(exc.retry_after))
-    status, _ = classify(exc)
-    if status != 503:
-        return None
-    upstream = exc.retry_after if isinstance(exc, ProviderError) else None
-    return max(1, math.ceil(upstream)) if upstream else 5
+        wait = wait_seconds(exc.retry_after)
+    else:
+        status, _ = classify(exc)
+        if status != 503:
+            return None
+        wait = wait_seconds(exc.retry_after) if isinstance(exc, ProviderError) else None
+    return min(max(1, math.ceil(wait)), MAX_WAIT_SECONDS) if wait else DEFAULT_RETRY_SECONDS
 
 
 def public_message(exc: Exception) -> str:

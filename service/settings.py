@@ -29,6 +29,9 @@ Limit = Annotated[int, Meta(ge=0)]
 NonNegativeSeconds = Annotated[float, Meta(ge=0)]
 Temperature = Annotated[float, Meta(ge=0, le=2)]
 HttpUrl = Annotated[str, Meta(pattern=r"^https?://\S+$")]
+#: A host name a request may name in its Host header: a name or address (IPv6 in brackets), `*.`
+#: before a domain for its subdomains, or `*` for any.
+HostName = Annotated[str, Meta(pattern=r"^(\*|(\*\.)?[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])$")]
 LogLevel = Annotated[str, Meta(pattern=r"(?i)^(debug|info|warning|error|critical)$")]
 #: A value never repeated in an error message (the message names the variable only).
 SECRET = {"secret": True}
@@ -100,6 +103,11 @@ class LimitSettings(Group, frozen=True, kw_only=True):
     #: used up the twin answers offline until the period ends.
     daily_token_budget: Limit = field(default=1_000_000, name="TWIN_DAILY_TOKEN_BUDGET")
     monthly_token_budget: Limit = field(default=10_000_000, name="TWIN_MONTHLY_TOKEN_BUDGET")
+    #: Model tokens one client IP may use per minute and per day, and one conversation per day, so
+    #: that no single visitor uses up the budgets above (docs/hardening.md has the arithmetic).
+    ip_tokens_per_minute: Limit = field(default=12_000, name="TWIN_TOKENS_PER_IP_PER_MINUTE")
+    ip_tokens_per_day: Limit = field(default=60_000, name="TWIN_TOKENS_PER_IP_PER_DAY")
+    session_tokens_per_day: Limit = field(default=40_000, name="TWIN_TOKENS_PER_SESSION_PER_DAY")
 
 
 class StorageSettings(Group, frozen=True, kw_only=True):
@@ -128,6 +136,11 @@ class NotifySettings(Group, frozen=True, kw_only=True):
     timeout_seconds: PositiveSeconds = field(default=5.0, name="TWIN_NOTIFY_TIMEOUT_SECONDS")
     #: Undelivered notifications are retried on a turn at most this often (and by `twin notify retry`).
     retry_seconds: NonNegativeSeconds = field(default=300.0, name="TWIN_NOTIFY_RETRY_SECONDS")
+    #: Notifications sent for one conversation, for one client IP per hour, and in all per hour; the
+    #: rest are still recorded and counted into an hourly digest (0 = no bound).
+    per_session: Limit = field(default=2, name="TWIN_NOTIFY_PER_SESSION")
+    per_ip_per_hour: Limit = field(default=3, name="TWIN_NOTIFY_PER_IP_PER_HOUR")
+    per_hour: Limit = field(default=10, name="TWIN_NOTIFY_PER_HOUR")
 
 
 class WebSettings(Group, frozen=True, kw_only=True):
@@ -135,8 +148,24 @@ class WebSettings(Group, frozen=True, kw_only=True):
 
     #: The built front end (`make web`); served at / to browsers when present, else the app is API only.
     web_dir: Path = field(default=Path("web/dist"), name="TWIN_WEB_DIR")
-    #: Comma-separated in the environment.
+    #: Comma-separated in the environment; `*` allows any origin (logged as a warning at start-up).
     cors_origins: tuple[str, ...] = field(default=(), name="CORS_ORIGINS")
+    #: Host names requests may be addressed to (the Host header, any port); others get a 400, so a
+    #: DNS-rebinding page cannot reach a local twin. The Pulumi program sets the deployed API's.
+    allowed_hosts: tuple[HostName, ...] = field(
+        default=("localhost", "127.0.0.1", "[::1]"), name="TWIN_ALLOWED_HOSTS"
+    )
+
+
+class ServeSettings(Group, frozen=True, kw_only=True):
+    """`twin serve`: how long uvicorn waits for clients and how many it serves at once."""
+
+    #: An idle connection is closed after this long between requests.
+    keep_alive_seconds: PositiveSeconds = field(default=5.0, name="TWIN_SERVE_KEEP_ALIVE_SECONDS")
+    #: A client must send a whole request (headers and body) within this long, or is disconnected.
+    request_timeout_seconds: PositiveSeconds = field(default=10.0, name="TWIN_SERVE_REQUEST_TIMEOUT_SECONDS")
+    #: Connections served at once; more are answered with 503.
+    max_concurrency: Positive = field(default=100, name="TWIN_SERVE_MAX_CONCURRENCY")
 
 
 class OwnerSettings(Group, frozen=True, kw_only=True):
@@ -181,6 +210,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     notify: NotifySettings = field(default_factory=NotifySettings)
     web: WebSettings = field(default_factory=WebSettings)
     owner: OwnerSettings = field(default_factory=OwnerSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
     mcp: McpSettings = field(default_factory=McpSettings)
 
     def __post_init__(self) -> None:
@@ -310,7 +340,7 @@ def _decode_path(kind: type, value: object) -> object:
 def _name_variable(message: str, values: Mapping[str, str]) -> str:
     """msgspec's "Expected ... - at `$.storage.USE_S3`" as "USE_S3: expected ..., got '...'"."""
     problem, _, where = message.partition(" - at ")
-    variable = where.strip("`").rpartition(".")[2]
+    variable = where.strip("`").rpartition(".")[2].partition("[")[0]  # a list's item: `X[1]`
     if variable not in ENV_VARS:
         return problem
     if variable in SECRET_VARS:

@@ -20,13 +20,19 @@ from tests.support.settings import settings_for
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_PERSONA = REPO / "persona"
+#: The host name Litestar's TestClient addresses, allowed beside the default local names.
+TEST_HOSTS = "testserver.local,localhost,127.0.0.1,[::1]"
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Offline provider, the example persona, file memory in a temporary directory."""
+    """Offline provider, the example persona, file memory in a temporary directory; the test client's
+    host name is allowed."""
     return settings_for(
-        PERSONA_DIR=EXAMPLE_PERSONA, MEMORY_DIR=tmp_path / "conversations", TWIN_PROVIDER="offline"
+        PERSONA_DIR=EXAMPLE_PERSONA,
+        MEMORY_DIR=tmp_path / "conversations",
+        TWIN_PROVIDER="offline",
+        TWIN_ALLOWED_HOSTS=TEST_HOSTS,
     )
 
 

@@ -42,7 +42,8 @@ class AnswersCache:
 
     async def _load(self) -> tuple[Section, ...]:
         answered = await self._owner.answered()
-        return answer_sections((q.id, q.question, q.answer) for q in answered)
+        # The owner's words are quoted; the visitor's wording is only searched, never in a prompt.
+        return answer_sections((q.id, q.topic, q.question, q.answer) for q in answered)
 
 
 def answers_prompt(name: str, sections: tuple[Section, ...]) -> str:

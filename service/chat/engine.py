@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
+import msgspec
+
 from memory import (
     ConversationStore,
     Message,
@@ -16,16 +18,20 @@ from memory import (
     validate_session_id,
 )
 from memory.keys import session_hash
+from memory.secret import SharedSecret
 from persona_sources import Persona
+from persona_sources.prompt import without_controls
 from service.chat.answers import AnswersCache, answers_prompt
 from service.chat.budget import capped_note
 from service.chat.instructions import InstructionsCache, instructions_prompt
+from service.chat.quotas import TokenQuotas
 from service.chat.turn import Turn, TurnServices, replies, stored_reply
-from service.chat.window import OWNER_MARK, history_window
+from service.chat.window import MESSAGE_OVERHEAD, OWNER_MARK, history_window
 from service.errors import ConversationFull, MessageTooLong
 from service.owner.notify import Announcer
 from service.owner.tools import TOOLS
-from service.providers import Provider, ProviderRequest
+from service.providers import ChatTurn, Provider, ProviderRequest
+from service.providers.tokens import count_tokens
 from service.settings import LimitSettings
 
 
@@ -44,6 +50,8 @@ class ChatEngine:
         services: TurnServices,
         limits: LimitSettings,
         max_reply_tokens: int,
+        secret: SharedSecret,
+        quotas: TokenQuotas,
     ) -> None:
         self._persona = persona
         self._provider = provider
@@ -55,6 +63,11 @@ class ChatEngine:
         self._services = services
         self._limits = limits
         self._max_reply_tokens = max_reply_tokens
+        #: Keys the ids of retried first messages, so nobody can compute them.
+        self._secret = secret
+        self._quotas = quotas
+        #: What every turn's prompt costs before its own parts: the stable prompt and the tools.
+        self._fixed_tokens = self._tokens(persona.prompt) + self._tokens(msgspec.json.encode(TOOLS).decode())
         #: What the persona's system prompt adds after its stable part on a given day (the date).
         self._dated: tuple[date, str] | None = None
 
@@ -69,13 +82,15 @@ class ChatEngine:
         *,
         stream: bool = True,
         idempotency_key: str | None = None,
+        client_ip: str | None = None,
     ) -> Turn:
         """Check the message, load the session's history and prepare the provider request.
 
         A message whose idempotency key is already stored in the session is a retry: the turn
-        replays the stored reply. Raises: MessageTooLong, InvalidSessionId, SessionNotFound,
-        ConversationFull, StoreUnavailable; all before any output, so the HTTP layer can still
-        answer with a plain status code.
+        replays the stored reply. A visitor's turn (`client_ip` given) is checked against the token
+        quotas. Raises: MessageTooLong, InvalidSessionId, SessionNotFound, ConversationFull,
+        RateLimited, StoreUnavailable; all before any output, so the HTTP layer can still answer
+        with a plain status code.
         """
         limit = self._limits.max_message_chars
         if len(message) > limit:
@@ -93,6 +108,7 @@ class ChatEngine:
         if replay is None and not held and not self._provider.offline and cap.enabled:
             capped = await cap.exhausted()
         answers = await self._answers.sections()
+        now = datetime.now(UTC)
         name = self._persona.name
         request = ProviderRequest(
             # the stable prompt first (byte-identical), then what changes: the date, the owner's answers
@@ -102,18 +118,28 @@ class ChatEngine:
             + answers_prompt(name, answers)
             + instructions_prompt(name, await self._instructions.text())
             + (OWNER_NOTE.format(name=name, mark=OWNER_MARK.strip()) if _owner_spoke(history) else ""),
-            history=history_window(history, self._limits.history_token_budget),
-            message=message,
+            # no control or invisible characters reach the model, whatever the visitor sent
+            history=tuple(
+                ChatTurn(t.role, without_controls(t.content))
+                for t in history_window(history, self._limits.history_token_budget)
+            ),
+            message=without_controls(message),
             max_tokens=self._max_reply_tokens,
             stream=stream,
             tools=TOOLS,
             answers=answers,
             cache_key=session_hash(session_id),
         )
+        # Only turns that call the model are metered: a replay, a turn the owner holds (in person) or
+        # an offline answer costs nothing.
+        metered = replay is None and not held and not capped and not self._provider.offline
+        if client_ip is not None and metered:
+            self._quotas.check(client_ip, history, self._cost(request), now)
         return Turn(
             self._services,
             session_id=session_id,
             is_new=is_new,
+            message=message,
             request=request,
             provider=self._offline if capped else self._provider,
             number=replay[0] if replay else replies(history) + 1,
@@ -123,6 +149,24 @@ class ChatEngine:
             capped=capped is not None,
             seen=seen,
             held=held,
+            client_ip=client_ip,
+            metered=metered,
+        )
+
+    def _tokens(self, text: str) -> int:
+        return count_tokens(text, self._provider.model).tokens
+
+    def _cost(self, request: ProviderRequest) -> int:
+        """A turn's cost before the model is called: its whole prompt in tokens (a long message counts
+        what it really takes, emoji and all) and the longest reply it may get."""
+        history = sum(self._tokens(t.content) + MESSAGE_OVERHEAD for t in request.history)
+        return (
+            self._fixed_tokens  # the stable prompt and the tools
+            + self._tokens(request.context)  # the date, the owner's answers and instructions
+            + history
+            + self._tokens(request.message)
+            + MESSAGE_OVERHEAD
+            + request.max_tokens
         )
 
     def _date_line(self) -> str:
@@ -134,10 +178,17 @@ class ChatEngine:
         return self._dated[1]
 
     async def reply(
-        self, message: str, session_id: str | None, *, idempotency_key: str | None = None
+        self,
+        message: str,
+        session_id: str | None,
+        *,
+        idempotency_key: str | None = None,
+        client_ip: str | None = None,
     ) -> Turn:
         """A whole turn without streaming to the caller (the provider's plain wire format)."""
-        turn = await self.begin(message, session_id, stream=False, idempotency_key=idempotency_key)
+        turn = await self.begin(
+            message, session_id, stream=False, idempotency_key=idempotency_key, client_ip=client_ip
+        )
         async for _ in turn.deltas():
             pass
         return turn
@@ -153,7 +204,8 @@ class ChatEngine:
                 raise SessionNotFound("session not found; omit session_id to start a new conversation")
         elif idempotency_key is not None:
             # A first message the client may retry: its conversation's id follows from key and message.
-            session_id = retry_session_id(idempotency_key, message)
+            secret = (await self._secret.get()).key("retry-session")
+            session_id = retry_session_id(idempotency_key, message, secret)
             found = await self._conversations.load(session_id)
             if found is None:
                 return session_id, (), True, Seen(None), False

@@ -19,11 +19,14 @@ import msgspec
 
 from memory import ConversationStore, Message, ReplyTokens, Seen, StoreError
 from memory.keys import session_hash
+from persona_sources.prompt import as_data
 from service.background import Background
 from service.chat.budget import SpendCap
 from service.chat.judge import Judge, JudgeError
+from service.chat.quotas import TokenQuotas
 from service.errors import classify
 from service.owner.failures import FailedTurns
+from service.owner.throttle import Visit
 from service.owner.tools import TwinTools
 from service.providers import Provider, ProviderError, ProviderRequest, ToolCall, ToolRound, Usage
 from service.providers.pricing import estimate_cost
@@ -81,6 +84,7 @@ class TurnServices:
     tools: TwinTools
     spend_cap: SpendCap
     background: Background
+    quotas: TokenQuotas
     #: Answers when the model fails before its first word (TWIN_FALLBACK_OFFLINE), else None.
     fallback: Provider | None = None
     #: Checks a reply before it is sent (TWIN_JUDGE), else None.
@@ -103,6 +107,7 @@ class Turn:
         *,
         session_id: str,
         is_new: bool,
+        message: str,
         request: ProviderRequest,
         provider: Provider,
         number: int,
@@ -112,6 +117,8 @@ class Turn:
         capped: bool = False,
         seen: Seen | None = None,
         held: bool = False,
+        client_ip: str | None = None,
+        metered: bool = False,
     ) -> None:
         self.session_id = session_id
         self.is_new = is_new
@@ -125,8 +132,14 @@ class Turn:
         #: Names of the tools the model called in this turn, in order.
         self.tools_used: list[str] = []
         self._services = services
+        #: The visitor's message as sent (stored so); the request carries what the model may see.
+        self._message = message
         self._request = request
         self._idempotency_key = idempotency_key
+        #: The turn as the tools see it: its conversation, client IP and per-turn bounds.
+        self._visit = Visit(session_id, client_ip)
+        #: Whether the tokens it uses count against the visitor's quotas (`client_ip` then set).
+        self._metered = metered and client_ip is not None
         #: A retried message's stored reply: sent again, nothing stored or billed.
         self._replay = replay
         #: Text added after the reply (why the twin answers offline while the spend cap holds).
@@ -222,9 +235,10 @@ class Turn:
         self.reply = "".join(parts)
 
     def _question(self) -> Message:
+        """The visitor's message as sent (the request carries what the model may see)."""
         return Message(
             role="user",
-            content=self._request.message,
+            content=self._message,
             timestamp=self._received_at,
             idempotency_key=self._idempotency_key,
         )
@@ -257,8 +271,13 @@ class Turn:
             replies(stored.messages),
             self.reply,
         )
+        self._charge_quotas(self.usage)
         if self._chargeable(self.usage):
             await self._services.spend_cap.charge(self.usage, estimate_cost(self.provider.model, self.usage))
+
+    def _charge_quotas(self, usage: Usage) -> None:
+        if self._metered and self._visit.client_ip is not None:
+            self._services.quotas.charge(self._visit.client_ip, usage.total)
 
     def _charge_unfinished(self) -> None:
         """Charge the spend cap for a turn cut short after the model was asked (in the background):
@@ -272,6 +291,7 @@ class Turn:
             + estimate_tokens("".join(self._sent))
         )
         usage = self.usage if self.usage.total >= estimate else Usage(prompt_tokens=estimate, estimated=True)
+        self._charge_quotas(usage)
         if self._chargeable(usage):
             cap = self._services.spend_cap
             self._services.background.spawn(cap.charge(usage, estimate_cost(self.provider.model, usage)))
@@ -325,7 +345,7 @@ class Turn:
                 return
             results = []
             for call in calls:
-                results.append(await self._services.tools.execute(call, self.session_id))
+                results.append(await self._services.tools.execute(call, self._visit))
                 self.tools_used.append(call.name)
             done = ToolRound(calls=tuple(calls), results=tuple(results), text="".join(texts))
             request = msgspec.structs.replace(request, rounds=(*request.rounds, done))
@@ -367,7 +387,8 @@ class Turn:
             log.info("judge approved the reply")
             return reply, usage
         log.info("judge flagged %d unsupported claim(s); regenerating once", len(verdict.unsupported_claims))
-        feedback = "\n".join(f"- {claim}" for claim in verdict.unsupported_claims) or "- (not specified)"
+        claims = (" ".join(as_data(claim).split()) for claim in verdict.unsupported_claims)
+        feedback = "\n".join(f"- {claim}" for claim in claims) or "- (not specified)"
         retry = msgspec.structs.replace(
             self._request,
             context=f"{self._request.context}\n\n{RERUN_FEEDBACK}\n{feedback}",

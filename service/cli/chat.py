@@ -8,6 +8,7 @@ import sys
 from typing import Any, TextIO
 
 from memory import StoreError
+from service.owner.safe_text import for_terminal
 from service.providers import ProviderError
 from service.settings import Settings
 
@@ -50,7 +51,7 @@ async def chat_loop(
                 turn = await engine.begin(line.strip(), session_id)
                 stdout.write(f"{persona.name}> ")
                 async for delta in turn.deltas():
-                    stdout.write(delta)
+                    stdout.write(for_terminal(delta))
                     stdout.flush()
                 stdout.write("\n")
                 session_id = turn.session_id

@@ -15,17 +15,24 @@ from typing import Any, TextIO
 import msgspec
 
 from memory import Memory, SessionNotFound
+from memory.file import FileStore
 from memory.model import Conversation
-from service.cli.memory import command, one_line, where_parser
+from memory.secret import SharedSecret
+from memory.seed import import_seed
+from memory.store import Store
+from service.cli.memory import command, where_parser
 from service.owner.audit import AuditTrail
 from service.owner.erasure import Erasure
 from service.owner.failures import FailedTurns
 from service.owner.inbox import ReadMarks
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Notifier
+from service.owner.safe_text import json_text, lines, one_line
 from service.settings import Settings
 
 _FIRST_QUESTION_CHARS = 60
+#: Printed before each further line of a message in `show`: the tool's own lines start with `[`.
+_CONTINUED = "    | "
 #: The owner's audit trail outlives conversations: it is pruned after a year, whatever the retention.
 AUDIT_RETENTION = timedelta(days=365)
 _encoder = msgspec.json.Encoder()
@@ -51,7 +58,11 @@ def add_commands(subparsers: Any) -> None:
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (default: stdout)")
     export.set_defaults(run=command(_export, reads="conversations"))
 
-    delete = commands.add_parser("delete", parents=[where], help="erase one conversation")
+    delete = commands.add_parser(
+        "delete",
+        parents=[where],
+        help="erase one conversation and what its visitor left (contact, questions, feedback)",
+    )
     delete.add_argument("session_id", metavar="ID")
     delete.set_defaults(run=command(_delete, reads="conversations"))
 
@@ -63,6 +74,18 @@ def add_commands(subparsers: Any) -> None:
     )
     prune.add_argument("--dry-run", action="store_true", help="only list what would be erased")
     prune.set_defaults(run=command(_prune, reads="conversations"))
+
+    seed = commands.add_parser(
+        "import-seed",
+        help="import the seed project's memory into the store the settings choose (again: only what changed)",
+    )
+    source = seed.add_mutually_exclusive_group(required=True)
+    source.add_argument("path", nargs="?", type=Path, metavar="PATH", help="the seed's memory directory")
+    source.add_argument("--s3-bucket", metavar="BUCKET", help="the seed's memory bucket")
+    seed.add_argument(
+        "--s3-prefix", default="", metavar="PREFIX", help="where in the bucket (default: its root)"
+    )
+    seed.set_defaults(run=command(_import_seed, reads="conversations", chooses=False))
 
 
 async def _list(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
@@ -90,7 +113,10 @@ async def _show(args: argparse.Namespace, settings: Settings, memory: Memory) ->
     print(f"session {c.session_id}")
     print(f"started {_when(c.started_at)} UTC, updated {_when(c.updated_at)} UTC, {c.turns} turns\n")
     for m in c.messages:
-        print(f"[{m.timestamp.astimezone(UTC):%Y-%m-%d %H:%M:%S}] {m.role}: {m.content}")
+        first, *more = lines(m.content)
+        print(f"[{m.timestamp.astimezone(UTC):%Y-%m-%d %H:%M:%S}] {m.role}: {first}")
+        for line in more:  # a message's own lines, set off so they never pass for the tool's
+            print(f"{_CONTINUED}{line}")
     return 0
 
 
@@ -109,16 +135,16 @@ async def _export(args: argparse.Namespace, settings: Settings, memory: Memory) 
 
 def _write_lines(conversations: list[Conversation], out: TextIO) -> None:
     for conversation in conversations:
-        out.write(_encoder.encode(conversation).decode())
+        out.write(json_text(_encoder.encode(conversation)))
         out.write("\n")
 
 
 async def _delete(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
-    store, records = memory.conversations, memory.records
-    erasure = Erasure(store, FailedTurns(records), ReadMarks(records))  # as DELETE /conversation/{id}
+    store = memory.conversations
+    erasure = Erasure.of(memory)  # as DELETE /conversation/{id}
     if not await erasure.erase(args.session_id):
         raise SessionNotFound(f"no conversation {args.session_id} in {store.location}")
-    print(f"deleted {args.session_id}")
+    print(f"deleted {args.session_id} and what its visitor left in {memory.records.location}")
     return 0
 
 
@@ -150,7 +176,48 @@ async def _prune(args: argparse.Namespace, settings: Settings, memory: Memory) -
     audited = await AuditTrail(records).prune(datetime.now(UTC) - AUDIT_RETENTION)
     if audited:
         print(f"erased {audited} audit entries older than a year")
+    leftovers = await memory.store.clean_leftovers()
+    if leftovers:
+        print(f"removed {leftovers} temporary file(s) left by interrupted writes")
     return 0
+
+
+async def _import_seed(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
+    if args.path is not None and not args.path.is_dir():
+        print(f"twin: {args.path} is not a directory of seed memory files", file=sys.stderr)
+        return 1
+    source: Store
+    if args.path is not None:
+        source = FileStore(args.path)
+    else:
+        from memory.s3 import S3Store  # boto3 is only imported when S3 is in use
+
+        source = S3Store(args.s3_bucket, args.s3_prefix, timeout_seconds=settings.storage.s3_timeout_seconds)
+    try:
+        secret = (await SharedSecret(memory.records).get()).key("seed-import")
+        report = await import_seed(source, memory.conversations, secret)
+    finally:
+        await source.close()
+    print(f"read {report.files} file(s) from {source.location} into {memory.conversations.location}")
+    for outcome, n in sorted(report.outcomes.items()):
+        print(f"  {outcome}: {n}")
+    for name, why in sorted(report.skipped.items()):
+        print(f"  not imported: {one_line(name, 80)}.json ({why})")
+    print(
+        f"messages: {report.messages_imported} of {report.messages_read} imported "
+        f"({_share(report.messages_imported, report.messages_read)}); kept verbatim with their "
+        f"conversation: {report.kept_aside} not read as messages, {report.extra_fields} for fields "
+        f"beside role, content and timestamp; {report.timestamps_guessed} without a readable timestamp"
+    )
+    print(
+        f"text: {report.chars_imported} of {report.chars_read} characters imported "
+        f"({_share(report.chars_imported, report.chars_read)})"
+    )
+    return 0
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "100%"
 
 
 def _count(n: int) -> str:

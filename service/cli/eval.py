@@ -11,6 +11,7 @@ from typing import Any
 import msgspec
 
 from persona_sources.private import private_values
+from service.owner.safe_text import for_terminal
 from service.settings import Settings
 
 
@@ -74,7 +75,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     report = EvalReport(
         provider=provider.name, model=provider.model, threshold=args.threshold, results=results
     )
-    print(format_report(report))
+    print(for_terminal(format_report(report)))  # failure reasons may quote the model
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_bytes(msgspec.json.format(msgspec.json.encode(report), indent=2))
     print(f"results: {args.output}")

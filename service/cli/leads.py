@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from memory import Memory
-from service.cli.memory import command, one_line, where_parser
+from service.cli.memory import command, where_parser
 from service.owner.leads import write_leads
 from service.owner.loop import OwnerLoop
+from service.owner.safe_text import one_line
 from service.settings import Settings
 
 

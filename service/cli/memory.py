@@ -55,14 +55,19 @@ def chosen_settings(settings: Settings, args: argparse.Namespace) -> Settings:
 
 
 def command(
-    action: Action, *, reads: Literal["conversations", "records"] = "records"
+    action: Action, *, reads: Literal["conversations", "records"] = "records", chooses: bool = True
 ) -> Callable[[argparse.Namespace], int]:
-    """Open the chosen store, run `action` on it, close it; a failure names where the command `reads`."""
+    """Open the chosen store, run `action` on it, close it; a failure names where the command `reads`.
+
+    `chooses=False`: the command's own options name something else (import-seed's source), so the
+    store is the one the settings choose.
+    """
 
     def run(args: argparse.Namespace) -> int:
         from service.app import build_memory
 
-        settings = chosen_settings(Settings.from_env(), args)
+        settings = Settings.from_env()
+        settings = chosen_settings(settings, args) if chooses else settings
         memory = build_memory(settings.storage)
 
         async def go() -> int:
@@ -83,8 +88,3 @@ def command(
             return 1
 
     return run
-
-
-def one_line(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

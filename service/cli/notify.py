@@ -8,7 +8,8 @@ from typing import Any
 
 from memory import Memory
 from service.cli.memory import command, where_parser
-from service.owner.notify import Notifier
+from service.owner.notify import Notifier, send_digests
+from service.owner.throttle import NotifyThrottle
 from service.settings import Settings
 
 
@@ -19,7 +20,9 @@ def add_commands(subparsers: Any) -> None:
     ).add_subparsers(title="notify commands")
     listing = commands.add_parser("list", parents=[where], help="pending notifications, oldest first")
     listing.set_defaults(run=command(_list))
-    retry = commands.add_parser("retry", parents=[where], help="deliver pending notifications now")
+    retry = commands.add_parser(
+        "retry", parents=[where], help="deliver pending notifications and past hours' digests now"
+    )
     retry.set_defaults(run=command(_retry))
 
 
@@ -40,6 +43,7 @@ async def _retry(args: argparse.Namespace, settings: Settings, memory: Memory) -
             file=sys.stderr,
         )
         return 1
+    digests = await send_digests(notifier, NotifyThrottle(memory.records, settings.notify))
     delivered, failed = await notifier.retry_pending()
-    print(f"delivered {delivered}, still pending {failed}")
+    print(f"delivered {delivered}, still pending {failed}" + (f", digests sent {digests}" if digests else ""))
     return 0 if failed == 0 else 1

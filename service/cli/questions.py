@@ -11,8 +11,9 @@ import sys
 from typing import Any
 
 from memory import Memory
-from service.cli.memory import command, one_line, where_parser
-from service.owner.loop import OwnerLoop
+from service.cli.memory import command, where_parser
+from service.owner.loop import OwnerLoop, Question
+from service.owner.safe_text import one_line
 from service.settings import Settings
 
 
@@ -31,6 +32,11 @@ def add_commands(subparsers: Any) -> None:
     answer = commands.add_parser("answer", parents=[where], help="answer a question in your own words")
     answer.add_argument("question_id", metavar="ID")
     answer.add_argument("text", metavar="TEXT", help="the answer, in the first person as the twin speaks")
+    answer.add_argument(
+        "--topic",
+        default="",
+        help="what the answer is about, in your words (the visitor's wording never reaches the twin)",
+    )
     answer.set_defaults(run=command(_answer))
 
     dismiss = commands.add_parser("dismiss", parents=[where], help="drop a question (spam, off-topic)")
@@ -49,10 +55,7 @@ async def _list(args: argparse.Namespace, settings: Settings, memory: Memory) ->
         return 0
     print(f"{'ID':<12}  {'ASKED':>5}  {'LAST ASKED (UTC)':<16}  {'STATUS':<9}  QUESTION")
     for q in questions:
-        print(
-            f"{q.id:<12}  {q.count:>5}  {q.last_seen:%Y-%m-%d %H:%M}  {q.status:<9}  "
-            f"{one_line(q.question, 70)}"
-        )
+        print(f"{q.id:<12}  {q.count:>5}  {q.last_seen:%Y-%m-%d %H:%M}  {q.status:<9}  {_asked(q)}")
         if q.answer:
             print(f"{'':<12}  {'':>5}  {'':<16}  {'':<9}  -> {one_line(q.answer, 70)}")
     return 0
@@ -61,14 +64,14 @@ async def _list(args: argparse.Namespace, settings: Settings, memory: Memory) ->
 async def _answer(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
     owner = OwnerLoop(memory.records)
     try:
-        question = await owner.answer(args.question_id, args.text)
+        question = await owner.answer(args.question_id, args.text, args.topic)
     except KeyError:
         print(f"twin: no question {args.question_id} in {memory.records.location}", file=sys.stderr)
         return 1
     except ValueError as exc:
         print(f"twin: {exc}", file=sys.stderr)
         return 1
-    print(f"answered {question.id}: {one_line(question.question, 70)}")
+    print(f"answered {question.id}: {_asked(question)}")
     print(
         f"the twin uses this answer within {settings.owner.answers_refresh_seconds:g} seconds",
         file=sys.stderr,
@@ -83,5 +86,10 @@ async def _dismiss(args: argparse.Namespace, settings: Settings, memory: Memory)
     except KeyError:
         print(f"twin: no question {args.question_id} in {memory.records.location}", file=sys.stderr)
         return 1
-    print(f"dismissed {question.id}: {one_line(question.question, 70)}")
+    print(f"dismissed {question.id}: {_asked(question)}")
     return 0
+
+
+def _asked(question: Question) -> str:
+    """The question as the visitor wrote it (one line), or why it is gone."""
+    return one_line(question.question, 70) if question.question else "(wording erased with its conversation)"

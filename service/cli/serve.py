@@ -1,11 +1,14 @@
-"""`twin serve`: the web UI and API on a local port."""
+"""`twin serve`: the web UI and API on a local port, with the timeouts and limits of `service.serving`."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from service.settings import Settings
+from service.settings import Settings, WebSettings
+
+DEFAULT_HOSTS = WebSettings().allowed_hosts
 
 
 def add_commands(subparsers: Any) -> None:
@@ -17,8 +20,14 @@ def add_commands(subparsers: Any) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from service.serving import serve
 
-    Settings.from_env()  # fail fast, with a clear message, on bad configuration
-    uvicorn.run("service.asgi:app", host=args.host, port=args.port, reload=args.reload, proxy_headers=False)
+    settings = Settings.from_env()  # fail fast, with a clear message, on bad configuration
+    if args.host not in ("127.0.0.1", "localhost", "::1") and settings.web.allowed_hosts == DEFAULT_HOSTS:
+        print(
+            f"twin serve: listening on {args.host}, but only local host names are served; set "
+            "TWIN_ALLOWED_HOSTS to the names visitors use (requests for others get a 400)",
+            file=sys.stderr,
+        )
+    serve(settings, args.host, args.port, reload=args.reload)
     return 0

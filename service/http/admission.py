@@ -1,7 +1,9 @@
 """Who may ask the twin something right now: the origin check and the rate limits, in one place.
 
 The origin check is not authentication: any non-browser client can send any Origin header (or
-none). It stops other websites from embedding the twin through visitors' browsers, alongside CORS.
+none). It stops other websites from embedding the twin through visitors' browsers, alongside CORS;
+`CORS_ORIGINS=*` lets every origin through here as it does in CORS. The API's own origin is taken
+from the Host header, which the allowed-hosts check (`service.http.hosts`) has vouched for first.
 """
 
 from __future__ import annotations
@@ -14,18 +16,23 @@ from service.errors import OriginNotAllowed, RateLimited
 from service.http.limits import VisitorLimits
 from service.settings import LimitSettings
 
+#: The CORS_ORIGINS value that allows every origin (the seed's and the course's setting).
+ANY_ORIGIN = "*"
+
 
 class Admission:
     """Checked by the chat handlers before any work is done."""
 
     def __init__(self, limits: LimitSettings, cors_origins: tuple[str, ...]) -> None:
         self.allowed_origins = frozenset(cors_origins)
+        self.any_origin = ANY_ORIGIN in self.allowed_origins
         self.limits = VisitorLimits(
             limits.rate_limit_per_minute, limits.session_rate_limit_per_minute, limits.new_sessions_per_hour
         )
 
-    def admit(self, request: Request[Any, Any, Any], session_id: str | None) -> None:
-        """Raises: OriginNotAllowed (403) or RateLimited (429, with the seconds to wait)."""
+    def admit(self, request: Request[Any, Any, Any], session_id: str | None) -> str:
+        """Returns: the client's IP, which the turn's quotas and notification bounds use.
+        Raises: OriginNotAllowed (403) or RateLimited (429, with the seconds to wait)."""
         self.check_origin(request)
         # The peer address: behind API Gateway, Mangum takes it from the request context
         # (requestContext.http.sourceIp), never from a header a client could forge.
@@ -33,11 +40,13 @@ class Admission:
         exceeded = self.limits.check(client_ip, session_id)
         if exceeded:
             raise RateLimited(*exceeded)
+        return client_ip
 
     def check_origin(self, request: Request[Any, Any, Any]) -> None:
         """Raises: OriginNotAllowed (403) for a browser on a site the owner has not allowed."""
         origin = request.headers.get("origin")
-        if origin and origin not in self.allowed_origins and origin != _own_origin(request):
+        allowed = self.any_origin or origin in self.allowed_origins or origin == _own_origin(request)
+        if origin and not allowed:
             raise OriginNotAllowed(origin)
 
 

@@ -45,15 +45,14 @@ class Response(msgspec.Struct, kw_only=True):
     """Base of response bodies."""
 
 
-IdempotencyKey = Annotated[
-    str,
-    Meta(
-        pattern=r"^[A-Za-z0-9_-]{16,64}$",
-        description="A random key the client sends again when it retries this message after a timeout: "
-        "the turn is then answered from memory, not stored or billed twice (also for a first message "
-        "sent without session_id: the same key and message give the same conversation).",
-    ),
-]
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
+IDEMPOTENCY_KEY_HELP = (
+    "A random key the client sends again when it retries this message after a timeout: the turn is "
+    "then answered from memory, not stored or billed twice (also for a first message sent without "
+    "session_id: the same key and message give the same conversation). It may come as this field or "
+    "as the standard `Idempotency-Key` header; when both are given, the field is the key."
+)
+IdempotencyKey = Annotated[str, Meta(pattern=IDEMPOTENCY_KEY_PATTERN, description=IDEMPOTENCY_KEY_HELP)]
 
 
 class ChatRequest(Request, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -93,6 +92,8 @@ class RootInfo(Response, kw_only=True):
 class Health(Response, kw_only=True):
     status: Literal["healthy"] = "healthy"
     storage: Literal["local", "s3"]
+    #: The seed project's field: true when memory is on S3.
+    use_s3: bool
     provider: str
     model: str
     offline: bool

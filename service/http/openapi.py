@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 #: Every error status the API answers with on purpose, and what it means. 500 is never one of them.
 ERRORS: dict[int, str] = {
-    400: "Malformed: invalid JSON, a field or session id that does not validate, or a message over the "
-    "length limit (`extra` names the field or the limit).",
+    400: "Malformed: invalid JSON, a field, header or session id that does not validate, or a message over "
+    "the length limit (`extra` names the field or the limit); or a Host the API does not answer for "
+    "(`host_not_allowed`).",
     401: "Not signed in to the owner's room, or the session ended (`not_signed_in`).",
     403: "The request's Origin is not one the owner allowed (`origin_not_allowed`); in the owner's room, a "
     "state change from another origin or without the CSRF token (cookie `csrftoken`, header `x-csrftoken`).",
@@ -32,7 +33,8 @@ ERRORS: dict[int, str] = {
     "requests at once (`conflict`: try again); in the owner's room, writing in a conversation the owner "
     "has not joined (`owner_not_present`).",
     413: "The request body is larger than the server accepts (TWIN_MAX_BODY_BYTES).",
-    429: "Too many requests from this address or in this conversation; `Retry-After` says when to try again.",
+    429: "Too many requests, or too many model tokens used, from this address or in this conversation; "
+    "`Retry-After` says when to try again.",
     503: "The model or the memory is unavailable right now; nothing was stored. `Retry-After` says when "
     "to try again.",
 }

@@ -18,7 +18,7 @@ from persona_sources.publish import llms_txt
 from service.chat.engine import ChatEngine
 from service.errors import RateLimited
 from service.http.contract import PersonaCard
-from service.http.limits import SlidingWindow, VisitorLimits
+from service.http.limits import VisitorLimits
 from service.mcp.contract import (
     Answer,
     AskArgs,
@@ -29,7 +29,9 @@ from service.mcp.contract import (
     Profile,
     School,
 )
+from service.owner.throttle import Visit
 from service.owner.tools import ContactArgs, TwinTools
+from service.windows import SlidingWindow
 
 
 class McpTwin:
@@ -62,7 +64,7 @@ class McpTwin:
         exceeded = self._visitors.check(client_ip, args.conversation_id)
         if exceeded:
             raise RateLimited(*exceeded)
-        turn = await self._engine.reply(args.question, args.conversation_id)
+        turn = await self._engine.reply(args.question, args.conversation_id, client_ip=client_ip)
         return Answer(reply=turn.reply, conversation_id=turn.session_id, reply_number=turn.number)
 
     async def leave_message(self, args: MessageArgs, client_ip: str) -> MessageLeft:
@@ -76,7 +78,7 @@ class McpTwin:
         session_id = new_session_id()
         received = datetime.now(UTC)
         contact = ContactArgs(email=args.email, name=args.name, note=args.message)
-        await self._tools.record_contact(contact, session_id)
+        await self._tools.record_contact(contact, Visit(session_id, client_ip))
         confirmation = (
             f"Thank you{', ' + args.name if args.name else ''}. I passed your message on to "
             f"{self.persona.name}, who will reply to the email address you left."

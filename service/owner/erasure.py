@@ -1,24 +1,60 @@
-"""Erasing a conversation: the one erasure a visitor's DELETE /conversation/{id} and the owner's room both
-run, so what goes with a conversation is decided in one place."""
+"""Erasing one conversation and everything its visitor left: the one erasure a visitor's
+`DELETE /conversation/{id}`, `twin conversations delete` and the owner's room all run, so what goes
+with a conversation is decided in one place.
+
+What the session left in the records store goes first (its contacts, questions and feedback,
+notifications not yet delivered, failed turns and read marks), then the conversation itself, so a
+failure half-way leaves the conversation for the retry to find.
+
+What remains afterwards holds nothing of the visitor: the aggregate counters (the spend cap's tokens,
+turns and cost per day and month; the hour's notification counts), a contact or question other
+conversations also left (without this session), an answered question's answer and topic (the owner's
+words; its wording is erased when no other conversation asked it), the owner's audit trail (which
+names the session id, not its contents), the turn log lines (a hash of the session id, no text) and
+notifications the owner has already received.
+"""
 
 from __future__ import annotations
 
-from memory import ConversationStore
+from memory import ConversationStore, Memory
 from service.owner.failures import FailedTurns
 from service.owner.inbox import ReadMarks
+from service.owner.loop import OwnerLoop
+from service.owner.notify import Notifier
 
 
 class Erasure:
-    """The conversation, and what the records keep about that session alone."""
+    """Erases a session from the conversations and the records store."""
 
-    def __init__(self, conversations: ConversationStore, failures: FailedTurns, reads: ReadMarks) -> None:
+    def __init__(
+        self,
+        conversations: ConversationStore,
+        owner: OwnerLoop,
+        notifier: Notifier,
+        failures: FailedTurns,
+        reads: ReadMarks,
+    ) -> None:
         self._conversations = conversations
+        self._owner = owner
+        self._notifier = notifier
         self._failures = failures
         self._reads = reads
 
+    @classmethod
+    def of(cls, memory: Memory) -> Erasure:
+        """The erasure over one memory's conversations and records (the CLI's; the app builds its own
+        from the collaborators it already has)."""
+        records = memory.records
+        return cls(memory.conversations, OwnerLoop(records), Notifier(records, []), FailedTurns(records),
+                   ReadMarks(records))  # fmt: skip
+
     async def erase(self, session_id: str) -> bool:
-        """Returns: whether the conversation existed. Raises: InvalidSessionId, StoreUnavailable."""
-        erased = await self._conversations.delete(session_id)
+        """Returns: whether the conversation existed. Raises: InvalidSessionId, StoreError."""
+        found = await self._conversations.load(session_id)
+        if found is not None:
+            replies = sum(1 for m in found.conversation.messages if m.role == "assistant")
+            await self._owner.forget_session(session_id, replies)
+            await self._notifier.forget_session(session_id)
         await self._failures.forget(session_id)
         await self._reads.forget(session_id)
-        return erased
+        return found is not None and await self._conversations.delete(session_id)

@@ -1,14 +1,18 @@
 """Leads as files the owner downloads: CSV (safe to open in a spreadsheet) or JSON Lines. The CLI's
-`twin leads export` and the owner's room write the same bytes."""
+`twin leads export` and the owner's room write the same bytes.
+
+Visitors wrote the names and notes: CSV cells are one line, with control characters shown as escapes
+and no formula prefix; JSON Lines escape such characters as `\\uXXXX` (the same data once decoded).
+"""
 
 from __future__ import annotations
 
-import csv
 from typing import Literal, TextIO
 
 import msgspec
 
 from service.owner.loop import Contact
+from service.owner.safe_text import json_text, write_csv
 
 FIELDS = ("id", "email", "name", "note", "count", "first_seen", "last_seen", "sessions")
 LeadsFormat = Literal["csv", "jsonl"]
@@ -18,16 +22,11 @@ def write_leads(contacts: list[Contact], out: TextIO, format: LeadsFormat = "csv
     """Every contact, one per line (JSON Lines) or per row under a header (CSV)."""
     if format == "jsonl":
         for contact in contacts:
-            out.write(msgspec.json.encode(contact).decode() + "\n")
+            out.write(json_text(msgspec.json.encode(contact)) + "\n")
         return
-    writer = csv.writer(out)
-    writer.writerow(FIELDS)
+    rows = []
     for c in contacts:
         row = msgspec.to_builtins(c)
         row["sessions"] = " ".join(c.sessions)
-        writer.writerow([_safe(str(row[field])) for field in FIELDS])
-
-
-def _safe(value: str) -> str:
-    """Keep spreadsheet apps from running a visitor's text as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+        rows.append([row[field] for field in FIELDS])
+    write_csv(out, FIELDS, rows)

@@ -66,6 +66,8 @@ class Question(msgspec.Struct, kw_only=True):
     last_seen: datetime
     status: Literal["open", "answered", "dismissed"] = "open"
     answer: str = ""
+    #: What the answer is about, in the owner's words: with the answer, all of it the twin sees.
+    topic: str = ""
     answered_at: datetime | None = None
 
 
@@ -162,6 +164,7 @@ class OwnerLoop:
             else:
                 found = msgspec.convert(current, Question)
                 found.count += 1
+                found.question = found.question or question  # its wording was erased before
                 found.sessions = _remember(found.sessions, session_id)
                 found.last_seen = now
             return _to_doc(found)
@@ -188,7 +191,7 @@ class OwnerLoop:
         return sorted(await self.questions("answered"), key=lambda q: (q.answered_at or q.first_seen, q.id))
 
     async def _set_status(
-        self, question_id: str, status: Literal["answered", "dismissed"], answer: str
+        self, question_id: str, status: Literal["answered", "dismissed"], answer: str, topic: str = ""
     ) -> Question:
         try:
             key = validate_key(question_id.strip().lower())
@@ -202,6 +205,7 @@ class OwnerLoop:
             found = msgspec.convert(current, Question)
             found.status = status
             found.answer = answer
+            found.topic = topic
             found.answered_at = now if status == "answered" else None
             return _to_doc(found)
 
@@ -212,12 +216,13 @@ class OwnerLoop:
             raise KeyError(question_id)
         return msgspec.convert(stored, Question)
 
-    async def answer(self, question_id: str, answer: str) -> Question:
-        """The owner's answer; the twin answers from it from now on. Raises: KeyError if unknown."""
+    async def answer(self, question_id: str, answer: str, topic: str = "") -> Question:
+        """The owner's answer and, optionally, what it is about in the owner's words; the twin answers
+        from them from now on (never from the visitor's wording). Raises: KeyError if unknown."""
         answer = answer.strip()
         if not answer:
             raise ValueError("the answer is empty")
-        return await self._set_status(question_id, "answered", answer)
+        return await self._set_status(question_id, "answered", answer, " ".join(topic.split()))
 
     async def dismiss(self, question_id: str) -> Question:
         """Not worth an answer (spam, off-topic). Raises: KeyError if unknown."""
@@ -237,6 +242,38 @@ class OwnerLoop:
 
     async def feedback(self) -> list[Feedback]:
         return [msgspec.convert(r.value, Feedback) for r in (await self.records.items(FEEDBACK)).values()]
+
+    async def forget_session(self, session_id: str, replies: int) -> int:
+        """Erase what one conversation left: its contacts and questions (or the session in them, when
+        other conversations left them too; an answered question keeps the owner's answer and loses
+        the visitor's wording) and its feedback on each of its `replies`. Returns: records erased."""
+        erased = 0
+        for contact in await self.contacts():
+            if session_id in contact.sessions:
+                erased += await self._forget(CONTACTS, contact.id, session_id, keep=False)
+        for question in await self.questions():
+            if session_id in question.sessions:
+                keep = question.status == "answered"
+                erased += await self._forget(QUESTIONS, question.id, session_id, keep=keep)
+        votes = {digest_key(f"{session_id}:{n}") for n in range(1, replies + 1)}
+        for key in votes.intersection(await self.records.keys(FEEDBACK)):
+            erased += await self.records.delete(FEEDBACK, key)
+        log.info("session erased from the records session=%s records=%d", session_hash(session_id), erased)
+        return erased
+
+    async def _forget(self, collection: str, key: str, session_id: str, *, keep: bool) -> int:
+        """Take `session_id` out of a contact or question; erase it (or, when `keep`, the visitor's
+        wording) once no other session left it. Returns: 1 if the record was erased."""
+
+        def apply(current: Any) -> Any:
+            if current is None:
+                return None
+            sessions = [s for s in current.get("sessions", []) if s != session_id]
+            if sessions:
+                return {**current, "sessions": sessions}
+            return {**current, "sessions": [], "question": ""} if keep else None
+
+        return int(await self.records.update(collection, key, apply) is None)
 
     async def prune(self, older_than: datetime) -> int:
         """Apply conversation retention to what visitors left: contacts, questions, feedback.

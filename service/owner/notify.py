@@ -5,6 +5,12 @@ records store (`notifications/<id>`), then sent in the background with a timeout
 leaves the outbox when every channel took it. What failed stays there, is logged (without the
 visitor's email) and is retried on a later turn or by `twin notify retry`. Each channel is tried
 until it succeeds once, so a retry does not repeat a message a channel already accepted.
+
+What a visitor wrote is hostile here too: each visitor-supplied field is one line without mentions
+or chat markup (`service.owner.safe_text`), a Slack webhook gets Slack's escaping and no link or
+name parsing, a Discord webhook `allowed_mentions: {"parse": []}`. How many notifications go out at
+all is bounded per turn, conversation, client IP and hour (`service.owner.throttle`); the rest are
+summed up in a digest once the hour is over.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
 
 import anyio
 import anyio.to_thread
@@ -26,23 +33,29 @@ from memory.model import utc_now
 from memory.records import digest_key
 from service.background import Background
 from service.owner.loop import Contact, Question
+from service.owner.safe_text import notification_field
+from service.owner.throttle import NotifyThrottle, Visit, digest_text
 from service.settings import NotifySettings
 
 log = logging.getLogger("twin.notify")
 
 OUTBOX = "notifications"
 
+Kind = Literal["contact", "question", "digest"]
+
 
 class Notification(msgspec.Struct, kw_only=True):
     """One message for the owner, and the channels that have not taken it yet."""
 
     id: str
-    kind: Literal["contact", "question"]
+    kind: Kind
     title: str
     text: str
     created: datetime
     pending: list[str] = msgspec.field(default_factory=list)
     attempts: int = 0
+    #: The conversation it is about, so that erasing the conversation erases it while undelivered.
+    session_id: str | None = None
 
 
 class NotifyError(Exception):
@@ -57,18 +70,35 @@ class Channel(Protocol):
         ...
 
 
+def webhook_platform(url: str) -> Literal["slack", "discord"] | None:
+    """Slack or Discord when the webhook URL is one of theirs, else None (a generic receiver)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host == "hooks.slack.com":
+        return "slack"
+    discord = host in ("discord.com", "discordapp.com") or host.endswith((".discord.com", ".discordapp.com"))
+    return "discord" if discord and parts.path.startswith("/api/webhooks/") else None
+
+
+def slack_escaped(text: str) -> str:
+    """Text Slack shows as written: its control sequences (`<!here>`, `<url|text>`) need `<`, `>`, `&`."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 class WebhookChannel:
-    """A JSON POST that Slack (`text`), Discord (`content`) and generic receivers understand."""
+    """A JSON POST that Slack (`text`), Discord (`content`) and generic receivers understand; Slack and
+    Discord are told to ping nobody and parse no names or links."""
 
     name = "webhook"
 
     def __init__(self, url: str, timeout_seconds: float) -> None:
         self.url = url
         self.timeout = timeout_seconds
+        self.platform = webhook_platform(url)
 
     def body(self, notification: Notification) -> dict[str, Any]:
         message = f"{notification.title}\n{notification.text}"
-        return {
+        body: dict[str, Any] = {
             "text": message,
             "content": message,
             "title": notification.title,
@@ -76,6 +106,12 @@ class WebhookChannel:
             "event": notification.kind,
             "id": notification.id,
         }
+        if self.platform == "slack":
+            body |= {"text": slack_escaped(message), "parse": "none", "link_names": False}
+            body |= {"unfurl_links": False, "unfurl_media": False}
+        elif self.platform == "discord":
+            body["allowed_mentions"] = {"parse": []}
+        return body
 
     async def send(self, notification: Notification) -> None:
         try:
@@ -149,7 +185,7 @@ class Notifier:
     def enabled(self) -> bool:
         return bool(self.channels)
 
-    def new(self, kind: Literal["contact", "question"], title: str, text: str) -> Notification:
+    def new(self, kind: Kind, title: str, text: str, session_id: str | None = None) -> Notification:
         now = utc_now()
         return Notification(
             id=digest_key(f"{kind}:{title}:{text}:{now.isoformat()}"),
@@ -158,6 +194,7 @@ class Notifier:
             text=text,
             created=now,
             pending=sorted(self.channels),
+            session_id=session_id,
         )
 
     async def enqueue(self, notification: Notification) -> bool:
@@ -231,6 +268,24 @@ class Notifier:
                 erased += 1
         return erased
 
+    async def forget_session(self, session_id: str) -> int:
+        """Erase undelivered notifications about one conversation. Returns: how many."""
+        erased = 0
+        for notification in await self.pending():
+            if notification.session_id == session_id and await self.records.delete(OUTBOX, notification.id):
+                erased += 1
+        return erased
+
+
+async def send_digests(notifier: Notifier, throttle: NotifyThrottle) -> int:
+    """Queue and deliver one digest per past hour that held notifications back. Returns: how many."""
+    sent = 0
+    for start, hour in await throttle.closed_hours():
+        digest = notifier.new("digest", "twin: notifications held back", digest_text(start, hour))
+        await notifier.submit(digest)
+        sent += 1
+    return sent
+
 
 class Announcer:
     """Tells the owner about a new contact or question: queued at once, delivered in the background,
@@ -241,29 +296,34 @@ class Announcer:
         notifier: Notifier,
         background: Background,
         retry_seconds: float,
+        throttle: NotifyThrottle,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._notifier = notifier
         self._background = background
         self._retry_seconds = retry_seconds
+        self._throttle = throttle
         self._clock = clock
         self._last_retry = clock()
 
-    async def contact(self, contact: Contact, session_id: str) -> None:
-        lines = [f"Email: {contact.email}"]
-        lines += [f"Name: {contact.name}"] if contact.name else []
-        lines += [f"Note: {contact.note}"] if contact.note else []
-        lines.append(f"Conversation: twin conversations show {session_id}")
-        await self._announce("contact", "twin: a visitor wants to get in touch", "\n".join(lines))
+    async def contact(self, contact: Contact, visit: Visit) -> None:
+        lines = [f"Email: {notification_field(contact.email)}"]
+        lines += [f"Name: {notification_field(contact.name, 200)}"] if contact.name else []
+        lines += [f"Note: {notification_field(contact.note, 1000)}"] if contact.note else []
+        lines.append(f"Conversation: twin conversations show {visit.session_id}")
+        await self._announce("contact", "twin: a visitor wants to get in touch", "\n".join(lines), visit)
 
-    async def question(self, question: Question) -> None:
-        text = f'{question.question}\n\nAnswer it: twin questions answer {question.id} "..."'
-        await self._announce("question", "twin: a question I could not answer", text)
+    async def question(self, question: Question, visit: Visit) -> None:
+        asked = notification_field(question.question, 500)
+        text = f'{asked}\n\nAnswer it: twin questions answer {question.id} "..."'
+        await self._announce("question", "twin: a question I could not answer", text, visit)
 
-    async def _announce(self, kind: Literal["contact", "question"], title: str, text: str) -> None:
-        if not self._notifier.enabled:
+    async def _announce(
+        self, kind: Literal["contact", "question"], title: str, text: str, visit: Visit
+    ) -> None:
+        if not self._notifier.enabled or not await self._throttle.admit(kind, visit):
             return
-        notification = self._notifier.new(kind, title, text)
+        notification = self._notifier.new(kind, title, text, visit.session_id)
         if await self._notifier.enqueue(notification):
             self._background.spawn(self._notifier.deliver(notification))
         else:
@@ -278,6 +338,7 @@ class Announcer:
 
     async def _retry(self) -> None:
         try:
+            await send_digests(self._notifier, self._throttle)
             delivered, failed = await self._notifier.retry_pending()
         except StoreError as exc:
             log.warning("notification retry skipped: %s", type(exc).__name__)

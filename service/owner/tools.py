@@ -3,6 +3,7 @@
 Each tool is one argument Struct: its docstring is the tool's description, its fields (with their
 descriptions and length limits) are the JSON Schema the model sees, and the same Struct decodes and
 checks what the model sends. Running a call records it for the owner and, when it is new, tells them.
+A turn runs at most `TOOL_CALLS_PER_TURN` calls, whatever the model asks for.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from msgspec import Meta
 from memory import StoreError
 from service.owner.loop import EMAIL, OwnerLoop
 from service.owner.notify import Announcer
+from service.owner.throttle import TOOL_CALLS_PER_TURN, Visit
 from service.providers import ToolCall, ToolResult, ToolSpec
 from service.providers.offline import OfflineTools
 
@@ -77,24 +79,29 @@ class TwinTools:
         self._owner = owner
         self._announcer = announcer
 
-    async def execute(self, call: ToolCall, session_id: str) -> ToolResult:
-        """The result the model gets for `call`.
+    async def execute(self, call: ToolCall, visit: Visit) -> ToolResult:
+        """The result the model gets for `call`, made in the turn `visit` describes.
 
-        Bad arguments and store failures become an error result the model can talk around; they
-        never fail the visitor's turn.
+        Bad arguments, store failures and calls past the turn's bound become an error result the
+        model can talk around; they never fail the visitor's turn.
         """
         arguments = ARGUMENTS.get(call.name)
         if arguments is None:
             return _result(call, ok=False, error=f"unknown tool {call.name[:40]!r}")
+        if visit.tool_calls >= TOOL_CALLS_PER_TURN:
+            log.info("tool %s refused: %d calls in one turn already", call.name, visit.tool_calls)
+            return _result(call, ok=False, error="too many tool calls in one reply; this one was not run")
+        visit.tool_calls += 1
+        session_id = visit.session_id
         try:
             args = msgspec.json.decode(call.arguments or "{}", type=arguments)
             if isinstance(args, ContactArgs):
-                await self.record_contact(args, session_id)
+                await self.record_contact(args, visit)
                 return _result(call, ok=True, recorded="contact")
             assert isinstance(args, QuestionArgs)
             question, new = await self._owner.record_question(session_id, args.question)
             if new:
-                await self._announcer.question(question)
+                await self._announcer.question(question, visit)
             return _result(call, ok=True, recorded="question")
         except (msgspec.ValidationError, msgspec.DecodeError, ValueError) as exc:
             log.info("tool %s refused: invalid arguments", call.name)
@@ -103,15 +110,16 @@ class TwinTools:
             log.warning("tool %s failed: %s", call.name, type(exc).__name__)
             return _result(call, ok=False, error="could not record it right now")
 
-    async def record_contact(self, args: ContactArgs, session_id: str) -> None:
-        """Record a visitor's contact and tell the owner when it is new: the one way a contact is taken,
-        whether a chat turn's tool call or MCP's `leave_message` leaves it.
+    async def record_contact(self, args: ContactArgs, visit: Visit) -> None:
+        """Record a visitor's contact and tell the owner when it is new (within the notification
+        bounds): the one way a contact is taken, whether a chat turn's tool call or MCP's
+        `leave_message` leaves it.
 
         Raises: ValueError (not an email address), StoreError.
         """
-        contact, new = await self._owner.record_contact(session_id, args.email, args.name, args.note)
+        contact, new = await self._owner.record_contact(visit.session_id, args.email, args.name, args.note)
         if new:
-            await self._announcer.contact(contact, session_id)
+            await self._announcer.contact(contact, visit)
 
 
 def _result(call: ToolCall, **content: Any) -> ToolResult:

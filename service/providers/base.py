@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from typing import Any, Literal, Protocol
 
@@ -122,7 +123,23 @@ class ProviderRateLimited(ProviderError):
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
-        self.retry_after = retry_after
+        self.retry_after = wait_seconds(retry_after)
+
+
+#: The longest wait the twin reads from an upstream or asks of a client.
+MAX_WAIT_SECONDS = 3600
+
+
+def wait_seconds(value: float | str | None) -> float | None:
+    """A Retry-After value as a wait the twin can use: None when absent or meaningless (`inf`, `nan`,
+    negative, not a number), otherwise at most MAX_WAIT_SECONDS."""
+    try:
+        seconds = float(value) if value is not None else math.nan
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return min(seconds, MAX_WAIT_SECONDS)
 
 
 class ProviderUnavailable(ProviderError):

@@ -27,6 +27,7 @@ from service.providers.base import (
     StreamItem,
     ToolCall,
     ToolSpec,
+    wait_seconds,
 )
 from service.providers.profiles import Profile
 from service.providers.tokens import estimate_tokens
@@ -207,8 +208,4 @@ def _usage(
 
 
 def _retry_after(response: Any) -> float | None:
-    value = response.headers.get("retry-after")
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
+    return wait_seconds(response.headers.get("retry-after"))

@@ -45,10 +45,14 @@ class TokenCount(msgspec.Struct, frozen=True):
 
 
 def estimate_tokens(text: str) -> int:
-    """An estimate of BPE tokens: the larger of words-and-punctuation and characters / 4."""
+    """An estimate of BPE tokens: the larger of words-and-punctuation and characters / 4, where a
+    character outside ASCII counts its UTF-8 bytes / 2 (CJK, emoji and many scripts take one token
+    or more per character, so 4,000 of them are never estimated as 1,000)."""
     if not text:
         return 0
-    return max(len(_WORDS.findall(text)), math.ceil(len(text) / 4))
+    ascii_chars = len(text.encode("ascii", "ignore"))
+    wide_bytes = len(text.encode("utf-8", "surrogatepass")) - ascii_chars
+    return max(len(_WORDS.findall(text)), math.ceil(ascii_chars / 4 + wide_bytes / 2))
 
 
 def context_window(model: str) -> int:

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -333,6 +334,7 @@ def test_lambda_environment_points_at_the_memory_bucket_and_the_front_end(deploy
         deployment.outputs["frontendUrl"],
         *cfg(deployment, "corsOrigins"),
     ]
+    assert env["TWIN_ALLOWED_HOSTS"] == f"{API_ID}.execute-api.us-east-1.amazonaws.com"
     assert env["OPENAI_API_KEY_PARAMETER"] == f"/twin/{deployment.stack}/openai-api-key"
     assert env["TWIN_PROVIDER"] == "openai"
     assert "OPENAI_API_KEY" not in env
@@ -510,7 +512,8 @@ def test_api_allows_the_front_end_origin_and_the_extra_ones(deployment: Deployme
     cors = api["corsConfiguration"]
     assert cors["allowOrigins"] == [deployment.outputs["frontendUrl"], *cfg(deployment, "corsOrigins")]
     assert set(cors["allowMethods"]) == {route.method for route in app_routes()} | {"OPTIONS"}
-    assert cors["allowHeaders"] == ["content-type", "if-none-match"]  # a widget watching for the owner
+    # the standard Idempotency-Key header too; a widget watching for the owner
+    assert cors["allowHeaders"] == ["content-type", "idempotency-key", "if-none-match"]
     assert cors["exposeHeaders"] == ["etag", "retry-after"]
 
 
@@ -602,3 +605,16 @@ def test_the_lambda_may_publish_to_its_own_topic_only(deployment: Deployment, pa
             "Resource": [f"arn:aws:sns:us-east-1:{ACCOUNT}:twin-{deployment.stack}-owner"],
         }
     ]
+
+
+def test_the_app_answers_only_for_the_deployed_apis_host_name(deployment: Deployment) -> None:
+    """The function's settings name the API's host (it exists before the function), and the API's
+    routes invoke the function (added after it): no cycle, and no host but the API's is served."""
+    env = deployment.one(FUNCTION, "-api").inputs["environment"]["variables"]
+    host = urlsplit(deployment.outputs["apiUrl"]).hostname
+    assert env["TWIN_ALLOWED_HOSTS"] == host
+    settings = Settings.from_env({"TWIN_ALLOWED_HOSTS": env["TWIN_ALLOWED_HOSTS"]}, env_file=None)
+    assert settings.web.allowed_hosts == (host,)
+    order = [(r.type, r.name) for r in deployment.resources if r.custom]  # in the order they were made
+    api, function = (API, f"twin-{deployment.stack}-http"), (FUNCTION, f"twin-{deployment.stack}-api")
+    assert order.index(api) < order.index(function) < order.index((INTEGRATION, f"{api[1]}-lambda"))

@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from infra.function import HANDLER, RUNTIME
 from infra.streaming import STREAM_HANDLER, adapter_environment
 from service.lambda_stream import READINESS_PATH
-from service.settings import ENV_VARS
+from service.settings import ENV_VARS, Settings
 from tests.infra.harness import ACCOUNT, PUBLISHED_VERSION, URL_ID, Deployment
 from tests.infra.test_program import (
     ALIAS,
@@ -52,9 +53,11 @@ def test_the_streaming_function_runs_the_same_zip_through_the_web_adapter(deploy
 def test_the_streaming_function_has_the_apps_settings_plus_only_what_the_adapter_reads(
     deployment: Deployment,
 ) -> None:
-    env = stream_function(deployment)["environment"]["variables"]
-    app_env = deployment.one(FUNCTION, "-api").inputs["environment"]["variables"]
+    env = dict(stream_function(deployment)["environment"]["variables"])
+    app_env = dict(deployment.one(FUNCTION, "-api").inputs["environment"]["variables"])
     adapter = {key: env.pop(key) for key in set(env) - set(ENV_VARS)}
+    hosts = {env.pop("TWIN_ALLOWED_HOSTS"), app_env.pop("TWIN_ALLOWED_HOSTS")}
+    assert len(hosts) == 2  # each answers for its own door's host names
     assert env == app_env  # same bucket, key parameter, model, budgets, CORS origins, topic
     assert (
         adapter
@@ -91,7 +94,7 @@ def test_the_function_url_streams_and_allows_the_front_end_origins_only(deployme
     assert "qualifier" not in url
     cors = url["cors"]
     assert cors["allowOrigins"] == [deployment.outputs["frontendUrl"], *cfg(deployment, "corsOrigins")]
-    assert (cors["allowMethods"], cors["allowHeaders"]) == (["POST"], ["content-type"])
+    assert (cors["allowMethods"], cors["allowHeaders"]) == (["POST"], ["content-type", "idempotency-key"])
     assert cors["exposeHeaders"] == ["retry-after"]
     assert deployment.outputs["streamUrl"] == f"https://{URL_ID}.lambda-url.us-east-1.on.aws/"
     assert deployment.outputs["streamFunctionName"] == f"twin-{deployment.stack}-stream"
@@ -173,3 +176,17 @@ def deployment_alias_invoked_by_the_api(deployment: Deployment) -> bool:
 def test_the_streaming_function_never_snapshots_its_adapter(deploy_stack: Callable[..., Deployment]) -> None:
     streaming = stream_function(deploy_stack("prod", snapStart="true"))
     assert "snapStart" not in streaming and not streaming.get("publish")
+
+
+def test_the_streaming_function_answers_for_function_url_names_and_the_adapter_only(
+    deployment: Deployment,
+) -> None:
+    """Its URL's name exists only once the URL does, after the function; any function URL name of the
+    region is allowed (only its own URL can invoke it), and 127.0.0.1 for the adapter's readiness check."""
+    env = stream_function(deployment)["environment"]["variables"]
+    allowed = Settings.from_env(
+        {"TWIN_ALLOWED_HOSTS": env["TWIN_ALLOWED_HOSTS"]}, env_file=None
+    ).web.allowed_hosts
+    assert allowed == ("*.lambda-url.us-east-1.on.aws", "127.0.0.1")
+    url_host = urlsplit(deployment.outputs["streamUrl"]).hostname
+    assert url_host is not None and url_host.endswith(".lambda-url.us-east-1.on.aws")

@@ -19,7 +19,7 @@ import pytest
 from snapshot_restore_py import get_after_restore, get_before_snapshot
 
 from tests.conftest import EXAMPLE_PERSONA
-from tests.support.apigw import http_event
+from tests.support.apigw import API_HOST, http_event
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.lambda_env import lambda_env
 from tests.support.moto_s3 import MotoS3Server
@@ -40,6 +40,7 @@ def handler_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     for var, value in {
         "PERSONA_DIR": str(EXAMPLE_PERSONA), "MEMORY_DIR": str(tmp_path), "TWIN_PROVIDER": "offline",
         "TWIN_WEB_DIR": str(tmp_path / "no-front-end"), "OPENAI_API_KEY_PARAMETER": "",
+        "TWIN_ALLOWED_HOSTS": API_HOST,
     }.items():  # fmt: skip
         monkeypatch.setenv(var, value)
     monkeypatch.delitem(sys.modules, "service.lambda_handler", raising=False)

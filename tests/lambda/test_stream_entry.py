@@ -14,6 +14,7 @@ import boto3
 import httpx
 import pytest
 
+from infra.streaming import stream_hosts
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.lambda_env import ALLOWED, lambda_env
 from tests.support.moto_s3 import MotoS3Server
@@ -37,7 +38,13 @@ def stream_bucket(moto_s3: MotoS3Server) -> str:
 
 
 def openai_on(fake: FakeOpenAI) -> dict[str, str]:
-    return {"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "test", "TWIN_LLM_MAX_RETRIES": "0"}
+    return {
+        "OPENAI_BASE_URL": fake.base_url,
+        "OPENAI_API_KEY": "test",
+        "TWIN_LLM_MAX_RETRIES": "0",
+        # as the Pulumi program sets the streaming function's: its URL's names and the adapter's
+        "TWIN_ALLOWED_HOSTS": stream_hosts("us-east-1"),
+    }
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,15 @@ import time
 from pathlib import Path
 
 import msgspec
+import pytest
+from litestar.testing import TestClient
 
 from memory import Conversation, file_memory, new_session_id
+from service.app import create_app
+from service.cli import main
+from service.settings import Settings
 from tests.conftest import REPO
+from tests.support.settings import tweak
 
 ROUNDS = 3
 #: Turns the writer must report stored before it is killed (then it is killed mid-stream).
@@ -88,3 +94,34 @@ def test_a_crashed_writers_leftovers_are_ignored_and_erased_with_the_conversatio
         assert [p.name for p in root.iterdir() if p.name != ".locks"] == []
 
     asyncio.run(check())
+
+
+def test_a_crashed_writers_temp_files_are_removed_at_start_up_and_by_prune(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kill -9 mid-write leaves `.*.tmp` files holding visitors' words (a contact's email too);
+    nothing read or deleted them before."""
+    root = tmp_path / "conversations"
+
+    def crash() -> None:
+        session_id = new_session_id()
+        run_and_kill(root, 0, [session_id])
+        (root / f".{session_id}.crashed.tmp").write_bytes(b'{"session_id": "half a tu')
+        contacts = root / "records" / "contacts"
+        contacts.mkdir(parents=True, exist_ok=True)
+        (contacts / ".0a1b2c3d4e5f.k3j4h5g6.tmp").write_bytes(b'{"email": "ada@example.com", "na')
+        assert len(list(root.rglob(".*.tmp"))) >= 2
+
+    crash()
+    started = tweak(settings, MEMORY_DIR=root)
+    with TestClient(app=create_app(started)) as client:  # start-up
+        assert client.get("/health").status_code == 200
+    assert sorted(root.rglob(".*.tmp")) == []
+
+    crash()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MEMORY_DIR", str(root))
+    monkeypatch.delenv("USE_S3", raising=False)
+    assert main(["conversations", "prune"]) == 0
+    assert sorted(root.rglob(".*.tmp")) == []
+    assert len(list(root.glob("*.json"))) == 2  # the conversations themselves are kept

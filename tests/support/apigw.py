@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+#: The API's host name in these events; a deployment lists its own in TWIN_ALLOWED_HOSTS.
+API_HOST = "api.example.test"
+
 
 def http_event(
     method: str,
@@ -25,11 +28,11 @@ def http_event(
         "routeKey": "$default",
         "rawPath": path,
         "rawQueryString": query,
-        "headers": {"host": "api.example.test", "user-agent": "test", **(headers or {})},
+        "headers": {"host": API_HOST, "user-agent": "test", **(headers or {})},
         "requestContext": {
             "accountId": "123456789012",
             "apiId": "api",
-            "domainName": "api.example.test",
+            "domainName": API_HOST,
             "domainPrefix": "api",
             "http": {
                 "method": method,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import boto3
 
+from tests.support.apigw import API_HOST
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.moto_s3 import FAKE_CREDENTIALS, MotoS3Server
 from tests.support.owner import PASSWORD
@@ -18,6 +19,7 @@ def lambda_env(moto: MotoS3Server, bucket: str) -> dict[str, str]:
         "USE_S3": "true",
         "S3_BUCKET": bucket,
         "CORS_ORIGINS": ALLOWED,
+        "TWIN_ALLOWED_HOSTS": API_HOST,  # as the Pulumi program sets the buffered function's
         "TWIN_OWNER_PASSWORD": PASSWORD,
     }
 
@@ -32,6 +34,7 @@ def openai_env(moto: MotoS3Server, bucket: str, fake: FakeOpenAI, topic: str) ->
         "AWS_ENDPOINT_URL_SNS": moto.endpoint,
         "TWIN_NOTIFY_SNS_TOPIC_ARN": topic,
         "TWIN_NOTIFY_WEBHOOK_URL": f"{fake.url}/webhook",
+        "TWIN_TOKENS_PER_IP_PER_MINUTE": "0",  # the tests send turns from one address back to back
     }
 
 

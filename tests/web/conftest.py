@@ -143,6 +143,10 @@ def _settings(tmp: Path, **env: Any) -> Settings:
         "TWIN_RATE_LIMIT_PER_MINUTE": 0,
         "TWIN_SESSION_RATE_LIMIT_PER_MINUTE": 0,
         "TWIN_NEW_SESSIONS_PER_HOUR": 0,
+        # Nor spend quotas: the fake model reports every prompt's tokens, and pages keep their session.
+        "TWIN_TOKENS_PER_IP_PER_MINUTE": 0,
+        "TWIN_TOKENS_PER_IP_PER_DAY": 0,
+        "TWIN_TOKENS_PER_SESSION_PER_DAY": 0,
     }
     return settings_for(**(base | env))
 

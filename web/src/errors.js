@@ -13,10 +13,18 @@ export class ApiError extends Error {
   }
 }
 
+/** The longest wait the page asks of a visitor, whatever a server or proxy says (the twin's own ceiling). */
+const MAX_WAIT_SECONDS = 3600;
+
+/** A wait as whole seconds up to the ceiling; null when absent or meaningless (inf, nan, negative). */
+export function waitSeconds(value) {
+  const seconds = value === null || value === undefined || value === "" ? NaN : Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(Math.ceil(seconds), MAX_WAIT_SECONDS) : null;
+}
+
 function retryAfterSeconds(response, body) {
   const header = response.headers.get("Retry-After");
-  const seconds = header !== null && header !== "" ? Number(header) : Number(body?.retry_after);
-  return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds) : null;
+  return waitSeconds(header !== null && header !== "" ? header : body?.retry_after);
 }
 
 /** The ApiError an unsuccessful response stands for. */

@@ -1,6 +1,6 @@
 // Reading a reply from POST /chat/stream: server-sent events, whether they arrive one by one or, through
 // a buffering proxy, all at once.
-import { ApiError } from "./errors.js";
+import { ApiError, waitSeconds } from "./errors.js";
 
 /** Split a text/event-stream buffer into complete events; returns [events, rest]. */
 export function parseEvents(buffer) {
@@ -39,7 +39,7 @@ export async function readReply(response, on) {
       else if (event === "done") done = data;
       else if (event === "error") {
         throw new ApiError(data.error === "message_too_long" ? "too_long" : "unavailable", data.detail, {
-          retryAfter: data.retry_after ?? null,
+          retryAfter: waitSeconds(data.retry_after),
         });
       }
     }

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import HeaderParameter, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from memory import StoreError
@@ -17,7 +17,16 @@ from service.chat.engine import ChatEngine
 from service.chat.turn import Turn
 from service.errors import classify, public_message, retry_after
 from service.http.admission import Admission
-from service.http.contract import ChatRequest, ChatResponse, DeltaEvent, DoneEvent, ErrorEvent, SessionEvent
+from service.http.contract import (
+    IDEMPOTENCY_KEY_HELP,
+    IDEMPOTENCY_KEY_PATTERN,
+    ChatRequest,
+    ChatResponse,
+    DeltaEvent,
+    DoneEvent,
+    ErrorEvent,
+    SessionEvent,
+)
 from service.http.openapi import error_responses, stream_response
 from service.providers import ProviderError
 
@@ -26,6 +35,25 @@ _encode = msgspec.json.Encoder().encode
 
 #: What either chat route answers before any reply: a bad message, a refused visitor, a failed turn.
 CHAT_ERRORS = (400, 403, 404, 409, 413, 429, 503)
+
+#: The standard `Idempotency-Key` request header, the same key as the body's `idempotency_key`.
+#: Documented as an optional string: a header is absent or text, never JSON's null.
+IdempotencyHeader = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description=IDEMPOTENCY_KEY_HELP,
+        required=False,
+        schema_extra={"oneOf": None, "type": "string"},
+    ),
+]
+
+
+def idempotency_key(data: ChatRequest, header: str | None) -> str | None:
+    """The message's key: the body's field, else the header. The field wins because the client's own
+    code sets it; a header may come from a library that makes a new one for every attempt."""
+    return data.idempotency_key or header
 
 
 class ChatController(Controller):
@@ -44,9 +72,11 @@ class ChatController(Controller):
         data: JSONBody[ChatRequest],
         engine: NamedDependency[ChatEngine],
         admission: NamedDependency[Admission],
+        idempotency_header: IdempotencyHeader = None,
     ) -> ChatResponse:
-        admission.admit(request, data.session_id)
-        turn = await engine.reply(data.message, data.session_id, idempotency_key=data.idempotency_key)
+        key = idempotency_key(data, idempotency_header)
+        client_ip = admission.admit(request, data.session_id)
+        turn = await engine.reply(data.message, data.session_id, idempotency_key=key, client_ip=client_ip)
         return ChatResponse(
             response=turn.reply,
             session_id=turn.session_id,
@@ -78,9 +108,11 @@ class ChatController(Controller):
         data: JSONBody[ChatRequest],
         engine: NamedDependency[ChatEngine],
         admission: NamedDependency[Admission],
+        idempotency_header: IdempotencyHeader = None,
     ) -> ServerSentEvent:
-        admission.admit(request, data.session_id)
-        turn = await engine.begin(data.message, data.session_id, idempotency_key=data.idempotency_key)
+        key = idempotency_key(data, idempotency_header)
+        client_ip = admission.admit(request, data.session_id)
+        turn = await engine.begin(data.message, data.session_id, idempotency_key=key, client_ip=client_ip)
         return ServerSentEvent(
             _events(turn), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         )

@@ -66,8 +66,12 @@ class ConversationController(Controller):
     @delete(
         "/{session_id:str}",
         status_code=204,
-        summary="Erase a conversation",
-        description="204 when erased; 404 if the session is unknown (or already erased); 400 if malformed.",
+        summary="Erase a conversation and everything its visitor left",
+        description=(
+            "Erases the conversation and the contact details, questions, feedback and undelivered "
+            "notifications it left. 204 when erased; 404 if the session is unknown (or already "
+            "erased); 400 if malformed."
+        ),
         responses=error_responses(400, 404, 503),
     )
     async def delete_conversation(self, session_id: PathSessionId, erasure: NamedDependency[Erasure]) -> None:

@@ -20,6 +20,7 @@ def health_of(persona: Persona, provider: Provider, storage: Literal["local", "s
     """The /health body: the storage, the model and the persona this process serves."""
     return Health(
         storage=storage,
+        use_s3=storage == "s3",
         provider=provider.name,
         model=provider.model,
         offline=provider.offline,

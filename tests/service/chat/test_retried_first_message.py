@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +16,7 @@ from memory import Store, retry_session_id
 from service.app import create_app
 from service.settings import Settings
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.settings import on_fake_model
+from tests.support.settings import on_fake_model, tweak
 from tests.support.twins import twin_for
 
 KEY = "first-try-0123456789abcdef"
@@ -27,7 +30,8 @@ def fake() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def client(settings: Settings, fake: FakeOpenAI) -> Iterator[TestClient[Any]]:
-    with TestClient(app=create_app(on_fake_model(settings, fake.base_url))) as client:
+    unmetered = on_fake_model(settings, fake.base_url, TWIN_TOKENS_PER_IP_PER_MINUTE=0)
+    with TestClient(app=create_app(unmetered)) as client:
         yield client
 
 
@@ -54,10 +58,30 @@ def test_the_key_with_another_message_starts_another_conversation(client: TestCl
 
 
 def test_derived_ids_are_session_ids_that_never_look_like_options() -> None:
-    ids = {retry_session_id(f"key-{n:012d}", "hi") for n in range(2000)}
+    secret = bytes(range(32))
+    ids = {retry_session_id(f"key-{n:012d}", "hi", secret) for n in range(2000)}
     assert len(ids) == 2000
     assert all(len(i) == 32 and not i.startswith("-") for i in ids)
-    assert retry_session_id("k" * 16, "hi") == retry_session_id("k" * 16, "hi")
+    assert retry_session_id("k" * 16, "hi", secret) == retry_session_id("k" * 16, "hi", secret)
+
+
+def test_nobody_can_compute_a_keyed_first_messages_conversation_from_the_key_and_the_message(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The id used to be an unkeyed hash with a public constant: whoever saw (or guessed) a visitor's
+    key and first message could read and continue that conversation."""
+    body = {"message": "Where do you work?", "idempotency_key": KEY}
+    public = hashlib.blake2b(f"{KEY}\0{body['message']}".encode(), digest_size=24, person=b"twin-retry")
+    guessed = base64.urlsafe_b64encode(public.digest()).decode()
+    ids = []
+    for deployment in ("one", "two"):
+        deployed = tweak(settings, MEMORY_DIR=tmp_path / deployment)
+        for _ in range(2):  # restarted: the same deployment keeps its secret
+            with TestClient(app=create_app(deployed)) as client:
+                ids.append(client.post("/chat", json=body).json()["session_id"])
+    assert ids[0] == ids[1] and ids[2] == ids[3]  # a retry finds its conversation, across restarts
+    assert ids[0] != ids[2]  # another deployment derives another id
+    assert guessed not in ids
 
 
 async def test_concurrent_retries_of_a_first_message_store_one_turn(

@@ -152,7 +152,13 @@ async def test_the_contact_left_while_capped_reaches_the_owner(settings: Setting
 
 async def test_zero_budgets_leave_the_records_untouched(settings: Settings, fake: FakeOpenAI) -> None:
     fake.reply("Hello.", prompt_tokens=5_000_000)
-    with model_client(settings, fake, TWIN_DAILY_TOKEN_BUDGET=0, TWIN_MONTHLY_TOKEN_BUDGET=0) as client:
+    no_caps = {
+        "TWIN_DAILY_TOKEN_BUDGET": 0,
+        "TWIN_MONTHLY_TOKEN_BUDGET": 0,
+        "TWIN_TOKENS_PER_IP_PER_MINUTE": 0,
+        "TWIN_TOKENS_PER_IP_PER_DAY": 0,
+    }
+    with model_client(settings, fake, **no_caps) as client:
         assert "budget" not in client.post("/chat", json={"message": "Hi"}).json()["response"]
         assert "budget" not in client.post("/chat", json={"message": "Hi"}).json()["response"]
     assert await file_memory(settings.storage.memory_dir).records.keys(COLLECTION) == []

@@ -1,4 +1,5 @@
-"""`twin serve` runs the real server on 127.0.0.1 with the embedded defaults."""
+"""`twin serve` runs the real server on 127.0.0.1 with the embedded defaults, and does not let slow,
+silent or foreign-named clients hold it."""
 
 from __future__ import annotations
 
@@ -6,11 +7,19 @@ import os
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
+from service import serving
+from service.cli import main
 from tests.conftest import EXAMPLE_PERSONA, REPO
+
+#: Seconds a test waits for the server to close a connection before calling it kept open.
+PATIENCE = 8.0
 
 
 def free_port() -> int:
@@ -19,11 +28,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_serve_answers_over_http_until_stopped(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """`twin serve` on 127.0.0.1 with a short request deadline and a small concurrency limit."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TWIN_", "USE_S3"))}
-    env |= {"PERSONA_DIR": str(EXAMPLE_PERSONA), "MEMORY_DIR": str(tmp_path / "conversations")}
-    server = subprocess.Popen(
+    env |= {
+        "PERSONA_DIR": str(EXAMPLE_PERSONA),
+        "MEMORY_DIR": str(tmp_path_factory.mktemp("serve") / "conversations"),
+        "TWIN_SERVE_REQUEST_TIMEOUT_SECONDS": "2",
+        "TWIN_SERVE_KEEP_ALIVE_SECONDS": "1",
+        "TWIN_SERVE_MAX_CONCURRENCY": "4",
+    }
+    process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=REPO,
         env=env,
@@ -32,14 +49,89 @@ def test_serve_answers_over_http_until_stopped(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        assert server.stdout is not None
-        for line in server.stdout:  # uvicorn says when it is ready; no sleeping
+        assert process.stdout is not None
+        for line in process.stdout:  # uvicorn says when it is ready; no sleeping
             if "Uvicorn running" in line or "Application startup complete" in line:
                 break
-        base = f"http://127.0.0.1:{port}"
-        assert httpx.get(f"{base}/health", timeout=10).json()["provider"] == "offline"
-        reply = httpx.post(f"{base}/chat", json={"message": "What languages do you speak?"}, timeout=10)
-        assert reply.status_code == 200 and reply.json()["response"]
+        yield port
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def connect(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=PATIENCE)
+    sock.settimeout(PATIENCE)
+    return sock
+
+
+def closed_within(sock: socket.socket) -> float:
+    """Seconds until the server closed `sock` (raises TimeoutError if it kept it open)."""
+    started = time.monotonic()
+    with sock:
+        while sock.recv(4096):
+            pass
+    return time.monotonic() - started
+
+
+def test_serve_answers_over_http_until_stopped(server: int) -> None:
+    base = f"http://127.0.0.1:{server}"
+    assert httpx.get(f"{base}/health", timeout=10).json()["provider"] == "offline"
+    reply = httpx.post(f"{base}/chat", json={"message": "What languages do you speak?"}, timeout=10)
+    assert reply.status_code == 200 and reply.json()["response"]
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"",  # connects and says nothing
+        b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ",  # headers a byte at a time, never ending
+        b"POST /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 100\r\n\r\n{"message": ',  # a body that never arrives whole
+    ],
+    ids=["silent", "slow headers", "slow body"],
+)
+def test_a_request_that_never_arrives_whole_is_disconnected(server: int, sent: bytes) -> None:
+    sock = connect(server)
+    sock.sendall(sent)
+    assert closed_within(sock) < PATIENCE - 1
+
+
+def test_an_idle_keep_alive_connection_is_closed(server: int) -> None:
+    sock = connect(server)
+    sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+    assert closed_within(sock) < PATIENCE - 1
+
+
+def test_connections_beyond_the_limit_are_answered_503(server: int) -> None:
+    held = [connect(server) for _ in range(4)]
+    try:
+        sock = connect(server)
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 503")
+        sock.close()
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_a_dns_rebinding_request_is_refused_by_the_real_server(server: int) -> None:
+    answer = httpx.get(f"http://127.0.0.1:{server}/health", headers={"Host": f"evil.example:{server}"})
+    assert answer.status_code == 400 and answer.json()["extra"] == {"error": "host_not_allowed"}
+    assert httpx.get(f"http://localhost:{server}/health").status_code == 200
+
+
+def test_listening_beyond_loopback_with_local_names_only_warns(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    started: list[tuple[str, int]] = []
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TWIN_ALLOWED_HOSTS", raising=False)
+    monkeypatch.setattr(serving, "serve", lambda settings, host, port, reload: started.append((host, port)))
+    assert main(["serve", "--host", "0.0.0.0", "--port", "8080"]) == 0
+    assert "set TWIN_ALLOWED_HOSTS to the names visitors use" in capsys.readouterr().err
+    monkeypatch.setenv("TWIN_ALLOWED_HOSTS", "twin.example.com")
+    assert main(["serve", "--host", "0.0.0.0", "--port", "8080"]) == 0
+    assert capsys.readouterr().err == ""
+    assert started == [("0.0.0.0", 8080)] * 2

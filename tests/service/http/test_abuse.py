@@ -15,7 +15,7 @@ from mangum.types import ASGI
 
 from service.app import create_app
 from service.settings import Settings, SettingsError
-from tests.support.apigw import http_event
+from tests.support.apigw import API_HOST, http_event
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.settings import tweak
 from tests.support.sse import parse_sse
@@ -62,7 +62,8 @@ def test_zero_turns_limits_off(settings: Settings) -> None:
 
 
 def test_behind_api_gateway_the_ip_comes_from_the_request_context_not_a_header(settings: Settings) -> None:
-    handler = Mangum(cast(ASGI, create_app(tweak(settings, TWIN_RATE_LIMIT_PER_MINUTE=1))), lifespan="off")
+    deployed = tweak(settings, TWIN_RATE_LIMIT_PER_MINUTE=1, TWIN_ALLOWED_HOSTS=(API_HOST,))
+    handler = Mangum(cast(ASGI, create_app(deployed)), lifespan="off")
 
     def call(source_ip: str, forwarded: str) -> int:
         headers = {"content-type": "application/json", "x-forwarded-for": forwarded}

@@ -25,7 +25,7 @@ def test_root_keeps_the_seed_shape(client: Client) -> None:
 def test_health_names_storage_and_provider(client: Client) -> None:
     body = client.get("/health").json()
     assert body["status"] == "healthy"
-    assert body["storage"] == "local"
+    assert body["storage"] == "local" and body["use_s3"] is False  # the seed's field too
     assert body["provider"] == "offline" and body["offline"] is True
 
 

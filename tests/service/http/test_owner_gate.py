@@ -115,7 +115,8 @@ def test_signing_in_wrong_then_right_sets_a_strict_http_only_cookie_for_the_room
 
 
 def test_over_https_both_cookies_are_secure(room_settings: Settings) -> None:
-    with TestClient(app=create_app(room_settings), base_url="https://twin.example") as client:
+    served = tweak(room_settings, TWIN_ALLOWED_HOSTS=("twin.example",))  # the site's own name
+    with TestClient(app=create_app(served), base_url="https://twin.example") as client:
         csrf = client.get("/owner").headers["set-cookie"]
         assert csrf.startswith("csrftoken=") and "Secure" in csrf and "SameSite=strict" in csrf
         response = sign_in(client)

@@ -56,6 +56,7 @@ def schema(tmp_path: Path) -> Iterator[OpenApiSchema]:
         TWIN_RATE_LIMIT_PER_MINUTE=0,
         TWIN_SESSION_RATE_LIMIT_PER_MINUTE=0,
         TWIN_NEW_SESSIONS_PER_HOUR=0,
+        TWIN_ALLOWED_HOSTS="testserver",  # the host name schemathesis' ASGI client addresses
     )
     try:
         yield schemathesis.openapi.from_asgi("/schema/openapi.json", create_app(app_settings), config=CONFIG)

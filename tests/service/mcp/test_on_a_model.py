@@ -40,6 +40,7 @@ def served(fake: FakeOpenAI, memory_dir: Path) -> Iterator[Served]:
         TWIN_MODEL="gpt-fake",
         TWIN_LLM_MAX_RETRIES=0,
         TWIN_LLM_TIMEOUT_SECONDS=5,
+        TWIN_TOKENS_PER_IP_PER_MINUTE=0,  # every turn of the module comes from 127.0.0.1
     ) as twin:
         yield twin
 

@@ -52,7 +52,8 @@ import json, sys
 from litestar.testing import TestClient
 from service.app import create_app
 from tests.support.settings import settings_for
-app = create_app(settings_for(PERSONA_DIR={persona!r}, MEMORY_DIR={memory!r}))
+hosts = "testserver.local"  # the test client's host name
+app = create_app(settings_for(PERSONA_DIR={persona!r}, MEMORY_DIR={memory!r}, TWIN_ALLOWED_HOSTS=hosts))
 at_start = "mcp" in sys.modules
 with TestClient(app) as client:
     client.get("/health")

@@ -23,7 +23,7 @@ from service.app import Twin
 from service.owner.notify import OUTBOX, Notifier, SnsChannel, WebhookChannel
 from service.settings import Settings
 from tests.conftest import EXAMPLE_PERSONA
-from tests.support.apigw import http_event
+from tests.support.apigw import API_HOST, http_event
 from tests.support.moto_s3 import MotoS3Server
 from tests.support.settings import settings_for, tweak
 from tests.support.twins import twin_for
@@ -238,6 +238,7 @@ def test_the_lambda_handler_delivers_before_it_returns(
     for var, value in {
         "PERSONA_DIR": str(EXAMPLE_PERSONA), "MEMORY_DIR": str(tmp_path), "TWIN_PROVIDER": "offline",
         "TWIN_NOTIFY_WEBHOOK_URL": receiver.url, "OPENAI_API_KEY_PARAMETER": "",
+        "TWIN_ALLOWED_HOSTS": API_HOST,
     }.items():  # fmt: skip
         monkeypatch.setenv(var, value)
     monkeypatch.delitem(sys.modules, "service.lambda_handler", raising=False)

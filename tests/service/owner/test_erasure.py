@@ -1,0 +1,95 @@
+"""Erasure ("delete my conversation") takes everything of that session: its contact details, questions,
+feedback and undelivered notifications, on every backend; only aggregate counters remain."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from litestar.testing import TestClient
+
+from memory import RecordStore, Store, file_memory
+from service.app import create_app
+from service.cli import main
+from service.owner.erasure import Erasure
+from service.owner.failures import FailedTurns
+from service.owner.inbox import ReadMarks
+from service.owner.loop import CONTACTS, FEEDBACK, QUESTIONS, OwnerLoop
+from service.owner.notify import OUTBOX, Notifier, WebhookChannel
+from service.settings import Settings
+from tests.support.twins import twin_for
+
+
+async def test_erasing_a_session_erases_what_its_visitor_left(
+    settings: Settings, backend: Store, records: RecordStore
+) -> None:
+    twin = twin_for(settings, backend)
+    owner = OwnerLoop(records)
+    me = (await twin.engine.reply("Where do you work?", None)).session_id
+    them = (await twin.engine.reply("Where did you study?", None)).session_id
+    await owner.record_contact(me, "ada@example.com", "Ada", "call me on +44 20 7946 0000")
+    await owner.record_contact(me, "shared@example.com")
+    await owner.record_contact(them, "shared@example.com")
+    only_mine, _ = await owner.record_question(me, "Do you sail, Ada here?")
+    shared, _ = await owner.record_question(me, "Do you mentor?")
+    await owner.record_question(them, "Do you mentor?")
+    answered, _ = await owner.record_question(me, "Ada asks: do you speak Italian?")
+    await owner.answer(answered.id, "A little: I lived in Turin for a year.", topic="Italian")
+    await owner.record_feedback(me, 1, "down", "Ada: this was wrong")
+    await owner.record_feedback(them, 1, "up")
+    notifier = Notifier(records, [WebhookChannel("http://127.0.0.1:9/down", 1.0)])
+    await notifier.enqueue(notifier.new("contact", "t", "Email: ada@example.com", me))
+    await notifier.enqueue(notifier.new("contact", "t", "Email: shared@example.com", them))
+    failures, reads = FailedTurns(records), ReadMarks(records)
+    erasure = Erasure(twin.memory.conversations, owner, notifier, failures, reads)
+
+    assert await erasure.erase(me)
+
+    assert await twin.memory.conversations.load(me) is None
+    assert [(c.email, c.sessions) for c in await owner.contacts()] == [("shared@example.com", [them])]
+    questions = {q.id: q for q in await owner.questions(None)}
+    assert only_mine.id not in questions
+    assert (questions[shared.id].question, questions[shared.id].sessions) == ("Do you mentor?", [them])
+    kept = questions[answered.id]
+    assert (kept.question, kept.sessions) == ("", [])  # the visitor's wording is gone
+    assert (kept.answer, kept.topic) == ("A little: I lived in Turin for a year.", "Italian")
+    assert [f.session_id for f in await owner.feedback()] == [them]
+    assert [n.session_id for n in await notifier.pending()] == [them]
+    left = [
+        record.value
+        for collection in (CONTACTS, QUESTIONS, FEEDBACK, OUTBOX)
+        for record in (await records.items(collection)).values()
+    ]
+    assert "Ada" not in str(left) and me not in str(left)
+    assert not await erasure.erase(me)  # already gone: 404 over HTTP
+
+
+def test_delete_conversation_over_http_erases_the_records_too(settings: Settings) -> None:
+    owner = OwnerLoop(file_memory(settings.storage.memory_dir).records)
+    with TestClient(app=create_app(settings)) as client:
+        chat = client.post("/chat", json={"message": "Please write to ada@example.com"})
+        session_id = chat.json()["session_id"]
+        vote = {"session_id": session_id, "reply": 1, "rating": "up", "comment": "from Ada"}
+        assert client.post("/feedback", json=vote).status_code == 201
+        assert len(asyncio.run(owner.contacts())) == len(asyncio.run(owner.feedback())) == 1
+        assert client.delete(f"/conversation/{session_id}").status_code == 204
+        assert client.delete(f"/conversation/{session_id}").status_code == 404
+    assert asyncio.run(owner.contacts()) == [] and asyncio.run(owner.feedback()) == []
+
+
+def test_twin_conversations_delete_erases_the_records_too(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def visit() -> str:
+        twin = twin_for(settings)
+        try:
+            return (await twin.engine.reply("Please write to grace@example.com", None)).session_id
+        finally:
+            await twin.close()
+
+    session_id = asyncio.run(visit())
+    monkeypatch.setenv("MEMORY_DIR", str(settings.storage.memory_dir))
+    monkeypatch.delenv("USE_S3", raising=False)
+    assert main(["conversations", "delete", session_id]) == 0
+    assert "and what its visitor left" in capsys.readouterr().out
+    assert asyncio.run(OwnerLoop(file_memory(settings.storage.memory_dir).records).contacts()) == []
