@@ -173,6 +173,10 @@ def start(subject: str, upstream_url: str, work: Path, **extra_env: str) -> Serv
             "TWIN_RATE_LIMIT_PER_MINUTE": "0",
             "TWIN_SESSION_RATE_LIMIT_PER_MINUTE": "0",
             "TWIN_NEW_SESSIONS_PER_HOUR": "0",
+            # Every visitor comes from 127.0.0.1: the per-address and per-conversation quotas are off.
+            "TWIN_TOKENS_PER_IP_PER_MINUTE": "0",
+            "TWIN_TOKENS_PER_IP_PER_DAY": "0",
+            "TWIN_TOKENS_PER_SESSION_PER_DAY": "0",
             "TWIN_DAILY_TOKEN_BUDGET": str(NEVER_REACHED),
             "TWIN_MONTHLY_TOKEN_BUDGET": str(NEVER_REACHED),
             "TWIN_HISTORY_TOKEN_BUDGET": str(HISTORY_BUDGET),
@@ -549,6 +553,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="twin-turn-cost-") as tmp:
         work = Path(tmp)
         loads = run_loads(args.rounds, work, args.profile)
+        failed = sum(m.failures for subjects in loads.values() for runs in subjects.values() for m in runs)
+        if failed:
+            print(f"{failed} turns failed: the figures would not compare like with like", file=sys.stderr)
+            return 1
         twin = converse(TWIN, args.turns, work)
         seed = converse(SEED, args.turns, work)
     twin.subject = TWIN

@@ -184,6 +184,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the twin and serve it: routes, their dependencies, errors, CORS, limits, OpenAPI."""
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    _quiet_http_clients()
     _warn_about_open_doors(settings)
     twin = build_twin(settings)
     web = WebAssets.find(settings.web.web_dir)
@@ -333,6 +334,13 @@ def _cors(origins: tuple[str, ...]) -> CORSConfig | None:
         expose_headers=["Retry-After", "ETag"],
         max_age=600,
     )
+
+
+def _quiet_http_clients() -> None:
+    """The HTTP clients log every upstream request at INFO: a line per model call costs a turn's CPU
+    and says nothing the turn log does not."""
+    for name in ("httpx", "httpx2", "httpcore", "httpcore2"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _warn_about_open_doors(settings: Settings) -> None:

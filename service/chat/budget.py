@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -68,7 +68,7 @@ class PeriodUse(msgspec.Struct, kw_only=True):
 class _Counter:
     """One period's counter as this process last read or wrote it, and charges not yet written."""
 
-    __slots__ = ("checked_at", "lock", "pending", "seen", "spend")
+    __slots__ = ("checked_at", "lock", "pending", "seen", "spend", "writing")
 
     def __init__(self) -> None:
         self.spend = Spend()
@@ -76,10 +76,12 @@ class _Counter:
         #: The record as this process last wrote it: the next write starts from it.
         self.seen: Seen | None = None
         self.pending = Spend()
+        #: Tokens of the charges being written now (counted until the write returns).
+        self.writing = 0
         self.lock = asyncio.Lock()
 
     def tokens(self) -> int:
-        return self.spend.tokens + self.pending.tokens
+        return self.spend.tokens + self.writing + self.pending.tokens
 
 
 class Exhausted(msgspec.Struct, frozen=True, kw_only=True):
@@ -169,21 +171,35 @@ class SpendCap:
         return None
 
     async def charge(self, usage: Usage, cost_usd: float | None) -> None:
-        """Add one turn's tokens (and estimated cost) to the current periods' counters.
+        """Add one turn's tokens (and estimated cost) to the current periods' counters, and write them.
 
         The turn is already stored: a failure here is logged, never shown to the visitor.
         """
+        write = self.note(usage, cost_usd)
+        if write is not None:
+            await write
+
+    def note(self, usage: Usage, cost_usd: float | None) -> Coroutine[Any, Any, None] | None:
+        """Count one turn's tokens at once (this process's next check sees them) and return the write
+        that stores them, for the caller to run (a chat turn runs it after its reply); None when
+        nothing is charged."""
         tokens = usage.total
         if tokens <= 0 or not self.enabled:
-            return
-        await asyncio.gather(*(self._add(period.key, tokens, cost_usd or 0.0) for period in self._periods()))
+            return None
+        keys = [period.key for period in self._periods()]
+        for key in keys:
+            pending = self._counter(key).pending
+            pending.tokens += tokens
+            pending.turns += 1
+            pending.cost_usd += cost_usd or 0.0
+        return self._write(keys)
 
-    async def _add(self, key: str, tokens: int, cost_usd: float) -> None:
-        """Add one charge to a counter: written now, or with the write it waits for."""
+    async def _write(self, keys: list[str]) -> None:
+        await asyncio.gather(*(self._flush(key) for key in keys))
+
+    async def _flush(self, key: str) -> None:
+        """Write a counter's pending charges: now, or with the write this one waited for."""
         counter = self._counter(key)
-        counter.pending.tokens += tokens
-        counter.pending.turns += 1
-        counter.pending.cost_usd += cost_usd
         async with counter.lock:
             batch = counter.pending
             if batch.turns == 0:
@@ -197,6 +213,7 @@ class SpendCap:
                 spend.cost_usd = round(spend.cost_usd + batch.cost_usd, 8)
                 return msgspec.to_builtins(spend)
 
+            counter.writing = batch.tokens
             try:
                 value, counter.seen = await self.records.update_from(COLLECTION, key, add, counter.seen)
             except StoreError as exc:
@@ -209,6 +226,8 @@ class SpendCap:
                     type(exc).__name__,
                 )
                 return
+            finally:
+                counter.writing = 0
             counter.spend, counter.checked_at = _spend(value), self._monotonic()
 
     def _counter(self, key: str) -> _Counter:

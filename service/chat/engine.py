@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 import msgspec
 
@@ -66,6 +67,8 @@ class ChatEngine:
         #: Keys the ids of retried first messages, so nobody can compute them.
         self._secret = secret
         self._quotas = quotas
+        #: Token counts of recent texts: a conversation's history is counted again every turn.
+        self._tokens = lru_cache(maxsize=1024)(self._count)
         #: What every turn's prompt costs before its own parts: the stable prompt and the tools.
         self._fixed_tokens = self._tokens(persona.prompt) + self._tokens(msgspec.json.encode(TOOLS).decode())
         #: What the persona's system prompt adds after its stable part on a given day (the date).
@@ -153,7 +156,7 @@ class ChatEngine:
             metered=metered,
         )
 
-    def _tokens(self, text: str) -> int:
+    def _count(self, text: str) -> int:
         return count_tokens(text, self._provider.model).tokens
 
     def _cost(self, request: ProviderRequest) -> int:

@@ -248,7 +248,8 @@ class Turn:
         await self._services.conversations.append(self.session_id, (self._question(),), seen=self._seen)
 
     async def _keep(self) -> None:
-        """Store the turn in one write, then charge the spend cap for it."""
+        """Store the turn in one write, then charge the spend cap for it: counted at once, written
+        in the background (the reply does not wait for the counters' write)."""
         stored = await self._services.conversations.append(
             self.session_id,
             (
@@ -271,9 +272,7 @@ class Turn:
             replies(stored.messages),
             self.reply,
         )
-        self._charge_quotas(self.usage)
-        if self._chargeable(self.usage):
-            await self._services.spend_cap.charge(self.usage, estimate_cost(self.provider.model, self.usage))
+        self._charge_spend_cap(self.usage)
 
     def _charge_quotas(self, usage: Usage) -> None:
         if self._metered and self._visit.client_ip is not None:
@@ -291,10 +290,16 @@ class Turn:
             + estimate_tokens("".join(self._sent))
         )
         usage = self.usage if self.usage.total >= estimate else Usage(prompt_tokens=estimate, estimated=True)
+        self._charge_spend_cap(usage)
+
+    def _charge_spend_cap(self, usage: Usage) -> None:
+        """Charge the quotas and the spend cap: this process counts the tokens at once; the cap's
+        write runs in the background (awaited before a Lambda freezes, or at shutdown)."""
         self._charge_quotas(usage)
         if self._chargeable(usage):
-            cap = self._services.spend_cap
-            self._services.background.spawn(cap.charge(usage, estimate_cost(self.provider.model, usage)))
+            write = self._services.spend_cap.note(usage, estimate_cost(self.provider.model, usage))
+            if write is not None:
+                self._services.background.spawn(write)
 
     def _chargeable(self, usage: Usage) -> bool:
         """Whether the spend cap counts `usage` (a model answered and the cap is on); notes it for

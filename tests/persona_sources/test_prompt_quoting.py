@@ -56,6 +56,13 @@ def test_control_and_invisible_characters_never_reach_a_prompt() -> None:
     assert without_controls("line one\r\nline two\ttabbed\rthree") == "line one\nline two\ttabbed\nthree"
 
 
+def test_ascii_text_takes_the_short_way_to_the_same_result() -> None:
+    every_ascii = "".join(map(chr, range(128)))
+    visible = "".join(chr(n) for n in range(32, 127))
+    assert without_controls(every_ascii) == "\t\n\n" + visible  # the carriage return: a newline
+    assert without_controls(every_ascii + "\u200b") == "\t\n\n" + visible  # the long way agrees
+
+
 def test_ordinary_text_reads_the_same() -> None:
     text = "I led 3 teams at Corvina Pay (2019-2024): payments, risk <3 and 2 < 5.\n\nC# and Go."
     assert as_data(text) == text

@@ -193,6 +193,9 @@ class _Server(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    #: Connections the kernel queues before they are accepted (socketserver's default of 5 drops
+    #: a burst of new connections, which then wait a second for the client's SYN retry).
+    request_queue_size = 128
     fake: FakeOpenAI
 
     def __init__(self, fake: FakeOpenAI) -> None:

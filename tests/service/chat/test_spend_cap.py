@@ -63,6 +63,33 @@ async def test_a_used_up_budget_holds_until_its_period_ends(records: RecordStore
     assert exhausted is not None and exhausted.period.name == "monthly"
 
 
+async def test_a_charge_counts_at_once_and_while_its_write_is_under_way(records: RecordStore) -> None:
+    cap = SpendCap(records, daily_tokens=100, monthly_tokens=0, clock=lambda: NOON)
+    assert await cap.exhausted() is None  # read: nothing used yet
+    write = cap.note(Usage(prompt_tokens=60, completion_tokens=40), None)
+    assert write is not None and await records.keys(COLLECTION) == []
+    held, go_on = asyncio.Event(), asyncio.Event()
+    original = records.update_from
+
+    async def slowly(*args: Any, **kwargs: Any) -> Any:
+        held.set()
+        await go_on.wait()
+        return await original(*args, **kwargs)
+
+    records.update_from = slowly  # type: ignore[method-assign]
+    writing = asyncio.create_task(write)
+    await held.wait()
+    fresh = SpendCap(records, daily_tokens=100, monthly_tokens=0, clock=lambda: NOON)
+    assert await fresh.exhausted() is None  # another process sees only what is written
+    exhausted = await cap.exhausted()
+    assert exhausted is not None and exhausted.used == 100  # this process counts the write in flight
+    go_on.set()
+    await writing
+    [daily] = await cap.spent()
+    assert (daily.tokens, daily.turns) == (100, 1)
+    assert cap.note(Usage(), None) is None  # nothing to charge, nothing to write
+
+
 async def test_a_hand_edited_counter_does_not_break_turns(records: RecordStore) -> None:
     await records.put(COLLECTION, "day-2026-11-26", {"tokens": "lots"})
     cap = SpendCap(records, daily_tokens=100, monthly_tokens=0, clock=lambda: NOON)

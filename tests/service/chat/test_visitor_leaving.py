@@ -61,6 +61,7 @@ async def test_leaving_while_the_turn_is_stored_and_charged_changes_nothing(
             await reached.wait()
             group.cancel_scope.cancel()
 
+    await twin.background.drain()  # the spend cap's write runs after the reply
     stored = await twin.memory.conversations.load(turn.session_id)
     assert stored is not None and stored.conversation.turns == 1
     counters = await records.items(COLLECTION)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -150,6 +151,25 @@ def test_history_is_sent_with_the_next_turn(fake: FakeOpenAI, openai_settings: S
         ("assistant", "First answer."),
         ("user", "Second question"),
     ]
+
+
+@pytest.fixture
+def info_client(fake: FakeOpenAI, openai_settings: Settings) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    """Started before the test body: the app's logging set-up would drop pytest's capturing handler."""
+    with TestClient(app=create_app(tweak(openai_settings, TWIN_LOG_LEVEL="INFO"))) as client:
+        yield client
+
+
+def test_upstream_requests_are_not_logged_one_by_one(
+    fake: FakeOpenAI,
+    info_client: TestClient,  # type: ignore[type-arg]
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake.reply("Hello.")
+    with caplog.at_level(logging.INFO):
+        info_client.post("/chat", json={"message": "Hi"})
+    assert [r for r in caplog.records if r.name == "twin.turns"]  # the turn's own line is there
+    assert not [r for r in caplog.records if r.name.startswith(("httpx", "httpcore"))]
 
 
 def script_failure(fake: FakeOpenAI, kind: str) -> None:
