@@ -52,13 +52,12 @@ import httpx
 import msgspec
 
 from bench.report import write_section
+from bench.served import twin_env
 from memory import file_memory
 from memory.model import Conversation
 from service.chat.budget import COLLECTION as BUDGET
 from service.chat.budget import Spend
 from tests.support.fake_openai import CutStream, Fail, FakeOpenAI, Hang, JSONObject, Malformed, Reply, Script
-
-ROOT = Path(__file__).resolve().parent.parent
 
 #: What the upstream does with each request: (kind, share). About one request in five fails.
 UPSTREAM_MIX: tuple[tuple[str, float], ...] = (
@@ -82,8 +81,6 @@ HANG_SECONDS = 20.0
 #: twin's slowest success (a hang, a retry, a slow reply), so some retries race their original.
 VISITOR_TIMEOUT = 4.0
 MAX_ATTEMPTS = 10
-#: Token budgets so large the spend cap counts but never steps in.
-NEVER_REACHED = 10**12
 THINK_SECONDS = (0.2, 1.5)
 TURNS_PER_CONVERSATION = (3, 10)
 QUESTIONS = (
@@ -182,31 +179,12 @@ def start_server(name: str, fallback: bool, upstream_url: str, work: Path) -> Se
     home = work / name
     home.mkdir()
     port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("TWIN_", "OPENAI_", "AWS_"))},
-        "PYTHONPATH": str(ROOT),
-        "TWIN_PROVIDER": "openai",
-        "OPENAI_BASE_URL": upstream_url,
-        "OPENAI_API_KEY": "sk-soak-not-a-real-key",
-        "TWIN_MODEL": "gpt-fake",
+    env = twin_env(upstream_url, home, "gpt-fake") | {
         "TWIN_LLM_TIMEOUT_SECONDS": str(LLM_TIMEOUT),
         "TWIN_LLM_MAX_RETRIES": str(LLM_RETRIES),
         "TWIN_FALLBACK_OFFLINE": "true" if fallback else "false",
-        "TWIN_RATE_LIMIT_PER_MINUTE": "0",
-        "TWIN_SESSION_RATE_LIMIT_PER_MINUTE": "0",
-        "TWIN_NEW_SESSIONS_PER_HOUR": "0",
-        # Every visitor comes from 127.0.0.1: the per-address and per-conversation token quotas are off.
-        "TWIN_TOKENS_PER_IP_PER_MINUTE": "0",
-        "TWIN_TOKENS_PER_IP_PER_DAY": "0",
-        "TWIN_TOKENS_PER_SESSION_PER_DAY": "0",
-        # The spend cap counts every turn (its records are checked afterwards) but is never reached.
-        "TWIN_DAILY_TOKEN_BUDGET": str(NEVER_REACHED),
-        "TWIN_MONTHLY_TOKEN_BUDGET": str(NEVER_REACHED),
-        "PERSONA_DIR": str(ROOT / "persona"),
         "MEMORY_DIR": str(home / "conversations"),
-        "TWIN_WEB_DIR": str(home / "no-web"),
         "TWIN_LOG_LEVEL": "INFO",
-        "USE_S3": "false",
     }
     log = home / "server.log"
     command = [sys.executable, "-m", "uvicorn", "service.asgi:app", "--host", "127.0.0.1"]

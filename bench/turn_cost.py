@@ -47,6 +47,7 @@ from typing import Any
 import httpx
 
 from bench.report import write_section
+from bench.served import twin_env
 from memory import Message
 from service.providers.pricing import PRICES
 from service.providers.tokens import count_tokens, estimate_tokens
@@ -57,7 +58,6 @@ SEED_APP = ROOT / "bench" / "seed_app"
 #: The seed's design calls this model (bench/seed_app/server.py); prices are its list prices.
 MODEL = "gpt-4o-mini"
 HISTORY_BUDGET = 3000
-NEVER_REACHED = 10**12
 #: OpenAI caches prompts of at least 1,024 tokens, in steps of 128 tokens.
 CACHE_MINIMUM, CACHE_STEP = 1024, 128
 
@@ -160,30 +160,15 @@ def start(subject: str, upstream_url: str, work: Path, **extra_env: str) -> Serv
     """One subject on uvicorn with its own memory directory (`extra_env` changes its settings)."""
     home = Path(tempfile.mkdtemp(prefix=subject.replace(" ", "-") + "-", dir=work))
     port = free_port()
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TWIN_", "OPENAI_", "AWS_"))}
-    env = base | {"OPENAI_BASE_URL": upstream_url, "OPENAI_API_KEY": "sk-bench-not-a-real-key"}
     if subject == SEED:
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("TWIN_", "OPENAI_", "AWS_"))}
+        env = base | {"OPENAI_BASE_URL": upstream_url, "OPENAI_API_KEY": "sk-bench-not-a-real-key"}
         env |= {"PERSONA_DIR": str(ROOT / "persona"), "MEMORY_DIR": str(home / "memory")}
         command = ["-m", "uvicorn", "server:app", "--app-dir", str(SEED_APP)]
     else:
-        env |= {
-            "PYTHONPATH": str(ROOT),
-            "TWIN_PROVIDER": "openai",
-            "TWIN_MODEL": MODEL,
-            "TWIN_RATE_LIMIT_PER_MINUTE": "0",
-            "TWIN_SESSION_RATE_LIMIT_PER_MINUTE": "0",
-            "TWIN_NEW_SESSIONS_PER_HOUR": "0",
-            # Every visitor comes from 127.0.0.1: the per-address and per-conversation quotas are off.
-            "TWIN_TOKENS_PER_IP_PER_MINUTE": "0",
-            "TWIN_TOKENS_PER_IP_PER_DAY": "0",
-            "TWIN_TOKENS_PER_SESSION_PER_DAY": "0",
-            "TWIN_DAILY_TOKEN_BUDGET": str(NEVER_REACHED),
-            "TWIN_MONTHLY_TOKEN_BUDGET": str(NEVER_REACHED),
+        env = twin_env(upstream_url, home, MODEL) | {
             "TWIN_HISTORY_TOKEN_BUDGET": str(HISTORY_BUDGET),
-            "PERSONA_DIR": str(ROOT / "persona"),
             "MEMORY_DIR": str(home / "memory"),
-            "TWIN_WEB_DIR": str(home / "no-web"),
-            "USE_S3": "false",
         }
         command = ["-m", "uvicorn", "service.asgi:app"]
     env |= extra_env
