@@ -3,7 +3,7 @@
 The app, persona, provider and store are built once per container at import, not per invocation;
 lifespan is off because Mangum would otherwise run it on every invocation. Lambda freezes the
 container as soon as the handler returns, so background work the invocation left on the event loop
-(owner notifications, their periodic retry, a cut-short turn's charge) finishes before returning,
+(owner notifications, their periodic retry, the spend cap's counters) finishes before returning,
 within the invocation's remaining time less a margin; invocations that left none do not wait.
 
 With SnapStart (stack config `twin:snapStart`) Lambda runs this import once, when a version is

@@ -12,8 +12,8 @@ only client. `StreamDoor` stands between the adapter and the app:
   `x-amzn-request-context` header (it replaces any header of that name a client sent); uvicorn's proxy
   headers are off, so an X-Forwarded-For a client writes changes nothing. A chat request without that
   context did not come through the adapter and is refused;
-- the end of a response waits until the turn's background work (owner notifications, a cut-short turn's
-  charge) has settled: Lambda freezes the environment as soon as the response is complete. The web
+- the end of a response waits until the turn's background work (owner notifications, the spend cap's
+  counters) has settled: Lambda freezes the environment as soon as the response is complete. The web
   client stops reading at the `done` event, so visitors do not wait for it.
 """
 
