@@ -65,6 +65,25 @@ def test_page_is_served_to_browsers_with_card_greeting_and_suggestions(
     assert httpx.get(app_url + "/", timeout=10).json()["message"] == "AI Digital Twin API"
 
 
+def test_a_message_sent_while_the_twin_loads_goes_once_it_is_ready(
+    page: Page, app_url: str, card: dict[str, Any], fake: FakeOpenAI
+) -> None:
+    fake.reply("Here now.")
+    held: list[Route] = []
+    page.route("**/persona", lambda route: held.append(route))
+    with page.expect_request("**/persona"):
+        page.goto(app_url + "/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Loading…")
+    ask(page, "Are you there?")
+    expect(page.get_by_label("Your message")).to_have_value("Are you there?")  # kept while it loads
+    assert fake.request_count == 0
+    held[0].continue_()
+    expect(page.locator(".tw-user .tw-body").last).to_have_text("Are you there?")
+    expect(replies(page).last).to_have_text("Here now.")
+    expect(page.get_by_label("Your message")).to_have_value("")
+    assert fake.request_count == 1
+
+
 def test_reply_streams_in_more_than_one_piece_after_a_typing_indicator(
     page: Page, app_url: str, card: dict[str, Any], fake: FakeOpenAI
 ) -> None:

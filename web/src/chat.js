@@ -40,6 +40,8 @@ export function mountChat(container, options = {}) {
   // null while unknown (the history could not be loaded), when new replies cannot be rated.
   const state = {
     card: null,
+    ready: false, // the card and any stored history are on screen: messages can go
+    sendWhenReady: false, // the visitor sent before that: what the input holds goes once it is
     sessionId: store.get(key),
     busy: false,
     messages: 0,
@@ -198,7 +200,7 @@ export function mountChat(container, options = {}) {
 
   function updateSend() {
     const waiting = Date.now() < state.waitUntil;
-    const blocked = state.busy || waiting || !state.card || !input.value.trim() || input.value.length > limit();
+    const blocked = state.busy || waiting || !state.ready || !input.value.trim() || input.value.length > limit();
     sendButton.disabled = blocked;
     root.classList.toggle("tw-busy", state.busy);
   }
@@ -290,9 +292,14 @@ export function mountChat(container, options = {}) {
       : "";
     resetLog();
     if (state.sessionId) await restore();
+    state.ready = true;
     updateCount();
     if (state.sessionId) watch();
     options.onReady?.(card);
+    if (state.sendWhenReady) {
+      state.sendWhenReady = false;
+      send(input.value);
+    }
   }
 
   async function restore() {
@@ -361,7 +368,11 @@ export function mountChat(container, options = {}) {
 
   async function send(text) {
     text = text.trim();
-    if (!text || state.busy || !state.card || Date.now() < state.waitUntil) return;
+    if (text && !state.ready) {
+      state.sendWhenReady = true; // the words stay in the input and go once the twin is ready
+      return;
+    }
+    if (!text || state.busy || Date.now() < state.waitUntil) return;
     if (text.length > limit()) {
       updateCount();
       return;
