@@ -63,11 +63,11 @@ from service.owner.live import LiveOwner
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Announcer, Notifier
 from service.owner.room import RoomConversations, RoomInstructions, RoomQuestions
-from service.owner.stats import StatsReader
 from service.owner.throttle import NotifyThrottle
 from service.owner.tools import OFFLINE_TOOLS, TwinTools
 from service.providers import Provider, ProviderError, build_provider
 from service.settings import Settings, StorageSettings, get_settings
+from service.stats import StatsReader
 from service.windows import SlidingWindow
 
 
