@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import json
 import logging
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,9 +20,8 @@ from service.app import build_twin, create_app
 from service.chat.budget import COLLECTION, SpendCap, periods
 from service.providers import ProviderError, Usage
 from service.settings import Settings, SettingsError
-from tests.conftest import EXAMPLE_PERSONA
-from tests.support.apigw import API_HOST, http_event
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.handler import chat_through_handler
 from tests.support.settings import on_fake_model, settings_for
 
 NOON = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -227,17 +224,10 @@ def test_the_lambda_handler_writes_the_counters_before_it_returns(
     """A turn's counters are written in the background; Lambda freezes the container when the handler
     returns, so the handler lets that write finish first."""
     fake.reply("I lead payments.", prompt_tokens=90, completion_tokens=10)
-    for var, value in {
-        "PERSONA_DIR": str(EXAMPLE_PERSONA), "MEMORY_DIR": str(tmp_path), "TWIN_PROVIDER": "openai",
-        "OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "sk-test", "OPENAI_API_KEY_PARAMETER": "",
-        "TWIN_ALLOWED_HOSTS": API_HOST,
-    }.items():  # fmt: skip
-        monkeypatch.setenv(var, value)
-    monkeypatch.delitem(sys.modules, "service.lambda_handler", raising=False)
-    lambda_handler = importlib.import_module("service.lambda_handler")
-    body = json.dumps({"message": "Where do you work?"})
-    event = http_event("POST", "/chat", body=body, headers={"content-type": "application/json"})
-    response = lambda_handler.handler(event, None)
+    response = chat_through_handler(
+        monkeypatch, tmp_path, "Where do you work?",
+        TWIN_PROVIDER="openai", OPENAI_BASE_URL=fake.base_url, OPENAI_API_KEY="sk-test",
+    )  # fmt: skip
     assert response["statusCode"] == 200 and "payments" in response["body"]
     counters = asyncio.run(file_memory(tmp_path).records.items(COLLECTION))
     assert sorted(record.value["tokens"] for record in counters.values()) == [100, 100]  # day, month

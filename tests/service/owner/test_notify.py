@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import logging
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,8 +20,7 @@ from memory import RecordStore, Store, file_memory
 from service.app import Twin
 from service.owner.notify import OUTBOX, Notifier, SnsChannel, WebhookChannel
 from service.settings import Settings
-from tests.conftest import EXAMPLE_PERSONA
-from tests.support.apigw import API_HOST, http_event
+from tests.support.handler import chat_through_handler
 from tests.support.moto_s3 import MotoS3Server
 from tests.support.settings import settings_for, tweak
 from tests.support.twins import twin_for
@@ -235,16 +232,9 @@ def test_the_lambda_handler_delivers_before_it_returns(
     """Lambda freezes the container when the handler returns: a notification still waiting for its
     receiver then would only finish on a later invocation, if any."""
     receiver.delay = 0.5
-    for var, value in {
-        "PERSONA_DIR": str(EXAMPLE_PERSONA), "MEMORY_DIR": str(tmp_path), "TWIN_PROVIDER": "offline",
-        "TWIN_NOTIFY_WEBHOOK_URL": receiver.url, "OPENAI_API_KEY_PARAMETER": "",
-        "TWIN_ALLOWED_HOSTS": API_HOST,
-    }.items():  # fmt: skip
-        monkeypatch.setenv(var, value)
-    monkeypatch.delitem(sys.modules, "service.lambda_handler", raising=False)
-    lambda_handler = importlib.import_module("service.lambda_handler")
-    body = json.dumps({"message": "Please have Freja write to zed@example.com"})
-    event = http_event("POST", "/chat", body=body, headers={"content-type": "application/json"})
-    response = lambda_handler.handler(event, None)
+    response = chat_through_handler(
+        monkeypatch, tmp_path, "Please have Freja write to zed@example.com",
+        TWIN_PROVIDER="offline", TWIN_NOTIFY_WEBHOOK_URL=receiver.url,
+    )  # fmt: skip
     assert response["statusCode"] == 200 and len(receiver.bodies) == 1
     assert asyncio.run(file_memory(tmp_path).records.keys(OUTBOX)) == []  # delivered, not pending
