@@ -4,7 +4,12 @@ upstream, file memory, the example persona, and every limit that one address wou
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import time
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 #: A spend cap that counts every turn but is never reached.
@@ -33,3 +38,26 @@ def twin_env(upstream_url: str, home: Path, model: str) -> dict[str, str]:
         "TWIN_WEB_DIR": str(home / "no-web"),
         "USE_S3": "false",
     }
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_healthy(process: subprocess.Popen[bytes], url: str, log: Path, name: str) -> None:
+    """Return once `url`/health answers 200; RuntimeError with the log's end if the server exits or
+    has not answered within a minute."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{name} did not start: {log.read_text()[-2000:]}")

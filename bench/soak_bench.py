@@ -4,7 +4,7 @@ Run from the repository root:
 
     .venv/bin/python -m bench.soak_bench [--minutes 3] [--visitors 50] [--quick] [--no-write]
 
-Two servers run the real app (`uvicorn service.asgi:app` on 127.0.0.1, file memory, OpenAI provider,
+Two servers run the real app (`uvicorn service.entry.asgi:app` on 127.0.0.1, file memory, OpenAI provider,
 rate limits off): `strict` answers a failed model call with 503 + Retry-After, `fallback` has
 TWIN_FALLBACK_OFFLINE=true. Both talk to one local OpenAI-compatible upstream (a separate process)
 that answers slowly, word by word, and on a share of requests fails: HTTP 500, 429 with and without
@@ -34,7 +34,6 @@ import os
 import platform
 import random
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -52,7 +51,7 @@ import httpx
 import msgspec
 
 from bench.report import write_section
-from bench.served import twin_env
+from bench.served import free_port, twin_env, wait_until_healthy
 from memory import file_memory
 from memory.model import Conversation
 from service.chat.budget import COLLECTION as BUDGET
@@ -168,12 +167,6 @@ class Server:
     samples: list[Sample] = field(default_factory=list)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(name: str, fallback: bool, upstream_url: str, work: Path) -> Server:
     """The app as deployed on a machine: uvicorn, file memory, the OpenAI provider, limits off."""
     home = work / name
@@ -187,22 +180,13 @@ def start_server(name: str, fallback: bool, upstream_url: str, work: Path) -> Se
         "TWIN_LOG_LEVEL": "INFO",
     }
     log = home / "server.log"
-    command = [sys.executable, "-m", "uvicorn", "service.asgi:app", "--host", "127.0.0.1"]
+    command = [sys.executable, "-m", "uvicorn", "service.entry.asgi:app", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "15"]
     with open(log, "wb") as output:
         process = subprocess.Popen(command, cwd=home, env=env, stdout=output, stderr=subprocess.STDOUT)
     server = Server(name, fallback, process, f"http://127.0.0.1:{port}", home / "conversations", log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server {name} exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"server {name} did not start: {log.read_text()[-2000:]}")
+    wait_until_healthy(process, server.url, log, f"server {name}")
+    return server
 
 
 def sample(server: Server, started: float) -> None:

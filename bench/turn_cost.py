@@ -47,7 +47,7 @@ from typing import Any
 import httpx
 
 from bench.report import write_section
-from bench.served import twin_env
+from bench.served import free_port, twin_env, wait_until_healthy
 from memory import Message
 from service.providers.pricing import PRICES
 from service.providers.tokens import count_tokens, estimate_tokens
@@ -148,14 +148,6 @@ class Server:
     home: Path
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start(subject: str, upstream_url: str, work: Path, **extra_env: str) -> Server:
     """One subject on uvicorn with its own memory directory (`extra_env` changes its settings)."""
     home = Path(tempfile.mkdtemp(prefix=subject.replace(" ", "-") + "-", dir=work))
@@ -170,23 +162,14 @@ def start(subject: str, upstream_url: str, work: Path, **extra_env: str) -> Serv
             "TWIN_HISTORY_TOKEN_BUDGET": str(HISTORY_BUDGET),
             "MEMORY_DIR": str(home / "memory"),
         }
-        command = ["-m", "uvicorn", "service.asgi:app"]
+        command = ["-m", "uvicorn", "service.entry.asgi:app"]
     env |= extra_env
     command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
     with open(home / "server.log", "wb") as log:
         process = subprocess.Popen([sys.executable, *command], cwd=home, env=env, stdout=log, stderr=log)
     server = Server(subject, process, f"http://127.0.0.1:{port}", home)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{subject} exited: {(home / 'server.log').read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{subject} did not start: {(home / 'server.log').read_text()[-2000:]}")
+    wait_until_healthy(process, server.url, home / "server.log", subject)
+    return server
 
 
 def stop(server: Server) -> None:
