@@ -1,33 +1,46 @@
-"""A webhook receiver on 127.0.0.1 for owner notifications sent by another process."""
+"""A webhook receiver on 127.0.0.1 for owner notifications (from this process or another), and a twin
+that notifies one."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from memory import Store
+from service.app import Twin
+from service.settings import Settings
+from tests.support.settings import tweak
+from tests.support.twins import twin_for
+
 
 class WebhookReceiver:
-    """Keeps the JSON bodies POSTed to it; use as a context manager (it stops on exit)."""
+    """Keeps the JSON bodies POSTed to it, then answers with `status` after `delay` seconds; use as a
+    context manager (it stops on exit)."""
 
     def __init__(self) -> None:
         self.bodies: list[dict[str, Any]] = []
+        self.status = 200
+        #: Seconds to take before answering (a slow receiver).
+        self.delay = 0.0
         arrived = self._arrived = threading.Condition()
-        bodies = self.bodies
+        receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(length))
-                self.send_response(200)
+                with arrived:
+                    receiver.bodies.append(body)
+                    arrived.notify_all()
+                time.sleep(receiver.delay)
+                self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
-                with arrived:
-                    bodies.append(body)
-                    arrived.notify_all()
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
@@ -56,3 +69,10 @@ class WebhookReceiver:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
+
+
+def notifying(settings: Settings, backend: Store, url: str, timeout: float = 2.0, **env: Any) -> Twin:
+    """The app's twin notifying the owner through a webhook at `url`."""
+    return twin_for(
+        tweak(settings, TWIN_NOTIFY_WEBHOOK_URL=url, TWIN_NOTIFY_TIMEOUT_SECONDS=timeout, **env), backend
+    )

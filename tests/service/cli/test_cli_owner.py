@@ -189,11 +189,9 @@ def test_notify_retry_without_a_channel_says_so(capsys: pytest.CaptureFixture[st
 def test_notify_list_and_retry_deliver_pending_to_the_webhook(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.service.owner.test_notify import Receiver
+    from tests.support.webhook import WebhookReceiver
 
-    receiver = Receiver()
-    receiver.thread.start()
-    try:
+    with WebhookReceiver() as receiver:
         monkeypatch.setenv("TWIN_NOTIFY_WEBHOOK_URL", receiver.url)
         notifier = Notifier(records(tmp_path), [])
         queued = notifier.new("question", "twin: a question", "Do you sail?")
@@ -204,21 +202,15 @@ def test_notify_list_and_retry_deliver_pending_to_the_webhook(
         assert main(["notify", "retry"]) == 0
         assert "delivered 1, still pending 0" in capsys.readouterr().out
         assert [b["message"] for b in receiver.bodies] == ["Do you sail?"]
-    finally:
-        receiver.server.shutdown()
-        receiver.server.server_close()
-        receiver.thread.join()
 
 
 def test_twin_chat_delivers_the_notification_before_it_exits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from tests.conftest import EXAMPLE_PERSONA
-    from tests.service.owner.test_notify import Receiver
+    from tests.support.webhook import WebhookReceiver
 
-    receiver = Receiver()
-    receiver.thread.start()
-    try:
+    with WebhookReceiver() as receiver:
         monkeypatch.setenv("TWIN_NOTIFY_WEBHOOK_URL", receiver.url)
         monkeypatch.setenv("PERSONA_DIR", str(EXAMPLE_PERSONA))
         monkeypatch.setenv("TWIN_PROVIDER", "offline")
@@ -227,10 +219,6 @@ def test_twin_chat_delivers_the_notification_before_it_exits(
         [body] = receiver.bodies
         assert "ada@example.com" in body["text"]
         assert asyncio.run(records(tmp_path).keys(OUTBOX)) == []
-    finally:
-        receiver.server.shutdown()
-        receiver.server.server_close()
-        receiver.thread.join()
 
 
 def test_stats_show_cached_prompt_tokens_priced_as_cached_and_estimated_replies(

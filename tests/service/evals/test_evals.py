@@ -257,17 +257,11 @@ def test_results_decode_as_the_report_shape(tmp_path: Path) -> None:
 def test_eval_questions_never_notify_the_owner(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from tests.service.owner.test_notify import Receiver
+    from tests.support.webhook import WebhookReceiver
 
-    receiver = Receiver()
-    receiver.thread.start()
-    try:
+    with WebhookReceiver() as receiver:
         monkeypatch.setenv("TWIN_NOTIFY_WEBHOOK_URL", receiver.url)
         monkeypatch.setenv("MEMORY_DIR", str(tmp_path / "owner-memory"))
         assert main(["eval", "-o", str(tmp_path / "results.json")]) == 0
-    finally:
-        receiver.server.shutdown()
-        receiver.server.server_close()
-        receiver.thread.join()
     assert receiver.bodies == []
     assert not (tmp_path / "owner-memory").exists()

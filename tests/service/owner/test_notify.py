@@ -6,66 +6,18 @@ import asyncio
 import json
 import logging
 import socket
-import threading
-import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
 
 from memory import RecordStore, Store, file_memory
-from service.app import Twin
 from service.owner.notify import OUTBOX, Notifier, SnsChannel, WebhookChannel
 from service.settings import Settings
 from tests.support.handler import chat_through_handler
 from tests.support.moto_s3 import MotoS3Server
-from tests.support.settings import settings_for, tweak
-from tests.support.twins import twin_for
-
-
-class Receiver:
-    """A webhook receiver on 127.0.0.1 that records JSON bodies and answers with `status`."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        self.status = 200
-        #: Seconds to take before answering (a slow receiver).
-        self.delay = 0.0
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                receiver.bodies.append(json.loads(self.rfile.read(length)))
-                time.sleep(receiver.delay)
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/hook"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    found.thread.start()
-    try:
-        yield found
-    finally:
-        found.server.shutdown()
-        found.server.server_close()
-        found.thread.join()
+from tests.support.settings import settings_for
+from tests.support.webhook import WebhookReceiver, notifying
 
 
 @pytest.fixture
@@ -77,15 +29,8 @@ def down_url() -> str:
     return f"http://127.0.0.1:{port}/hook"
 
 
-def notifying(settings: Settings, backend: Store, url: str, timeout: float = 2.0, **env: Any) -> Twin:
-    """The app's twin notifying the owner through a webhook at `url`."""
-    return twin_for(
-        tweak(settings, TWIN_NOTIFY_WEBHOOK_URL=url, TWIN_NOTIFY_TIMEOUT_SECONDS=timeout, **env), backend
-    )
-
-
 async def test_new_contact_is_posted_to_the_webhook_in_the_background(
-    settings: Settings, backend: Store, records: RecordStore, receiver: Receiver
+    settings: Settings, backend: Store, records: RecordStore, receiver: WebhookReceiver
 ) -> None:
     twin = notifying(settings, backend, receiver.url)
     engine = twin.engine
@@ -102,7 +47,7 @@ async def test_new_contact_is_posted_to_the_webhook_in_the_background(
 
 
 async def test_new_question_notification_says_how_to_answer_it(
-    settings: Settings, backend: Store, receiver: Receiver
+    settings: Settings, backend: Store, receiver: WebhookReceiver
 ) -> None:
     twin = notifying(settings, backend, receiver.url)
     await twin.engine.reply("What is your favourite submarine?", None)
@@ -127,21 +72,15 @@ async def test_receiver_down_keeps_the_reply_logs_without_email_and_retries_late
     assert any("not delivered by webhook" in w for w in warnings)
     assert not any("grace@" in r.getMessage() for r in caplog.records)
     # The receiver comes up: the next retry delivers and empties the outbox.
-    up = Receiver()
-    up.thread.start()
-    try:
+    with WebhookReceiver() as up:
         assert await Notifier(records, [WebhookChannel(up.url, 2.0)]).retry_pending() == (1, 0)
         [body] = up.bodies
         assert "grace@example.com" in body["text"]
-    finally:
-        up.server.shutdown()
-        up.server.server_close()
-        up.thread.join()
     assert await records.keys(OUTBOX) == []
 
 
 async def test_receiver_answering_an_error_status_is_a_failed_delivery(
-    records: RecordStore, receiver: Receiver
+    records: RecordStore, receiver: WebhookReceiver
 ) -> None:
     receiver.status = 500
     notifier = Notifier(records, [WebhookChannel(receiver.url, 2.0)])
@@ -150,7 +89,7 @@ async def test_receiver_answering_an_error_status_is_a_failed_delivery(
 
 
 async def test_a_turn_retries_pending_notifications_when_the_interval_has_passed(
-    settings: Settings, backend: Store, records: RecordStore, receiver: Receiver
+    settings: Settings, backend: Store, records: RecordStore, receiver: WebhookReceiver
 ) -> None:
     notifier = Notifier(records, [WebhookChannel(receiver.url, 2.0)])
     queued = notifier.new("question", "t", "left over")
@@ -163,7 +102,7 @@ async def test_a_turn_retries_pending_notifications_when_the_interval_has_passed
 
 
 async def test_a_channel_that_took_it_is_not_repeated_on_retry(
-    records: RecordStore, receiver: Receiver, down_url: str
+    records: RecordStore, receiver: WebhookReceiver, down_url: str
 ) -> None:
     class Named(WebhookChannel):
         def __init__(self, name: str, url: str) -> None:
@@ -227,7 +166,7 @@ def test_webhook_url_must_be_http() -> None:
 
 
 def test_the_lambda_handler_delivers_before_it_returns(
-    receiver: Receiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    receiver: WebhookReceiver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Lambda freezes the container when the handler returns: a notification still waiting for its
     receiver then would only finish on a later invocation, if any."""

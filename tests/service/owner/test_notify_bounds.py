@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,8 +20,8 @@ from service.owner.notify import Notifier, WebhookChannel, send_digests, webhook
 from service.owner.throttle import HOURS, PER_TURN, TOOL_CALLS_PER_TURN, NotifyThrottle, Visit
 from service.providers import ProviderRequest, StreamItem, ToolCall, Usage
 from service.settings import NotifySettings, Settings
-from tests.service.owner.test_notify import Receiver, notifying
 from tests.support.settings import tweak
+from tests.support.webhook import WebhookReceiver, notifying
 
 HOSTILE_NAME = (
     "@everyone <!here> <!channel> <@U024BE7LH> [click here](https://evil.example)\nEmail: boss@corp"
@@ -29,24 +29,12 @@ HOSTILE_NAME = (
 NOON = datetime(2026, 12, 1, 12, 30, tzinfo=UTC)
 
 
-@pytest.fixture
-def hook() -> Iterator[Receiver]:
-    found = Receiver()
-    found.thread.start()
-    try:
-        yield found
-    finally:
-        found.server.shutdown()
-        found.server.server_close()
-        found.thread.join()
-
-
 def test_a_burst_from_one_ip_is_recorded_in_full_and_notified_a_few_times(
-    settings: Settings, hook: Receiver
+    settings: Settings, receiver: WebhookReceiver
 ) -> None:
     """The finding: 40 messages in 4 s from one IP, within the default rate limits, gave 20 webhook
     notifications (about 1,200 an hour)."""
-    notifying_settings = tweak(settings, TWIN_NOTIFY_WEBHOOK_URL=hook.url)
+    notifying_settings = tweak(settings, TWIN_NOTIFY_WEBHOOK_URL=receiver.url)
     with TestClient(app=create_app(notifying_settings)) as client:
         answered = [
             client.post("/chat", json={"message": f"Please have Freja write to visitor{n}@example.com"})
@@ -56,7 +44,7 @@ def test_a_burst_from_one_ip_is_recorded_in_full_and_notified_a_few_times(
     assert accepted == Settings().limits.rate_limit_per_minute  # the rate limit let 20 through
     owner = OwnerLoop(file_memory(settings.storage.memory_dir).records)
     assert len(asyncio.run(owner.contacts())) == accepted  # every contact is kept
-    assert len(hook.bodies) == Settings().notify.per_ip_per_hour  # 3 notifications, not 20
+    assert len(receiver.bodies) == Settings().notify.per_ip_per_hour  # 3 notifications, not 20
     [hour] = asyncio.run(owner.records.items(HOURS)).values()
     assert hour.value == {"sent": 3, "held": {"contact": accepted - 3}}
 
@@ -80,15 +68,15 @@ class ManyToolCalls:
 
 
 async def test_a_reply_with_26_tool_calls_runs_a_few_and_notifies_at_most_twice(
-    settings: Settings, backend: Store, records: RecordStore, hook: Receiver
+    settings: Settings, backend: Store, records: RecordStore, receiver: WebhookReceiver
 ) -> None:
-    twin = notifying(settings, backend, hook.url)
+    twin = notifying(settings, backend, receiver.url)
     turn = await twin.engine.begin("Add all my colleagues", None)
     turn.provider = ManyToolCalls()
     assert "".join([d async for d in turn.deltas()]) == "Thanks, I passed that on."
     await twin.background.drain()
     assert len(await twin.owner.contacts()) == TOOL_CALLS_PER_TURN == 4
-    assert len(hook.bodies) == PER_TURN == 2
+    assert len(receiver.bodies) == PER_TURN == 2
     [hour] = (await records.items(HOURS)).values()
     assert hour.value == {"sent": 2, "held": {"contact": 2}}
     # The model learns that the rest were not run.
@@ -97,14 +85,14 @@ async def test_a_reply_with_26_tool_calls_runs_a_few_and_notifies_at_most_twice(
 
 
 async def test_notification_text_pings_nobody_and_forges_no_line(
-    settings: Settings, backend: Store, hook: Receiver
+    settings: Settings, backend: Store, receiver: WebhookReceiver
 ) -> None:
-    twin = notifying(settings, backend, hook.url)
+    twin = notifying(settings, backend, receiver.url)
     turn = await twin.engine.begin("Contact me", None)
     turn.provider = OneContact(HOSTILE_NAME, note="line one\r\nTitle: forged\x1b]0;x\x07")
     _ = [d async for d in turn.deltas()]
     await twin.background.drain()
-    [body] = hook.bodies
+    [body] = receiver.bodies
     text = body["text"]
     prefixes = ["twin: a visitor", "Email: ", "Name: ", "Note: ", "Conversation: "]
     assert [line[: len(p)] for line, p in zip(text.splitlines(), prefixes, strict=True)] == prefixes
@@ -157,7 +145,7 @@ def test_slack_and_discord_are_told_to_ping_nobody(url: str, platform: str | Non
 
 
 async def test_the_hourly_bound_holds_across_processes_and_the_rest_make_one_digest(
-    records: RecordStore, hook: Receiver
+    records: RecordStore, receiver: WebhookReceiver
 ) -> None:
     now = [NOON]
     settings = NotifySettings(per_hour=3, per_session=0, per_ip_per_hour=0)
@@ -167,12 +155,12 @@ async def test_the_hourly_bound_holds_across_processes_and_the_rest_make_one_dig
         for n in range(10)
     ]
     assert admitted.count(True) == 3
-    notifier = Notifier(records, [WebhookChannel(hook.url, 2.0)])
+    notifier = Notifier(records, [WebhookChannel(receiver.url, 2.0)])
     assert await send_digests(notifier, processes[0]) == 0  # the hour is not over yet
     now[0] = NOON + timedelta(hours=1)
     assert await send_digests(notifier, processes[1]) == 1
     assert await send_digests(notifier, processes[0]) == 0  # claimed once, by one process
-    [digest] = hook.bodies
+    [digest] = receiver.bodies
     assert digest["event"] == "digest"
     assert digest["message"].startswith(
         "7 more notifications were held back between 2026-12-01 12:00 and 13:00"
