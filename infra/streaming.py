@@ -18,10 +18,10 @@ import pulumi_aws as aws
 from infra.config import TwinConfig
 from infra.function import Entry, TwinFunction
 from infra.naming import Naming
-from service.lambda_stream import READINESS_PATH
+from service.entry.lambda_stream import READINESS_PATH
 
 #: The start script the adapter runs (its execute bit is kept in the zip).
-STREAM_HANDLER = "service/lambda_stream.sh"
+STREAM_HANDLER = "service/entry/lambda_stream.sh"
 #: The Lambda Web Adapter's public layer for x86_64: version 27 is the adapter's 1.0.0 release.
 WEB_ADAPTER_ACCOUNT = "753240598075"
 WEB_ADAPTER_LAYER = "LambdaAdapterLayerX86"

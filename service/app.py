@@ -24,7 +24,6 @@ from litestar.types import ControllerRouterHandler
 from memory import Memory, StoreError, file_memory, s3_memory
 from memory.secret import SharedSecret
 from persona_sources import Persona, PersonaError, load_persona
-from service.background import Background
 from service.chat.answers import AnswersCache
 from service.chat.budget import SpendCap
 from service.chat.engine import ChatEngine
@@ -57,18 +56,20 @@ from service.owner.access import OwnerAccess
 from service.owner.audit import AuditTrail
 from service.owner.erasure import Erasure
 from service.owner.failures import FailedTurns
-from service.owner.inbox import Inbox, ReadMarks
+from service.owner.inbox import Inbox
 from service.owner.instructions import OwnerInstructions
 from service.owner.live import LiveOwner
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Announcer, Notifier
+from service.owner.read_marks import ReadMarks
 from service.owner.room import RoomConversations, RoomInstructions, RoomQuestions
+from service.owner.stats import StatsReader
 from service.owner.throttle import NotifyThrottle
 from service.owner.tools import OFFLINE_TOOLS, TwinTools
 from service.providers import Provider, ProviderError, build_provider
+from service.runtime.background import Background
+from service.runtime.windows import SlidingWindow
 from service.settings import Settings, StorageSettings, get_settings
-from service.stats import StatsReader
-from service.windows import SlidingWindow
 
 
 @dataclass(frozen=True)

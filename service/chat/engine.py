@@ -26,7 +26,8 @@ from service.chat.answers import AnswersCache, answers_prompt
 from service.chat.budget import capped_note
 from service.chat.instructions import InstructionsCache, instructions_prompt
 from service.chat.quotas import TokenQuotas
-from service.chat.turn import Turn, TurnServices, replies, stored_reply
+from service.chat.stored import replies, stored_reply
+from service.chat.turn import Turn, TurnServices
 from service.chat.window import MESSAGE_OVERHEAD, OWNER_MARK, history_window
 from service.errors import ConversationFull, MessageTooLong
 from service.owner.notify import Announcer

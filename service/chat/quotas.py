@@ -23,8 +23,8 @@ from datetime import UTC, datetime, timedelta
 
 from memory import Message
 from service.errors import RateLimited
+from service.runtime.windows import SlidingWindow
 from service.settings import LimitSettings
-from service.windows import SlidingWindow
 
 DAY = timedelta(days=1)
 

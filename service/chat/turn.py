@@ -10,20 +10,21 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import anyio
 import msgspec
 
-from memory import ConversationStore, Message, ReplyTokens, Seen, StoreError
+from memory import ConversationStore, Message, Seen, StoreError
 from memory.keys import session_hash
 from persona_sources.prompt import as_data
-from service.background import Background
 from service.chat.budget import SpendCap
 from service.chat.judge import Judge, JudgeError
 from service.chat.quotas import TokenQuotas
+from service.chat.stored import replies, stored_reply, stored_usage
+from service.chat.turn_log import TurnLog, encode_turn_log, turns_log
 from service.errors import classify
 from service.owner.failures import FailedTurns
 from service.owner.throttle import Visit
@@ -31,10 +32,9 @@ from service.owner.tools import TwinTools
 from service.providers import Provider, ProviderError, ProviderRequest, ToolCall, ToolRound, Usage
 from service.providers.pricing import estimate_cost
 from service.providers.tokens import estimate_tokens
+from service.runtime.background import Background
 
 log = logging.getLogger("twin.engine")
-#: One JSON object per turn (CloudWatch Logs Insights can query its fields).
-turns_log = logging.getLogger("twin.turns")
 
 #: Model calls in one turn that may end in tool calls; one more call then has to answer.
 MAX_TOOL_ROUNDS = 2
@@ -45,35 +45,6 @@ RERUN_FEEDBACK = (
     "something, say so plainly:"
 )
 _WORDS = re.compile(r"\S+\s*|\s+")
-
-
-class TurnLog(msgspec.Struct, frozen=True, kw_only=True):
-    """The per-turn log line. Never add message text, emails or raw session ids here."""
-
-    event: str = "turn"
-    session: str
-    new_session: bool
-    provider: str
-    model: str
-    tokens_in: int
-    tokens_out: int
-    cost_usd: float | None
-    latency_ms: float
-    ttft_ms: float | None
-    outcome: str
-    error: str | None = None
-    tools: tuple[str, ...] = ()
-    #: Prompt tokens the provider served from its prompt cache (part of tokens_in).
-    tokens_cached: int = 0
-    #: The provider reported no usage: tokens_in and tokens_out are twin's estimates.
-    tokens_estimated: bool = False
-    #: Whether the spend cap was charged for this turn, and with how many tokens: a stored turn's
-    #: usage, or, for a turn that failed or was left after the model had started, what the cap counts.
-    charged: bool = False
-    charged_tokens: int = 0
-
-
-_encode_log = msgspec.json.Encoder().encode
 
 
 @dataclass(frozen=True)
@@ -258,7 +229,7 @@ class Turn:
                     role="assistant",
                     content=self.reply,
                     timestamp=datetime.now(UTC),
-                    usage=_stored_usage(self.usage),
+                    usage=stored_usage(self.usage),
                     tools=tuple(self.tools_used),
                     answered_offline="fallback" if self._fell_back else "budget" if self._capped else None,
                 ),
@@ -329,7 +300,7 @@ class Turn:
             charged=self._charged > 0,
             charged_tokens=self._charged,
         )
-        turns_log.info("%s", _encode_log(record).decode())
+        turns_log.info("%s", encode_turn_log(record).decode())
 
     async def _generated(self, request: ProviderRequest) -> AsyncIterator[str]:
         """Text deltas of the provider across tool rounds; usage of every model call is added up."""
@@ -403,30 +374,3 @@ class Turn:
         regenerated, more = await self._generate(retry)
         log.info("judge rerun done: the regenerated reply was sent")
         return regenerated, usage + more
-
-
-def _stored_usage(usage: Usage) -> ReplyTokens:
-    """A reply's usage as stored: cached and estimated only when they say something."""
-    return ReplyTokens(
-        prompt_tokens=usage.prompt_tokens,
-        completion_tokens=usage.completion_tokens,
-        cached_tokens=usage.cached_tokens or msgspec.UNSET,
-        estimated=usage.estimated or msgspec.UNSET,
-    )
-
-
-def replies(messages: Sequence[Message]) -> int:
-    """How many replies of the twin `messages` hold."""
-    return sum(1 for m in messages if m.role == "assistant")
-
-
-def stored_reply(messages: Sequence[Message], key: str | None) -> tuple[int, str] | None:
-    """The number and text of the reply stored after the user message carrying `key`, if that message
-    was already answered."""
-    if key is None:
-        return None
-    for index, message in enumerate(messages[:-1]):
-        answered = messages[index + 1].role == "assistant"  # a message held for the owner was not
-        if message.role == "user" and message.idempotency_key == key and answered:
-            return replies(messages[: index + 2]), messages[index + 1].content
-    return None

@@ -24,9 +24,9 @@ from service.cli.memory import command, where_parser
 from service.owner.audit import AuditTrail
 from service.owner.erasure import Erasure
 from service.owner.failures import FailedTurns
-from service.owner.inbox import ReadMarks
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Notifier
+from service.owner.read_marks import ReadMarks
 from service.owner.safe_text import json_text, lines, one_line
 from service.settings import Settings
 

@@ -1,4 +1,4 @@
-"""`twin serve`: the web UI and API on a local port, with the timeouts and limits of `service.serving`."""
+"""`twin serve`: the web UI and API on a local port, with the timeouts and limits of `entry.serving`."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def add_commands(subparsers: Any) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from service.serving import serve
+    from service.entry.serving import serve
 
     settings = Settings.from_env()  # fail fast, with a clear message, on bad configuration
     if args.host not in ("127.0.0.1", "localhost", "::1") and settings.web.allowed_hosts == DEFAULT_HOSTS:

@@ -13,8 +13,8 @@ from service.chat.budget import SpendCap
 from service.cli.memory import command, where_parser
 from service.owner.failures import FailedTurns
 from service.owner.loop import OwnerLoop
+from service.owner.stats import compute
 from service.settings import Settings
-from service.stats import compute
 
 
 def add_commands(subparsers: Any) -> None:

@@ -1,4 +1,4 @@
-"""ASGI entry point for uvicorn: `uvicorn service.asgi:app`."""
+"""ASGI entry point for uvicorn: `uvicorn service.entry.asgi:app`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""AWS Lambda entry point (`service.lambda_handler.handler`): the same app through Mangum.
+"""AWS Lambda entry point (`service.entry.lambda_handler.handler`): the same app through Mangum.
 
 The app, persona, provider and store are built once per container at import, not per invocation;
 lifespan is off because Mangum would otherwise run it on every invocation. Lambda freezes the
@@ -31,8 +31,8 @@ from mangum.types import ASGI
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from service.app import create_app
-from service.background import Background
-from service.secrets import with_secrets
+from service.entry.secrets import with_secrets
+from service.runtime.background import Background
 from service.settings import Settings
 
 #: Seconds of an invocation's remaining time kept free when settling background work.

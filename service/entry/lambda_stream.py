@@ -1,6 +1,6 @@
 """The streaming entry on Lambda: the same app under uvicorn, behind the Lambda Web Adapter.
 
-`service/lambda_stream.sh` is the streaming function's handler. The adapter (a layer, started through
+`service/entry/lambda_stream.sh` is the streaming function's handler. The adapter (a layer, started through
 `AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap`) runs it, waits until GET /health answers, then turns every
 function URL invocation into an HTTP request to this server and streams the response back as it is
 written (`AWS_LWA_INVOKE_MODE=response_stream`). The server listens on 127.0.0.1: the adapter is its
@@ -30,9 +30,9 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.app import create_app
-from service.background import Background
+from service.entry.secrets import with_secrets
 from service.http.contract import ErrorBody
-from service.secrets import with_secrets
+from service.runtime.background import Background
 from service.settings import Settings
 
 #: The one route the door exists for, and the adapter's readiness check (AWS_LWA_READINESS_CHECK_PATH).
@@ -112,7 +112,7 @@ async def _refuse(send: Send, status: int, detail: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Build the app once (settings from the environment, the key from SSM) and serve it on 127.0.0.1."""
-    parser = argparse.ArgumentParser(prog="python -m service.lambda_stream", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m service.entry.lambda_stream", description=__doc__)
     parser.add_argument("--port", type=int, required=True, help="the adapter's AWS_LWA_PORT")
     args = parser.parse_args(argv)
     app = create_app(with_secrets(Settings.from_env(env_file=None)))

@@ -71,12 +71,12 @@ class RequestDeadlineProtocol(H11Protocol):
 
 
 def serve(settings: Settings, host: str, port: int, *, reload: bool = False) -> None:
-    """Run the app (`service.asgi:app`) under uvicorn with the settings' timeouts and limits."""
+    """Run the app (`service.entry.asgi:app`) under uvicorn with the settings' timeouts and limits."""
     import uvicorn
 
     limits = settings.serve
     uvicorn.run(
-        "service.asgi:app",
+        "service.entry.asgi:app",
         host=host,
         port=port,
         reload=reload,

@@ -6,7 +6,7 @@ a little more; API Gateway's stage throttling is the global ceiling.
 
 from __future__ import annotations
 
-from service.windows import SlidingWindow
+from service.runtime.windows import SlidingWindow
 
 
 class VisitorLimits:

@@ -31,7 +31,7 @@ from service.mcp.contract import (
 )
 from service.owner.throttle import Visit
 from service.owner.tools import ContactArgs, TwinTools
-from service.windows import SlidingWindow
+from service.runtime.windows import SlidingWindow
 
 
 class McpTwin:

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from memory import ConversationStore, Memory
 from service.owner.failures import FailedTurns
-from service.owner.inbox import ReadMarks
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Notifier
+from service.owner.read_marks import ReadMarks
 
 
 class Erasure:

@@ -24,11 +24,12 @@ from typing import Any, Literal
 
 import msgspec
 
-from memory import Conversation, ConversationStore, RecordStore, SessionNotFound
+from memory import Conversation, ConversationStore, SessionNotFound
 from memory.model import Role, utc_now
 from memory.store import read_many
 from service.owner.failures import FailedTurns, Failure
 from service.owner.loop import Contact, Feedback, OwnerLoop, Question
+from service.owner.read_marks import ReadMarks
 from service.owner.tools import RECORD_CONTACT, RECORD_QUESTION
 
 #: A conversation whose visitor wrote this recently is live (the visitor's page watches for the owner
@@ -47,9 +48,6 @@ EventKind = Literal[
     "feedback",
     "turn_failed",
 ]
-
-OWNER = "owner"
-READS = "reads"
 
 
 class Flags(msgspec.Struct, kw_only=True):
@@ -142,39 +140,6 @@ class Vote(msgspec.Struct, kw_only=True):
     #: The rated reply and the visitor's message before it ("" once the conversation is gone).
     reply_text: str
     question: str
-
-
-class ReadMarks:
-    """When the owner last opened each conversation: one record, `owner/reads`."""
-
-    def __init__(self, records: RecordStore) -> None:
-        self._records = records
-
-    async def all(self) -> dict[str, datetime]:
-        found = await self._records.get(OWNER, READS)
-        return {} if found is None else msgspec.convert(found.value, dict[str, datetime])
-
-    async def mark(self, session_id: str, at: datetime) -> None:
-        """Note that the owner read `session_id` up to `at`."""
-        await self._records.update(
-            OWNER, READS, lambda current: {**(current or {}), session_id: at.isoformat()}
-        )
-
-    async def prune(self, older_than: datetime) -> None:
-        """Forget marks older than `older_than` (their conversations are pruned by then)."""
-
-        def apply(current: Any) -> Any:
-            marks = msgspec.convert(current or {}, dict[str, datetime])
-            return {k: v.isoformat() for k, v in marks.items() if v >= older_than} or None
-
-        await self._records.update(OWNER, READS, apply)
-
-    async def forget(self, session_id: str) -> None:
-        def apply(current: Any) -> Any:
-            marks = {k: v for k, v in (current or {}).items() if k != session_id}
-            return marks or None
-
-        await self._records.update(OWNER, READS, apply)
 
 
 class _Context:

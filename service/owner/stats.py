@@ -1,6 +1,5 @@
 """The owner's statistics over the last N days, read from the stores (file or S3) and the spend cap:
-no separate database. Above both the chat turn and the owner's loop, whose records it reads; the CLI
-and the owner's room show it."""
+no separate database. The CLI and the owner's room show them."""
 
 from __future__ import annotations
 

@@ -24,8 +24,8 @@ import msgspec
 
 from memory import RecordStore, StoreError
 from memory.model import utc_now
+from service.runtime.windows import SlidingWindow
 from service.settings import NotifySettings
-from service.windows import SlidingWindow
 
 log = logging.getLogger("twin.notify")
 

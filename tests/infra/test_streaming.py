@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from infra.function import HANDLER, RUNTIME
 from infra.streaming import STREAM_HANDLER, adapter_environment
-from service.lambda_stream import READINESS_PATH
+from service.entry.lambda_stream import READINESS_PATH
 from service.settings import ENV_VARS, Settings
 from tests.infra.harness import ACCOUNT, PUBLISHED_VERSION, URL_ID, Deployment
 from tests.infra.test_program import (
@@ -41,7 +41,7 @@ def test_the_streaming_function_runs_the_same_zip_through_the_web_adapter(deploy
     streaming, buffered = stream_function(deployment), deployment.one(FUNCTION, "-api").inputs
     assert streaming["name"] == f"twin-{deployment.stack}-stream"
     assert (streaming["runtime"], streaming["handler"]) == (RUNTIME, STREAM_HANDLER)
-    assert STREAM_HANDLER == "service/lambda_stream.sh" and buffered["handler"] == HANDLER
+    assert STREAM_HANDLER == "service/entry/lambda_stream.sh" and buffered["handler"] == HANDLER
     assert streaming["layers"] == [ADAPTER_LAYER]
     assert streaming["code"].path == buffered["code"].path
     assert streaming["sourceCodeHash"] == buffered["sourceCodeHash"]

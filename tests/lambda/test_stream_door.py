@@ -9,8 +9,8 @@ from typing import Any, cast
 import pytest
 from litestar.types import Message, Receive, Scope, Send
 
-from service.background import Background
-from service.lambda_stream import StreamDoor, visitor_address
+from service.entry.lambda_stream import StreamDoor, visitor_address
+from service.runtime.background import Background
 from tests.support.web_adapter import function_url_context
 
 

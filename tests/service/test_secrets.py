@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from service.secrets import with_openai_key, with_owner_password, with_secrets
+from service.entry.secrets import with_openai_key, with_owner_password, with_secrets
 from tests.support.moto_s3 import MotoS3Server
 from tests.support.settings import settings_for
 

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 #: The streaming function's handler (infra sets the same).
-HANDLER = "service/lambda_stream.sh"
+HANDLER = "service/entry/lambda_stream.sh"
 READINESS_PATH = "/health"
 #: What uvicorn logs once it listens: the moment the adapter's readiness check can succeed.
 LISTENING = "Uvicorn running on"

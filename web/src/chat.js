@@ -2,30 +2,11 @@
 // any element (in the document or in a shadow root) and talks to the API through Api.
 import { Api, newIdempotencyKey } from "./api.js";
 import { el, nextId } from "./dom.js";
-import { ApiError } from "./errors.js";
+import { messageFor } from "./errors.js";
 import { watchOwner } from "./live.js";
 import { renderMarkdown } from "./markdown.js";
 import { addRating } from "./rating.js";
-
-const storageKey = (api) => `twin:session:${api.base || location.origin}`;
-
-const store = {
-  get(key) {
-    try {
-      return localStorage.getItem(key);
-    } catch {
-      return null;
-    }
-  },
-  set(key, value) {
-    try {
-      if (value) localStorage.setItem(key, value);
-      else localStorage.removeItem(key);
-    } catch {
-      // Storage can be disabled (private mode, blocked third-party storage): the chat still works.
-    }
-  },
-};
+import { storageKey, store } from "./storage.js";
 
 /**
  * options: apiUrl ("" = same origin), streamUrl (where replies stream from, "" = the API), greeting
@@ -330,26 +311,6 @@ export function mountChat(container, options = {}) {
   }
 
   // ---------------------------------------------------------------- sending
-
-  function messageFor(error) {
-    if (!(error instanceof ApiError)) return "Something went wrong.";
-    switch (error.kind) {
-      case "unreachable":
-        return "The twin's server can't be reached. Check your connection and try again.";
-      case "rate_limited":
-        return `You're sending messages too quickly. Please wait ${error.retryAfter} s and try again.`;
-      case "too_long":
-        return error.limit
-          ? `That message is too long: the limit is ${error.limit} characters.`
-          : `That message is too long. ${error.detail}`;
-      case "unavailable":
-        return error.retryAfter
-          ? `The twin can't answer right now. Try again in ${error.retryAfter} s.`
-          : "The twin can't answer right now. Please try again.";
-      default:
-        return error.message || "Something went wrong.";
-    }
-  }
 
   function waitFor(seconds) {
     state.waitUntil = Date.now() + seconds * 1000;

@@ -51,3 +51,24 @@ export async function errorFrom(response) {
   if (status >= 500) return new ApiError("unavailable", detail, { status, retryAfter, answered });
   return new ApiError("invalid", detail, { status, answered });
 }
+
+/** What the chat tells the visitor about a failed call. */
+export function messageFor(error) {
+  if (!(error instanceof ApiError)) return "Something went wrong.";
+  switch (error.kind) {
+    case "unreachable":
+      return "The twin's server can't be reached. Check your connection and try again.";
+    case "rate_limited":
+      return `You're sending messages too quickly. Please wait ${error.retryAfter} s and try again.`;
+    case "too_long":
+      return error.limit
+        ? `That message is too long: the limit is ${error.limit} characters.`
+        : `That message is too long. ${error.detail}`;
+    case "unavailable":
+      return error.retryAfter
+        ? `The twin can't answer right now. Try again in ${error.retryAfter} s.`
+        : "The twin can't answer right now. Please try again.";
+    default:
+      return error.message || "Something went wrong.";
+  }
+}

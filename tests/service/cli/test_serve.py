@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service import serving
 from service.cli import main
+from service.entry import serving
 from tests.conftest import EXAMPLE_PERSONA, REPO
 
 #: Seconds a test waits for the server to close a connection before calling it kept open.

@@ -13,9 +13,9 @@ from service.app import create_app
 from service.cli import main
 from service.owner.erasure import Erasure
 from service.owner.failures import FailedTurns
-from service.owner.inbox import ReadMarks
 from service.owner.loop import CONTACTS, FEEDBACK, QUESTIONS, OwnerLoop
 from service.owner.notify import OUTBOX, Notifier, WebhookChannel
+from service.owner.read_marks import ReadMarks
 from service.settings import Settings
 from tests.support.twins import twin_for
 

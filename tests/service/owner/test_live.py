@@ -15,9 +15,9 @@ from memory.model import utc_now
 from service.chat.window import OWNER_MARK
 from service.errors import OwnerNotPresent
 from service.owner.live import LiveOwner
+from service.owner.stats import compute
 from service.providers import ProviderError
 from service.settings import Settings
-from service.stats import compute
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.settings import on_fake_model
 from tests.support.twins import twin_for

@@ -18,7 +18,7 @@ from service.owner.audit import AuditTrail
 from service.owner.inbox import Inbox
 from service.owner.leads import write_leads
 from service.owner.loop import OwnerLoop
-from service.stats import Stats, StatsReader
+from service.owner.stats import Stats, StatsReader
 
 
 class OwnerRecordsController(Controller):

@@ -1,0 +1,38 @@
+"""What a conversation's stored messages say about its replies: how many, which one a retried message
+already got, and a reply's usage as it is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+
+from memory import Message, ReplyTokens
+from service.providers import Usage
+
+
+def stored_usage(usage: Usage) -> ReplyTokens:
+    """A reply's usage as stored: cached and estimated only when they say something."""
+    return ReplyTokens(
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        cached_tokens=usage.cached_tokens or msgspec.UNSET,
+        estimated=usage.estimated or msgspec.UNSET,
+    )
+
+
+def replies(messages: Sequence[Message]) -> int:
+    """How many replies of the twin `messages` hold."""
+    return sum(1 for m in messages if m.role == "assistant")
+
+
+def stored_reply(messages: Sequence[Message], key: str | None) -> tuple[int, str] | None:
+    """The number and text of the reply stored after the user message carrying `key`, if that message
+    was already answered."""
+    if key is None:
+        return None
+    for index, message in enumerate(messages[:-1]):
+        answered = messages[index + 1].role == "assistant"  # a message held for the owner was not
+        if message.role == "user" and message.idempotency_key == key and answered:
+            return replies(messages[: index + 2]), messages[index + 1].content
+    return None

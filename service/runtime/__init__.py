@@ -1,0 +1,1 @@
+"""What the running process keeps in memory: work a request leaves behind, and sliding windows."""
