@@ -243,11 +243,7 @@ class Turn:
             replies(stored.messages),
             self.reply,
         )
-        self._charge_spend_cap(self.usage)
-
-    def _charge_quotas(self, usage: Usage) -> None:
-        if self._metered and self._visit.client_ip is not None:
-            self._services.quotas.charge(self._visit.client_ip, usage.total)
+        self._charge(self.usage)
 
     def _charge_unfinished(self) -> None:
         """Charge the spend cap for a turn cut short after the model was asked (in the background):
@@ -261,12 +257,13 @@ class Turn:
             + estimate_tokens("".join(self._sent))
         )
         usage = self.usage if self.usage.total >= estimate else Usage(prompt_tokens=estimate, estimated=True)
-        self._charge_spend_cap(usage)
+        self._charge(usage)
 
-    def _charge_spend_cap(self, usage: Usage) -> None:
-        """Charge the quotas and the spend cap: this process counts the tokens at once; the cap's
-        write runs in the background (awaited before a Lambda freezes, or at shutdown)."""
-        self._charge_quotas(usage)
+    def _charge(self, usage: Usage) -> None:
+        """Charge the visitor's quotas and the spend cap: this process counts the tokens at once; the
+        cap's write runs in the background (awaited before a Lambda freezes, or at shutdown)."""
+        if self._metered and self._visit.client_ip is not None:
+            self._services.quotas.charge(self._visit.client_ip, usage.total)
         if self._chargeable(usage):
             write = self._services.spend_cap.note(usage, estimate_cost(self.provider.model, usage))
             if write is not None:
