@@ -24,7 +24,7 @@ from infra.secret import ApiKeySecret, OwnerPasswordSecret
 from service.settings import env_var
 
 RUNTIME = "python3.12"
-HANDLER = "service.entry.lambda_handler.handler"
+HANDLER = "service.lambda_handler.handler"
 ARCHITECTURE = "x86_64"
 #: The alias the HTTP API invokes when SnapStart is on: SnapStart works on published versions only.
 LIVE_ALIAS = "live"

@@ -41,7 +41,7 @@ def web_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def lambda_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("dist") / "lambda.zip"
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("service/entry/lambda_handler.py", "def handler(event, context): ...\n")
+        archive.writestr("service/lambda_handler.py", "def handler(event, context): ...\n")
     return path
 
 

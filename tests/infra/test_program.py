@@ -311,7 +311,7 @@ def test_runtime_config_names_the_deployed_api_and_replaces_the_built_one(deploy
 def test_lambda_runs_the_package_with_the_configured_size(deployment: Deployment) -> None:
     function = deployment.one(FUNCTION, "-api").inputs
     assert function["runtime"] == RUNTIME == "python3.12"
-    assert function["handler"] == HANDLER == "service.entry.lambda_handler.handler"
+    assert function["handler"] == HANDLER == "service.lambda_handler.handler"
     assert function["code"].path == deployment.config["twin:lambdaPackage"]
     assert function["sourceCodeHash"]
     assert function["memorySize"] == int(cfg(deployment, "lambdaMemory"))

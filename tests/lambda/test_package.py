@@ -179,7 +179,7 @@ def offline_paths() -> list[dict[str, Any]]:
 
 def test_the_zip_has_the_app_the_compiled_persona_and_bytecode_but_not_what_never_runs(package: Path) -> None:
     names = set(zipfile.ZipFile(package).namelist())
-    assert "service/entry/lambda_handler.pyc" in names and "persona/persona.compiled.json" in names
+    assert "service/lambda_handler.pyc" in names and "persona/persona.compiled.json" in names
     # Bytecode replaces the sources, except those that read themselves (with their cached bytecode).
     assert sorted(name for name in names if name.endswith(".py")) == sorted(KEEP_SOURCES)
     for kept in KEEP_SOURCES:

@@ -36,17 +36,17 @@ def run_after_restore_hooks() -> None:
 
 @pytest.fixture
 def handler_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    """service.entry.lambda_handler imported afresh (the init phase); its hook is unregistered afterwards."""
+    """service.lambda_handler imported afresh (the init phase); its hook is unregistered afterwards."""
     for var, value in {
         "PERSONA_DIR": str(EXAMPLE_PERSONA), "MEMORY_DIR": str(tmp_path), "TWIN_PROVIDER": "offline",
         "TWIN_WEB_DIR": str(tmp_path / "no-front-end"), "OPENAI_API_KEY_PARAMETER": "",
         "TWIN_ALLOWED_HOSTS": API_HOST,
     }.items():  # fmt: skip
         monkeypatch.setenv(var, value)
-    monkeypatch.delitem(sys.modules, "service.entry.lambda_handler", raising=False)
+    monkeypatch.delitem(sys.modules, "service.lambda_handler", raising=False)
     hooks, before = list(get_after_restore()), list(get_before_snapshot())
     try:
-        yield importlib.import_module("service.entry.lambda_handler")
+        yield importlib.import_module("service.lambda_handler")
     finally:
         get_after_restore()[:] = hooks
         get_before_snapshot()[:] = before

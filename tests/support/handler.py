@@ -1,4 +1,4 @@
-"""A chat message through `service.entry.lambda_handler`, imported afresh as a new container would."""
+"""A chat message through `service.lambda_handler`, imported afresh as a new container would."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ def chat_through_handler(
     }  # fmt: skip
     for var, value in (base | env).items():
         monkeypatch.setenv(var, value)
-    monkeypatch.delitem(sys.modules, "service.entry.lambda_handler", raising=False)
-    lambda_handler = importlib.import_module("service.entry.lambda_handler")
+    monkeypatch.delitem(sys.modules, "service.lambda_handler", raising=False)
+    lambda_handler = importlib.import_module("service.lambda_handler")
     body = json.dumps({"message": message})
     event = http_event("POST", "/chat", body=body, headers={"content-type": "application/json"})
     response: dict[str, Any] = lambda_handler.handler(event, None)

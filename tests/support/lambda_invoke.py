@@ -23,7 +23,7 @@ started = time.perf_counter()
 package, runtime = sys.argv[1], sys.argv[2:]
 sys.path[:0] = [package, *runtime]
 os.chdir(package)
-module_name, _, function = os.environ.get("HANDLER", "service.entry.lambda_handler.handler").rpartition(".")
+module_name, _, function = os.environ.get("HANDLER", "service.lambda_handler.handler").rpartition(".")
 handler = getattr(__import__(module_name, fromlist=[function]), function)
 imported = time.perf_counter()
 if os.environ.get("LAMBDA_INVOKE_SNAPSTART"):

@@ -1,4 +1,4 @@
-"""AWS Lambda entry point (`service.entry.lambda_handler.handler`): the same app through Mangum.
+"""AWS Lambda entry point (`service.lambda_handler.handler`): the same app through Mangum.
 
 The app, persona, provider and store are built once per container at import, not per invocation;
 lifespan is off because Mangum would otherwise run it on every invocation. Lambda freezes the
