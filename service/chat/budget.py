@@ -170,19 +170,10 @@ class SpendCap:
                 return state
         return None
 
-    async def charge(self, usage: Usage, cost_usd: float | None) -> None:
-        """Add one turn's tokens (and estimated cost) to the current periods' counters, and write them.
-
-        The turn is already stored: a failure here is logged, never shown to the visitor.
-        """
-        write = self.note(usage, cost_usd)
-        if write is not None:
-            await write
-
     def note(self, usage: Usage, cost_usd: float | None) -> Coroutine[Any, Any, None] | None:
-        """Count one turn's tokens at once (this process's next check sees them) and return the write
-        that stores them, for the caller to run (a chat turn runs it after its reply); None when
-        nothing is charged."""
+        """Count one turn's tokens (and estimated cost) at once (this process's next check sees them)
+        and return the write that stores them, for the caller to run (a chat turn runs it after its
+        reply); None when nothing is charged. A failed write is logged, never shown to a visitor."""
         tokens = usage.total
         if tokens <= 0 or not self.enabled:
             return None

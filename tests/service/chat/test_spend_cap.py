@@ -23,6 +23,7 @@ from service.settings import Settings, SettingsError
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.handler import chat_through_handler
 from tests.support.settings import on_fake_model, settings_for
+from tests.support.spend import charge
 
 NOON = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -38,7 +39,7 @@ def test_periods_are_the_utc_day_and_calendar_month_and_zero_means_no_cap() -> N
 async def test_concurrent_charges_add_up_exactly(records: RecordStore) -> None:
     cap = SpendCap(records, daily_tokens=10_000, monthly_tokens=100_000, clock=lambda: NOON)
     await asyncio.gather(
-        *(cap.charge(Usage(prompt_tokens=70, completion_tokens=30), 0.001) for _ in range(12))
+        *(charge(cap, Usage(prompt_tokens=70, completion_tokens=30), 0.001) for _ in range(12))
     )
     daily, monthly = await cap.spent()
     assert (daily.period, monthly.period) == ("daily", "monthly")
@@ -51,12 +52,12 @@ async def test_a_used_up_budget_holds_until_its_period_ends(records: RecordStore
     now = [NOON]
     cap = SpendCap(records, daily_tokens=100, monthly_tokens=1000, clock=lambda: now[0])
     assert await cap.exhausted() is None
-    await cap.charge(Usage(prompt_tokens=60, completion_tokens=40), None)
+    await charge(cap, Usage(prompt_tokens=60, completion_tokens=40), None)
     exhausted = await cap.exhausted()
     assert exhausted is not None and exhausted.period.name == "daily" and exhausted.used == 100
     now[0] = datetime(2026, 11, 27, 0, 0, 1, tzinfo=UTC)  # a new day: the daily counter starts afresh
     assert await cap.exhausted() is None
-    await cap.charge(Usage(prompt_tokens=50), None)
+    await charge(cap, Usage(prompt_tokens=50), None)
     assert await cap.exhausted() is None
     await records.update(COLLECTION, "month-2026-11", lambda _: {"tokens": 1000})  # another process
     exhausted = await SpendCap(
@@ -96,7 +97,7 @@ async def test_a_hand_edited_counter_does_not_break_turns(records: RecordStore) 
     await records.put(COLLECTION, "day-2026-11-26", {"tokens": "lots"})
     cap = SpendCap(records, daily_tokens=100, monthly_tokens=0, clock=lambda: NOON)
     assert await cap.exhausted() is None
-    await cap.charge(Usage(prompt_tokens=5), None)
+    await charge(cap, Usage(prompt_tokens=5), None)
     [daily] = await cap.spent()
     assert daily.period == "daily" and daily.tokens == 5
 
@@ -111,7 +112,7 @@ async def test_an_unreadable_store_neither_stops_visitors_nor_fails_the_charge(
 ) -> None:
     cap = SpendCap(RecordStore(BrokenStore(tmp_path)), daily_tokens=1, monthly_tokens=0)
     assert await cap.exhausted() is None
-    await cap.charge(Usage(prompt_tokens=5), None)
+    await charge(cap, Usage(prompt_tokens=5), None)
     assert "spend cap not checked" in caplog.text and "spend of a turn not recorded" in caplog.text
 
 

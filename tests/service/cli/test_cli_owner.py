@@ -19,6 +19,7 @@ from service.owner.loop import CONTACTS, OwnerLoop
 from service.owner.notify import OUTBOX, Notifier
 from service.providers import Usage
 from tests.support.moto_s3 import MotoS3Server
+from tests.support.spend import charge
 
 SID = "a" * 32
 
@@ -124,7 +125,7 @@ def test_stats_counts_turns_tokens_cost_contacts_questions_and_feedback(
         await owner.record_feedback("c" * 32, 2, "up")
         await owner.record_feedback("d" * 32, 1, "down")
         cap = SpendCap(records(tmp_path), daily_tokens=1000, monthly_tokens=0)
-        await cap.charge(Usage(prompt_tokens=1100, completion_tokens=100), 0.5)
+        await charge(cap, Usage(prompt_tokens=1100, completion_tokens=100), 0.5)
 
     asyncio.run(seed())
     assert main(["stats", "--days", "7", "--json"]) == 0
