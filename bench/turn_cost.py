@@ -4,7 +4,8 @@
 
 In one run, both apps serve real HTTP (uvicorn on 127.0.0.1; the seed's design from bench/seed_app:
 FastAPI, the sync OpenAI client, JSON files; twin with the OpenAI provider, file memory, rate limits
-off, the spend cap counting but never reached) against one local OpenAI-compatible upstream in its own
+off, the spend cap counting but never reached; twin once more with the client's httpx transport
+instead of aiohttp) against one local OpenAI-compatible upstream in its own
 process (tests/support/fake_openai.py), which answers either at once or after 300 ms:
 
 - load 1: 8 visitors x 25 turns each (one conversation each), instant model;
@@ -91,7 +92,11 @@ LOADS = (
     Load("8 visitors x 25 turns, instant model", 8, 25, 0.0),
     Load("64 visitors x 3 turns, 300 ms model", 64, 3, 0.3),
 )
-SEED, TWIN = "seed design", "twin"
+SEED, TWIN, TWIN_HTTPX = "seed design", "twin", "twin, httpx transport"
+#: The subjects of the two loads; twin calls the model through aiohttp (TWIN_HTTP_CLIENT's `auto` where
+#: it is installed), and once more through the client's default httpx, to show what that choice buys.
+SUBJECTS = (SEED, TWIN_HTTPX, TWIN)
+TRANSPORTS = {TWIN: "aiohttp", TWIN_HTTPX: "httpx"}
 
 
 # ------------------------------------------------------------------------------------------ upstream
@@ -161,6 +166,7 @@ def start(subject: str, upstream_url: str, work: Path, **extra_env: str) -> Serv
         env = twin_env(upstream_url, home, MODEL) | {
             "TWIN_HISTORY_TOKEN_BUDGET": str(HISTORY_BUDGET),
             "MEMORY_DIR": str(home / "memory"),
+            "TWIN_HTTP_CLIENT": TRANSPORTS.get(subject, "auto"),
         }
         command = ["-m", "uvicorn", "service.entry.asgi:app"]
     env |= extra_env
@@ -254,12 +260,12 @@ def profiled(server: Server, out: Path | None, name: str) -> subprocess.Popen[by
 
 
 def run_loads(rounds: int, work: Path, profile: Path | None) -> dict[str, dict[str, list[Measured]]]:
-    results: dict[str, dict[str, list[Measured]]] = {load.name: {SEED: [], TWIN: []} for load in LOADS}
+    results = {load.name: {subject: list[Measured]() for subject in SUBJECTS} for load in LOADS}
     for load in LOADS:
         upstream = Upstream(load.delay)
         try:
             for round_ in range(rounds):
-                for subject in (SEED, TWIN) if round_ % 2 == 0 else (TWIN, SEED):
+                for subject in SUBJECTS if round_ % 2 == 0 else SUBJECTS[::-1]:
                     server = start(subject, upstream.base_url, work)
                     spy = profiled(server, profile if subject == TWIN and round_ == 0 else None,
                                    f"twin-{load.visitors}x{load.turns}")  # fmt: skip
@@ -423,11 +429,11 @@ def render(
     ]
     for load in LOADS:
         medians = {}
-        for subject in (SEED, TWIN):
+        for subject in SUBJECTS:
             runs = loads[load.name][subject]
             latencies = [value - load.delay for run in runs for value in run.latencies]
             medians[subject] = statistics.median(run.turns_per_second for run in runs)
-            ratio = f"{medians[TWIN] / medians[SEED]:.2f}" if subject == TWIN else ""
+            ratio = f"{medians[subject] / medians[SEED]:.2f}" if subject != SEED else ""
             lines.append(
                 f"| {load.name} | {subject} | {medians[subject]:.1f} | {ratio} "
                 f"| {statistics.median(run.cpu_ms_per_turn for run in runs):.2f} "

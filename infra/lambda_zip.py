@@ -43,6 +43,9 @@ MAX_UNZIPPED = 250 * 1024 * 1024
 RUNTIME_PROVIDED = {"boto3", "botocore"}
 RUNTIME_ONLY = {"snapshot-restore-py"}
 NEVER_IMPORTED = {"pypdf"}
+#: Only worth its size in a long-running server with many visitors at once: the openai client's aiohttp
+#: transport. A Lambda container serves one request at a time, so its entries use the default httpx.
+SERVER_ONLY = {"aiohttp"}
 #: Packages that dependencies pull in for their own CLIs, test factories, pretty printing or (the MCP
 #: SDK's jsonschema and what it needs) a client's checks of tool results, which the app never uses.
 #: Only httpx imports any (rich, pygments and click for its command-line client, in a `try/except
@@ -100,7 +103,7 @@ class PackageReport:
 def runtime_requirements(bundle_boto3: bool) -> list[str]:
     """The project's runtime dependencies as pip requirements, less what Lambda never needs."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    skipped = NEVER_IMPORTED | RUNTIME_ONLY | (set() if bundle_boto3 else RUNTIME_PROVIDED)
+    skipped = NEVER_IMPORTED | RUNTIME_ONLY | SERVER_ONLY | (set() if bundle_boto3 else RUNTIME_PROVIDED)
     wanted = [req for req in project["dependencies"] if _name(req) not in skipped]
     if bundle_boto3:
         wanted += [r for r in ("boto3", "botocore") if r not in map(_name, wanted)]

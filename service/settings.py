@@ -12,6 +12,7 @@ import os
 import typing
 from collections.abc import Iterator, Mapping
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,6 +22,8 @@ from msgspec import Meta, field
 #: The named Chat Completions-compatible providers (service/providers/profiles.py).
 ProfileName = Literal["openai", "anthropic", "gemini", "bedrock", "ollama"]
 ProviderName = Literal["openai", "anthropic", "gemini", "bedrock", "ollama", "offline"]
+#: The official client's HTTP transport: `auto` is aiohttp where it is installed, else httpx.
+HttpClientName = Literal["auto", "aiohttp", "httpx"]
 
 Positive = Annotated[int, Meta(ge=1)]
 PositiveSeconds = Annotated[float, Meta(gt=0)]
@@ -67,6 +70,9 @@ class ModelSettings(Group, frozen=True, kw_only=True):
     temperature: Temperature | None = field(default=None, name="TWIN_TEMPERATURE")
     timeout_seconds: PositiveSeconds = field(default=30.0, name="TWIN_LLM_TIMEOUT_SECONDS")
     max_retries: Limit = field(default=2, name="TWIN_LLM_MAX_RETRIES")
+    #: aiohttp costs less CPU per request under many concurrent visitors (docs/benchmarks.md); the
+    #: Lambda package leaves it out, so its entries use httpx (one request per container at a time).
+    http_client: HttpClientName = field(default="auto", name="TWIN_HTTP_CLIENT")
     max_reply_tokens: Positive = field(default=600, name="TWIN_MAX_REPLY_TOKENS")
     #: Name of an SSM SecureString parameter holding the OpenAI key (Lambda); read once per container.
     api_key_parameter: str | None = field(default=None, name="OPENAI_API_KEY_PARAMETER")
@@ -82,6 +88,11 @@ class ModelSettings(Group, frozen=True, kw_only=True):
         if self.provider:
             return self.provider
         return "openai" if (self.api_key or self.base_url) else "offline"
+
+    @property
+    def uses_aiohttp(self) -> bool:
+        """Whether model calls go through aiohttp: asked for, or `auto` with aiohttp installed."""
+        return self.http_client == "aiohttp" or (self.http_client == "auto" and aiohttp_installed())
 
 
 class LimitSettings(Group, frozen=True, kw_only=True):
@@ -218,6 +229,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         storage, limits, model = self.storage, self.limits, self.model
         if model.provider_name == "bedrock" and not (model.aws_region or model.base_url):
             raise SettingsError("TWIN_PROVIDER=bedrock needs AWS_REGION (or OPENAI_BASE_URL)")
+        if model.http_client == "aiohttp" and not aiohttp_installed():
+            raise SettingsError("TWIN_HTTP_CLIENT=aiohttp needs aiohttp installed (pip install aiohttp)")
         if storage.use_s3 and not storage.s3_bucket:
             raise SettingsError("USE_S3=true needs S3_BUCKET")
         if storage.use_s3 and _folder(storage.s3_records_prefix) == _folder(storage.s3_prefix):
@@ -324,6 +337,12 @@ def _folder(prefix: str) -> str:
 JSON_BYTES_PER_CHAR = 12
 #: Room in a chat body for everything but the message (field names, session id, idempotency key).
 CHAT_BODY_ENVELOPE = 1024
+
+
+@cache
+def aiohttp_installed() -> bool:
+    """Whether aiohttp can be imported (found without importing it)."""
+    return find_spec("aiohttp") is not None
 
 
 def body_bytes_needed(max_message_chars: int) -> int:

@@ -61,6 +61,7 @@ class OpenAICompatibleProvider:
             base_url=base_url,
             timeout=openai.Timeout(settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds)),
             max_retries=settings.max_retries,
+            http_client=openai.DefaultAioHttpClient() if settings.uses_aiohttp else None,
         )
         #: The encoded system message and the text it was encoded from (it changes once a day).
         self._system: tuple[str, msgspec.Raw] = ("", wire.system_message(""))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from service import settings as settings_module
 from service.settings import ENV_VARS, Settings, SettingsError, env_var
 
 
@@ -55,6 +56,7 @@ def test_explicit_provider_wins() -> None:
         ({"TWIN_MAX_MESSAGE_CHARS": "lots"}, "TWIN_MAX_MESSAGE_CHARS: expected `int`, got `str`"),
         ({"TWIN_MAX_MESSAGE_CHARS": "0"}, "TWIN_MAX_MESSAGE_CHARS: expected `int` >= 1, got '0'"),
         ({"TWIN_PROVIDER": "claude"}, "TWIN_PROVIDER: invalid enum value 'claude'"),
+        ({"TWIN_HTTP_CLIENT": "curl"}, "TWIN_HTTP_CLIENT: invalid enum value 'curl'"),
         ({"USE_S3": "true"}, "USE_S3=true needs S3_BUCKET"),
         ({"TWIN_LLM_MAX_RETRIES": "-1"}, "TWIN_LLM_MAX_RETRIES: expected `int` >= 0"),
         ({"TWIN_LOG_LEVEL": "loud"}, "TWIN_LOG_LEVEL"),
@@ -68,6 +70,24 @@ def test_explicit_provider_wins() -> None:
 def test_invalid_values_name_the_variable(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message.replace("`", ".").replace("(", r"\(")):
         Settings.from_env(env, env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("choice", "installed", "uses_aiohttp"),
+    [("auto", True, True), ("auto", False, False), ("httpx", True, False), ("aiohttp", True, True)],
+)
+def test_the_model_client_uses_aiohttp_when_asked_or_installed(
+    monkeypatch: pytest.MonkeyPatch, choice: str, installed: bool, uses_aiohttp: bool
+) -> None:
+    monkeypatch.setattr(settings_module, "aiohttp_installed", lambda: installed)
+    settings = Settings.from_env({"TWIN_HTTP_CLIENT": choice}, env_file=None)
+    assert settings.model.uses_aiohttp is uses_aiohttp
+
+
+def test_asking_for_aiohttp_without_it_installed_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings_module, "aiohttp_installed", lambda: False)
+    with pytest.raises(SettingsError, match="TWIN_HTTP_CLIENT=aiohttp needs aiohttp installed"):
+        Settings.from_env({"TWIN_HTTP_CLIENT": "aiohttp"}, env_file=None)
 
 
 def test_every_variable_is_declared_once_and_named_by_its_setting() -> None:

@@ -28,6 +28,12 @@ from tests.support.sse import parse_sse
 REQUEST = ProviderRequest(system="You are a twin.", history=(), message="hi", max_tokens=50)
 
 
+@pytest.fixture(params=["httpx", "aiohttp"])
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """Every test here runs on both of the official client's transports (TWIN_HTTP_CLIENT)."""
+    return tweak(settings, TWIN_HTTP_CLIENT=request.param)
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as server:
