@@ -39,6 +39,7 @@ from service.settings import ModelSettings
 ApiKey = str | Callable[[], Awaitable[str]]
 
 _PATH = "/chat/completions"
+UNREACHABLE = "the model service cannot be reached right now; please try again"
 
 
 class OpenAICompatibleProvider:
@@ -82,7 +83,9 @@ class OpenAICompatibleProvider:
                     yield item
         except ProviderError:
             raise
-        except openai.APITimeoutError:
+        except openai.APITimeoutError as exc:
+            if _refused(exc):
+                raise ProviderUnavailable(UNREACHABLE) from None
             raise ProviderTimeout("the model took too long to answer; please try again") from None
         except openai.RateLimitError as exc:
             raise ProviderRateLimited(
@@ -92,6 +95,8 @@ class OpenAICompatibleProvider:
             raise ProviderUnavailable(
                 f"the model service failed (HTTP {exc.status_code}); please try again"
             ) from None
+        except openai.APIConnectionError:
+            raise ProviderUnavailable(UNREACHABLE) from None
         except (openai.APIError, msgspec.DecodeError, msgspec.ValidationError, ValueError, OSError):
             raise ProviderUnavailable(
                 "the model service sent an unreadable reply; please try again"
@@ -179,6 +184,17 @@ class OpenAICompatibleProvider:
         for call in found:
             yield call
         yield _usage(usage, request, "".join(parts), found)
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether a reported timeout was a connection that failed at once: the aiohttp transport reports
+    every failed connect as a connect timeout; the OS error behind it says what happened."""
+    cause = exc.__cause__
+    while cause is not None:
+        if isinstance(cause, OSError) and not isinstance(cause, TimeoutError):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def _usage(

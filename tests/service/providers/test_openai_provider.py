@@ -22,6 +22,7 @@ from service.providers import (
 )
 from service.settings import Settings
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.serve import free_port
 from tests.support.settings import tweak
 from tests.support.sse import parse_sse
 
@@ -102,6 +103,15 @@ async def test_upstream_429_carries_retry_after(fake: FakeOpenAI, openai_setting
     with pytest.raises(ProviderRateLimited) as caught:
         await collect(compatible_provider(openai_settings.model), REQUEST)
     assert caught.value.retry_after == 7
+
+
+@pytest.mark.parametrize("stream", [True, False])
+async def test_an_upstream_that_refuses_connections_is_unreachable_not_slow(
+    openai_settings: Settings, stream: bool
+) -> None:
+    nowhere = tweak(openai_settings, OPENAI_BASE_URL=f"http://127.0.0.1:{free_port()}/v1")
+    with pytest.raises(ProviderUnavailable, match="cannot be reached"):
+        await collect(compatible_provider(nowhere.model), msgspec.structs.replace(REQUEST, stream=stream))
 
 
 async def test_upstream_timeout_is_a_clear_timeout_error(fake: FakeOpenAI, openai_settings: Settings) -> None:
