@@ -57,12 +57,13 @@ class OpenAICompatibleProvider:
         self._temperature = (
             None if temperature is None else min(temperature, profile.capabilities.max_temperature)
         )
+        self._aiohttp = settings.uses_aiohttp
         self._client = AsyncOpenAI(
             api_key=api_key,
             base_url=base_url,
             timeout=openai.Timeout(settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds)),
             max_retries=settings.max_retries,
-            http_client=openai.DefaultAioHttpClient() if settings.uses_aiohttp else None,
+            http_client=openai.DefaultAioHttpClient() if self._aiohttp else None,
         )
         #: The encoded system message and the text it was encoded from (it changes once a day).
         self._system: tuple[str, msgspec.Raw] = ("", wire.system_message(""))
@@ -84,7 +85,7 @@ class OpenAICompatibleProvider:
         except ProviderError:
             raise
         except openai.APITimeoutError as exc:
-            if _refused(exc):
+            if self._aiohttp and not _timed_out(exc):
                 raise ProviderUnavailable(UNREACHABLE) from None
             raise ProviderTimeout("the model took too long to answer; please try again") from None
         except openai.RateLimitError as exc:
@@ -186,12 +187,13 @@ class OpenAICompatibleProvider:
         yield _usage(usage, request, "".join(parts), found)
 
 
-def _refused(exc: BaseException) -> bool:
-    """Whether a reported timeout was a connection that failed at once: the aiohttp transport reports
-    every failed connect as a connect timeout; the OS error behind it says what happened."""
+def _timed_out(exc: BaseException) -> bool:
+    """Whether what the aiohttp transport reports as a timeout was one: it reports every failed
+    connect, and a server that closed without replying, as a connect timeout, but behind its real
+    timeouts is a TimeoutError."""
     cause = exc.__cause__
     while cause is not None:
-        if isinstance(cause, OSError) and not isinstance(cause, TimeoutError):
+        if isinstance(cause, TimeoutError):
             return True
         cause = cause.__cause__
     return False

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import socketserver
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,11 +107,29 @@ async def test_upstream_429_carries_retry_after(fake: FakeOpenAI, openai_setting
     assert caught.value.retry_after == 7
 
 
+@pytest.fixture
+def hangs_up() -> Iterator[str]:
+    """A server that reads each request and closes the connection without a reply."""
+
+    class HangUp(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            self.request.recv(65536)
+
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), HangUp) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+        server.shutdown()
+
+
 @pytest.mark.parametrize("stream", [True, False])
-async def test_an_upstream_that_refuses_connections_is_unreachable_not_slow(
-    openai_settings: Settings, stream: bool
+@pytest.mark.parametrize("upstream", ["refuses connections", "hangs up without a reply"])
+async def test_an_upstream_that_cannot_be_reached_is_unreachable_not_slow(
+    openai_settings: Settings, hangs_up: str, stream: bool, upstream: str
 ) -> None:
-    nowhere = tweak(openai_settings, OPENAI_BASE_URL=f"http://127.0.0.1:{free_port()}/v1")
+    refusing = f"http://127.0.0.1:{free_port()}/v1"
+    nowhere = tweak(
+        openai_settings, OPENAI_BASE_URL=refusing if upstream == "refuses connections" else hangs_up
+    )
     with pytest.raises(ProviderUnavailable, match="cannot be reached"):
         await collect(compatible_provider(nowhere.model), msgspec.structs.replace(REQUEST, stream=stream))
 
