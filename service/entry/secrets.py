@@ -4,6 +4,7 @@ password. The environment holds only the parameters' names."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import msgspec
 
@@ -22,16 +23,12 @@ def with_openai_key(settings: Settings) -> Settings:
     name = model.api_key_parameter
     if model.api_key or not name:
         return settings
-    try:
-        key = read_secure_parameter(name, timeout=settings.storage.s3_timeout_seconds)
-    except Exception as exc:
-        log.error(
-            "cannot read the OpenAI key from SSM parameter %s (%s); answering offline",
-            name,
-            type(exc).__name__,
-        )
-        return msgspec.structs.replace(settings, model=msgspec.structs.replace(model, provider="offline"))
-    return msgspec.structs.replace(settings, model=msgspec.structs.replace(model, api_key=key))
+    keyed = _with_secret(
+        settings, name, "the OpenAI key", "answering offline",
+        lambda key: msgspec.structs.replace(settings, model=msgspec.structs.replace(model, api_key=key)),
+    )  # fmt: skip
+    offline = msgspec.structs.replace(model, provider="offline")
+    return keyed or msgspec.structs.replace(settings, model=offline)
 
 
 def with_owner_password(settings: Settings) -> Settings:
@@ -45,23 +42,32 @@ def with_owner_password(settings: Settings) -> Settings:
     name = owner.password_parameter
     if owner.password or not name:
         return settings
-    try:
-        password = read_secure_parameter(name, timeout=settings.storage.s3_timeout_seconds)
-        opened = msgspec.structs.replace(owner, password=password)
-        msgspec.convert(msgspec.to_builtins(opened), type(owner))  # the settings' own constraints
-    except Exception as exc:
-        log.error(
-            "cannot read the owner's password from SSM parameter %s (%s); the owner's room stays closed",
-            name,
-            type(exc).__name__,
-        )
-        return settings
-    return msgspec.structs.replace(settings, owner=opened)
+
+    def opened(password: str) -> Settings:
+        with_password = msgspec.structs.replace(owner, password=password)
+        msgspec.convert(msgspec.to_builtins(with_password), type(owner))  # the settings' own constraints
+        return msgspec.structs.replace(settings, owner=with_password)
+
+    closed = "the owner's room stays closed"
+    return _with_secret(settings, name, "the owner's password", closed, opened) or settings
 
 
 def with_secrets(settings: Settings) -> Settings:
     """Both: what the Lambda entry points build the app with."""
     return with_owner_password(with_openai_key(settings))
+
+
+def _with_secret(
+    settings: Settings, name: str, what: str, otherwise: str, use: Callable[[str], Settings]
+) -> Settings | None:
+    """`use` applied to the parameter's value, or None when the parameter cannot be read or `use`
+    refuses it; the log then says what happens instead (the parameter and the error's type, never
+    the value)."""
+    try:
+        return use(read_secure_parameter(name, timeout=settings.storage.s3_timeout_seconds))
+    except Exception as exc:
+        log.error("cannot read %s from SSM parameter %s (%s); %s", what, name, type(exc).__name__, otherwise)
+        return None
 
 
 def read_secure_parameter(name: str, *, timeout: float) -> str:
