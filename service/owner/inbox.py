@@ -10,27 +10,25 @@ Flags, computed from the stores on each read (there is no index to go stale):
 - live: the visitor wrote in the last `LIVE_SECONDS`;
 - owner present: the owner is in it in person right now.
 
-Events come from the messages themselves (the tools a turn called, an offline answer) and from the
-records that point at the session (feedback, failed turns); contacts and questions left in the
-conversation are listed beside it.
+One conversation comes with its events (`conversation_view`); contacts and questions left in it are
+listed beside it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 
 from memory import Conversation, ConversationStore, SessionNotFound
 from memory.model import Role, utc_now
 from memory.store import read_many
+from service.owner.conversation_view import Event, ViewMessage, events, view_messages
 from service.owner.failures import FailedTurns, Failure
 from service.owner.loop import Contact, Feedback, OwnerLoop, Question
 from service.owner.read_marks import ReadMarks
-from service.owner.tools import RECORD_CONTACT, RECORD_QUESTION
 
 #: A conversation whose visitor wrote this recently is live (the visitor's page watches for the owner
 #: as long: web/src/live.js).
@@ -40,14 +38,6 @@ PREVIEW_CHARS = 400
 
 Show = Literal["all", "unread", "attention", "live"]
 AttentionReason = Literal["open_question", "new_contact", "thumbs_down", "failed_turn"]
-EventKind = Literal[
-    "contact_recorded",
-    "question_recorded",
-    "answered_offline",
-    "spend_cap_reached",
-    "feedback",
-    "turn_failed",
-]
 
 
 class Flags(msgspec.Struct, kw_only=True):
@@ -87,27 +77,6 @@ class InboxPage(msgspec.Struct, kw_only=True):
     offset: int
     limit: int
     counts: InboxCounts
-
-
-class ViewMessage(msgspec.Struct, kw_only=True):
-    index: int
-    role: Role
-    content: str
-    timestamp: datetime
-    #: The twin's replies are numbered from 1 (the number their feedback carries).
-    reply: int | None = None
-
-
-class Event(msgspec.Struct, kw_only=True):
-    """Something that happened in the conversation; `after` is the index of the message it follows
-    (-1: before the first)."""
-
-    kind: EventKind
-    at: datetime
-    after: int
-    detail: str = ""
-    rating: Literal["up", "down"] | None = None
-    reply: int | None = None
 
 
 class Presence(msgspec.Struct, kw_only=True):
@@ -207,16 +176,17 @@ class Inbox:
         now = utc_now()
         context = await self._context(conversation.session_id)
         session_id = conversation.session_id
-        messages = _view_messages(conversation.messages)
-        events = [*_message_events(messages, conversation), *_record_events(messages, context, session_id)]
-        events.sort(key=lambda e: (e.after, e.at))
+        messages = view_messages(conversation.messages)
+        timeline = events(
+            conversation, messages, context.feedback[session_id], context.failures.get(session_id, ())
+        )
         owner = conversation.owner
         return ConversationDetail(
             session_id=session_id,
             started_at=conversation.started_at,
             updated_at=conversation.updated_at,
             messages=messages,
-            events=events,
+            events=timeline,
             contacts=context.contacts[session_id],
             questions=context.questions[session_id],
             presence=Presence(joined_at=owner.joined_at, until=owner.until)
@@ -231,7 +201,7 @@ class Inbox:
         sessions = sorted({v.session_id for v in feedback})
         loaded = await read_many(sessions, self._conversations.load)
         found = {
-            sid: _view_messages(v.conversation.messages) for sid, v in zip(sessions, loaded, strict=True) if v
+            sid: view_messages(v.conversation.messages) for sid, v in zip(sessions, loaded, strict=True) if v
         }
         votes = []
         for vote in feedback:
@@ -359,54 +329,3 @@ def _shown(flags: Flags, show: Show) -> bool:
 def _preview(text: str) -> str:
     text = text.strip()
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
-
-
-def _view_messages(messages: Sequence[Any]) -> list[ViewMessage]:
-    shown = []
-    replies = 0
-    for index, message in enumerate(messages):
-        reply = None
-        if message.role == "assistant":
-            replies += 1
-            reply = replies
-        shown.append(
-            ViewMessage(
-                index=index,
-                role=message.role,
-                content=message.content,
-                timestamp=message.timestamp,
-                reply=reply,
-            )
-        )
-    return shown
-
-
-def _message_events(messages: list[ViewMessage], conversation: Conversation) -> Iterable[Event]:
-    """What the turns themselves recorded: the tools the model called, an offline answer."""
-    for view, message in zip(messages, conversation.messages, strict=True):
-        for tool in message.tools:
-            if tool == RECORD_CONTACT:
-                yield Event(kind="contact_recorded", at=message.timestamp, after=view.index)
-            elif tool == RECORD_QUESTION:
-                yield Event(kind="question_recorded", at=message.timestamp, after=view.index)
-        if message.answered_offline == "fallback":
-            yield Event(kind="answered_offline", at=message.timestamp, after=view.index)
-        elif message.answered_offline == "budget":
-            yield Event(kind="spend_cap_reached", at=message.timestamp, after=view.index)
-
-
-def _record_events(messages: list[ViewMessage], context: _Context, session_id: str) -> Iterable[Event]:
-    """What records say happened in it: votes (after the reply they rate), failed turns (in time)."""
-    by_reply = {m.reply: m.index for m in messages if m.reply is not None}
-    for vote in context.feedback[session_id]:
-        yield Event(
-            kind="feedback",
-            at=vote.at,
-            after=by_reply.get(vote.reply, len(messages) - 1),
-            detail=vote.comment,
-            rating=vote.rating,
-            reply=vote.reply,
-        )
-    for failure in context.failures.get(session_id, ()):
-        after = max((m.index for m in messages if m.timestamp <= failure.at), default=-1)
-        yield Event(kind="turn_failed", at=failure.at, after=after, detail=failure.error)
