@@ -166,7 +166,7 @@ def start(subject: str, upstream_url: str, work: Path, **extra_env: str) -> Serv
         env = twin_env(upstream_url, home, MODEL) | {
             "TWIN_HISTORY_TOKEN_BUDGET": str(HISTORY_BUDGET),
             "MEMORY_DIR": str(home / "memory"),
-            "TWIN_HTTP_CLIENT": TRANSPORTS.get(subject, "auto"),
+            "TWIN_HTTP_CLIENT": TRANSPORTS[subject],
         }
         command = ["-m", "uvicorn", "service.entry.asgi:app"]
     env |= extra_env
