@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 
 import anyio
 import anyio.to_thread
-import httpx
 import msgspec
 
 from memory import RecordStore, StoreError
@@ -114,6 +113,8 @@ class WebhookChannel:
         return body
 
     async def send(self, notification: Notification) -> None:
+        import httpx  # here, not at the top: only an owner with a webhook needs it (cold starts are shorter)
+
         try:
             async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
                 response = await client.post(self.url, json=self.body(notification))

@@ -6,6 +6,8 @@ import asyncio
 import json
 import logging
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import boto3
@@ -177,3 +179,28 @@ def test_the_lambda_handler_delivers_before_it_returns(
     )  # fmt: skip
     assert response["statusCode"] == 200 and len(receiver.bodies) == 1
     assert asyncio.run(file_memory(tmp_path).records.keys(OUTBOX)) == []  # delivered, not pending
+
+
+def test_httpx_is_imported_for_a_webhook_delivery_not_at_start_up(
+    receiver: WebhookReceiver, tmp_path: Path
+) -> None:
+    """A cold start pays for the webhook's HTTP client only when the owner has a webhook: the model's
+    client brings its own HTTP stack, and nothing else at start-up needs httpx."""
+    script = f"""
+import asyncio, json, sys
+from datetime import UTC, datetime
+from service.app import create_app
+from service.owner.notify import Notification, WebhookChannel
+from tests.support.settings import settings_for
+create_app(settings_for(MEMORY_DIR={str(tmp_path)!r}, OPENAI_API_KEY="sk-test", TWIN_PROVIDER="openai"))
+at_start = "httpx" in sys.modules
+note = Notification(id="n1", kind="contact", title="A contact", text="hi", created=datetime.now(UTC))
+asyncio.run(WebhookChannel({receiver.url!r}, 5).send(note))
+print(json.dumps([at_start, "httpx" in sys.modules]))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout.splitlines()[-1]) == [False, True]
+    assert [body["title"] for body in receiver.bodies] == ["A contact"]
