@@ -24,6 +24,7 @@ from service.providers import (
 )
 from service.settings import Settings
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.forward_proxy import ForwardProxy
 from tests.support.serve import free_port
 from tests.support.settings import tweak
 from tests.support.sse import parse_sse
@@ -235,3 +236,25 @@ def test_upstream_failures_reach_the_visitor_as_clear_errors_and_store_nothing(
         assert events[-1][1]["error"] == "model_unavailable" and events[-1][1]["retry_after"] >= 1
         assert client.get("/health").status_code == 200
     assert not list(openai_settings.storage.memory_dir.glob("*.json"))
+
+
+@pytest.mark.parametrize("stream", [True, False])
+async def test_the_model_is_called_through_the_proxy_the_environment_names(
+    fake: FakeOpenAI, openai_settings: Settings, monkeypatch: pytest.MonkeyPatch, stream: bool
+) -> None:
+    """Behind a company proxy, `HTTP_PROXY`/`HTTPS_PROXY` (and `NO_PROXY`) apply on both transports."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    fake.reply("Through ", "the proxy", prompt_tokens=5, completion_tokens=3)
+    with ForwardProxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        items = await collect(
+            compatible_provider(openai_settings.model), msgspec.structs.replace(REQUEST, stream=stream)
+        )
+        assert proxy.requests == [f"POST {fake.base_url}/chat/completions"]
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        fake.reply("Direct")
+        direct = await collect(compatible_provider(openai_settings.model), REQUEST)
+    assert "".join(item for item in items if isinstance(item, str)) == "Through the proxy"
+    assert direct[0] == "Direct" and len(proxy.requests) == 1  # NO_PROXY: straight to the upstream

@@ -1,0 +1,75 @@
+"""A forward HTTP proxy on 127.0.0.1 for tests: what `HTTP_PROXY` points a client at.
+
+It takes requests in absolute form (`POST http://127.0.0.1:PORT/v1/... HTTP/1.1`), records each
+request line, and relays the connection to that origin with the line in origin form, bytes as they
+come both ways (so streamed replies stay streamed). Plain HTTP only, which is what the local
+upstreams speak; HTTPS (`CONNECT`) is refused with 501.
+"""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import threading
+from types import TracebackType
+from urllib.parse import urlsplit
+
+
+class _Relay(socketserver.BaseRequestHandler):
+    server: _Server
+
+    def handle(self) -> None:
+        client: socket.socket = self.request
+        with client.makefile("rb") as reader:
+            while line := reader.readline():
+                method, target, version = line.decode("latin-1").split(" ", 2)
+                if method == "CONNECT":
+                    client.sendall(b"HTTP/1.1 501 Not Implemented\r\ncontent-length: 0\r\n\r\n")
+                    return
+                self.server.requests.append(f"{method} {target}")
+                url = urlsplit(target)
+                head = [f"{method} {url.path}{'?' + url.query if url.query else ''} {version}".encode()]
+                length = 0
+                while (header := reader.readline()) not in (b"\r\n", b"\n", b""):
+                    name, _, value = header.decode("latin-1").partition(":")
+                    if name.strip().lower() in ("proxy-connection", "connection"):
+                        continue
+                    if name.strip().lower() == "content-length":
+                        length = int(value)
+                    head.append(header)
+                body = reader.read(length) if length else b""
+                with socket.create_connection((url.hostname, url.port or 80), timeout=30) as origin:
+                    origin.sendall(b"".join(head) + b"connection: close\r\n\r\n" + body)
+                    while chunk := origin.recv(65536):
+                        client.sendall(chunk)
+                return  # the origin closed: so does the proxy's side of the client's connection
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    requests: list[str]
+
+
+class ForwardProxy:
+    """`with ForwardProxy() as proxy:` serves on `proxy.url`; `proxy.requests` lists what it relayed."""
+
+    def __init__(self) -> None:
+        self._server = _Server(("127.0.0.1", 0), _Relay)
+        self._server.requests = []
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def requests(self) -> list[str]:
+        return self._server.requests
+
+    def __enter__(self) -> ForwardProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
