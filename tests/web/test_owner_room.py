@@ -251,6 +251,7 @@ def test_leads_download_as_csv_and_charts_are_drawn(
 ) -> None:
     formula = json.dumps({"email": EMAIL, "name": "=cmd|' /C calc'!A0"})
     fake.tool_call("record_contact", formula, then="Noted.")
+    fake.cached_tokens = 300  # the provider served part of each prompt from its cache
     visit(visitor, room_url, card, f"Email me at {EMAIL}", "Noted.")
     sign_in(owner, room_url)
     owner.get_by_role("link", name="Leads").click()
@@ -268,6 +269,14 @@ def test_leads_download_as_csv_and_charts_are_drawn(
     summary = re.compile(r"^Visitor messages per day\. Over 7 days: 1 answered")
     expect(owner.get_by_role("img", name=summary)).to_be_visible()
     expect(owner.locator(".or-gauge")).to_have_count(2)
+    stats = owner.evaluate("fetch('/owner/api/stats?days=7').then((r) => r.json())")
+    cached, share = stats["tokens_cached"], int(100 * stats["tokens_cached"] / stats["tokens_in"] + 0.5)
+    assert cached > 0
+    tokens = owner.locator(".or-tile", has_text="Tokens in / out")
+    expect(tokens).to_contain_text(f"{cached} in from the prompt cache ({share}%)")
+    expect(owner.get_by_role("columnheader", name="Cached")).to_be_visible()
+    today = owner.locator(".or-numbers tbody tr").first  # newest first
+    expect(today.locator("td").nth(5)).to_have_text(str(cached))  # after conversations ... tokens in
     owner.get_by_role("button", name="30 days").click()
     expect(owner.locator(".or-numbers tbody tr")).to_have_count(30)
 

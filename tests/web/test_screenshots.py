@@ -149,6 +149,7 @@ def _seed_the_room(url: str, fake: FakeOpenAI) -> str:
         )
     fake.reply("I studied computer science at KTH in Stockholm.")
     fake.reply(*REPLY)
+    fake.cached_tokens = 2048  # as OpenAI reports a cached stable prompt: the stats show the share
 
     def post(body: dict[str, str]) -> dict[str, str]:
         """A first message with a key: its conversation's id follows from both, the same every run."""
@@ -163,6 +164,7 @@ def _seed_the_room(url: str, fake: FakeOpenAI) -> str:
     vote = {"session_id": voter, "reply": 1, "rating": "down", "comment": "I wanted the years too."}
     httpx.post(f"{url}/feedback", json=vote, timeout=10)
     live: str = post({"message": "What do you do at Corvina Pay?"})["session_id"]
+    fake.cached_tokens = None
     return live
 
 

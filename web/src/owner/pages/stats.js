@@ -9,6 +9,14 @@ const RANGES = [7, 30, 90];
 const money = (value) => (value === null || value === undefined ? "n/a" : `$${value.toFixed(value < 1 ? 4 : 2)}`);
 const number = (value) => value.toLocaleString();
 
+// How much of the prompt the provider served from its cache (billed at the cached rate), and how many
+// replies came without usage (their tokens are the twin's estimates).
+function tokensHint(s) {
+  const cached = s.tokens_cached ? `${number(s.tokens_cached)} in from the prompt cache (${Math.round((100 * s.tokens_cached) / s.tokens_in)}%)` : "";
+  const estimated = s.estimated_turns ? `${number(s.estimated_turns)} replies estimated` : "";
+  return [cached, estimated].filter(Boolean).join("; ");
+}
+
 function tile(label, value, hint = "") {
   return el("div", { class: "or-tile" }, el("p", { class: "or-tile-value", text: value }), el("p", { class: "or-tile-label", text: label }), hint ? el("p", { class: "or-muted", text: hint }) : null);
 }
@@ -48,8 +56,8 @@ export async function stats(main, { query }) {
       { class: "or-tiles" },
       tile("Conversations", number(s.conversations)),
       tile("Visitor messages", number(s.turns)),
-      tile("Tokens in / out", `${number(s.tokens_in)} / ${number(s.tokens_out)}`),
-      tile("Estimated cost", money(s.cost_usd), `at ${s.model} list prices`),
+      tile("Tokens in / out", `${number(s.tokens_in)} / ${number(s.tokens_out)}`, tokensHint(s)),
+      tile("Estimated cost", money(s.cost_usd), `at ${s.model} list prices, cached tokens at the cached rate`),
       tile("Answered offline", number(s.offline_turns)),
       tile("Failed turns", number(s.failed_turns)),
       tile("Votes up / down", `${s.feedback_up} / ${s.feedback_down}`, votes ? `${Math.round((100 * s.feedback_up) / votes)}% up` : "no votes"),
@@ -89,7 +97,7 @@ export async function stats(main, { query }) {
         { key: "new_questions", label: "Questions", class: "or-s2" },
       ]),
     );
-    const head = ["Day", "Conversations", "Messages", "Offline", "Failed", "Tokens in", "Tokens out", "Cost", "Up", "Down", "Contacts", "Questions"];
+    const head = ["Day", "Conversations", "Messages", "Offline", "Failed", "Tokens in", "Cached", "Tokens out", "Cost", "Up", "Down", "Contacts", "Questions"];
     const table = el(
       "table",
       { class: "or-table or-numbers" },
@@ -103,7 +111,7 @@ export async function stats(main, { query }) {
             "tr",
             {},
             el("th", { scope: "row", text: r.day }),
-            ...[r.conversations, r.turns, r.offline_turns, r.failed_turns, r.tokens_in, r.tokens_out].map((v) => el("td", { class: "or-num", text: number(v) })),
+            ...[r.conversations, r.turns, r.offline_turns, r.failed_turns, r.tokens_in, r.tokens_cached, r.tokens_out].map((v) => el("td", { class: "or-num", text: number(v) })),
             el("td", { class: "or-num", text: money(r.cost_usd) }),
             ...[r.feedback_up, r.feedback_down, r.new_contacts, r.new_questions].map((v) => el("td", { class: "or-num", text: number(v) })),
           ),
