@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import socket
 import socketserver
-import threading
-from types import TracebackType
 from urllib.parse import urlsplit
+
+from tests.support.in_thread import ServedInThread
 
 
 class _Relay(socketserver.BaseRequestHandler):
@@ -51,25 +51,11 @@ class _Server(socketserver.ThreadingTCPServer):
     requests: list[str]
 
 
-class ForwardProxy:
+class ForwardProxy(ServedInThread):
     """`with ForwardProxy() as proxy:` serves on `proxy.url`; `proxy.requests` lists what it relayed."""
 
     def __init__(self) -> None:
-        self._server = _Server(("127.0.0.1", 0), _Relay)
-        self._server.requests = []
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def requests(self) -> list[str]:
-        return self._server.requests
-
-    def __enter__(self) -> ForwardProxy:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        server = _Server(("127.0.0.1", 0), _Relay)
+        server.requests = self.requests = []
+        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        super().__init__(server)

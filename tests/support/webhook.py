@@ -8,17 +8,17 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 
 from memory import Store
 from service.app import Twin
 from service.settings import Settings
+from tests.support.in_thread import ServedInThread
 from tests.support.settings import tweak
 from tests.support.twins import twin_for
 
 
-class WebhookReceiver:
+class WebhookReceiver(ServedInThread):
     """Keeps the JSON bodies POSTed to it, then answers with `status` after `delay` seconds; use as a
     context manager (it stops on exit)."""
 
@@ -45,12 +45,9 @@ class WebhookReceiver:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/hook"
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{server.server_port}/hook"
+        super().__init__(server)
 
     def wait_for(self, matches: Callable[[dict[str, Any]], bool], timeout: float = 10.0) -> dict[str, Any]:
         """The first body `matches` accepts, waiting for it to arrive (LookupError if it does not)."""
@@ -58,17 +55,6 @@ class WebhookReceiver:
             if self._arrived.wait_for(lambda: any(matches(b) for b in self.bodies), timeout=timeout):
                 return next(b for b in self.bodies if matches(b))
         raise LookupError("no such notification arrived")
-
-    def __enter__(self) -> WebhookReceiver:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
 
 
 def notifying(settings: Settings, backend: Store, url: str, timeout: float = 2.0, **env: Any) -> Twin:
