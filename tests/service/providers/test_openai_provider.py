@@ -242,7 +242,7 @@ def test_upstream_failures_reach_the_visitor_as_clear_errors_and_store_nothing(
 async def test_the_model_is_called_through_the_proxy_the_environment_names(
     fake: FakeOpenAI, openai_settings: Settings, monkeypatch: pytest.MonkeyPatch, stream: bool
 ) -> None:
-    """Behind a company proxy, `HTTP_PROXY`/`HTTPS_PROXY` (and `NO_PROXY`) apply on both transports."""
+    """Behind a company proxy, `HTTP_PROXY` and `NO_PROXY` apply on both transports."""
     for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
