@@ -4,7 +4,9 @@ import { Api, newIdempotencyKey } from "./api.js";
 import { el, nextId } from "./dom.js";
 import { messageFor } from "./errors.js";
 import { watchOwner } from "./live.js";
+import { conversationLog } from "./log.js";
 import { renderMarkdown } from "./markdown.js";
+import { chatNotice } from "./notice.js";
 import { addRating } from "./rating.js";
 import { storageKey, store } from "./storage.js";
 
@@ -27,7 +29,6 @@ export function mountChat(container, options = {}) {
     busy: false,
     messages: 0,
     replies: 0,
-    retry: null,
     waitUntil: 0,
     unsent: null, // { text, key } of the last message that failed, to send again under the same key
     ownerShown: 0, // the owner's messages on screen (they write in person while they are in)
@@ -42,14 +43,14 @@ export function mountChat(container, options = {}) {
   const closeButton = options.onClose
     ? el("button", { type: "button", class: "tw-tool tw-close", "aria-label": "Close chat", text: "✕" })
     : null;
-  const notice = el("div", { class: "tw-notice", role: "status", hidden: true });
-  const noticeText = el("p", { class: "tw-notice-text" });
-  const retryButton = el("button", { type: "button", class: "tw-retry", text: "Retry", hidden: true });
-  notice.append(noticeText, retryButton);
+  const notice = chatNotice();
   const offline = el("p", { class: "tw-offline", hidden: true });
   const presence = el("p", { class: "tw-presence", role: "status", hidden: true });
-  const log = el("div", { class: "tw-log", role: "region", tabindex: "0", "aria-label": "Conversation" });
-  const live = el("div", { class: "tw-sr", "aria-live": "polite", "aria-atomic": "true" });
+  const log = conversationLog(() => ({
+    twin: state.card ? `${state.card.name}'s twin` : "The twin",
+    owner: ownerName(),
+  }));
+  const { announce } = log;
   const suggestions = el("div", { class: "tw-suggest", role: "group", "aria-label": "Suggested questions" });
   const input = el("textarea", {
     id: `${id}-input`,
@@ -77,77 +78,23 @@ export function mountChat(container, options = {}) {
     ),
     offline,
     presence,
-    notice,
-    log,
+    notice.node,
+    log.node,
     suggestions,
     form,
-    live,
+    log.live,
   );
   container.append(root);
 
   // ---------------------------------------------------------------- rendering
 
-  function scrollDown() {
-    log.scrollTop = log.scrollHeight;
-  }
-
   function ownerName() {
     return state.card ? state.card.name : "The owner";
   }
 
-  function addMessage(role, text, { markdown = role === "assistant" } = {}) {
-    const who = role === "user" ? "You" : state.card ? `${state.card.name}'s twin` : "The twin";
-    const body = el("div", { class: "tw-body" });
-    if (markdown) body.innerHTML = renderMarkdown(text);
-    else body.textContent = text;
-    // The owner writes in person: labelled as them, never as the twin (their words are plain text).
-    const item =
-      role === "owner"
-        ? el(
-            "div",
-            { class: "tw-msg tw-owner" },
-            el("span", { class: "tw-owner-name", text: `${ownerName()}, in person` }),
-            body,
-          )
-        : el(
-            "div",
-            { class: `tw-msg tw-${role === "user" ? "user" : "bot"}` },
-            el("span", { class: "tw-sr", text: `${who}: ` }),
-            body,
-          );
-    log.append(item);
-    scrollDown();
-    return { item, body };
-  }
-
-  function announce(text) {
-    live.textContent = "";
-    // A fresh text node in the next frame makes screen readers announce repeated messages too.
-    requestAnimationFrame(() => {
-      live.textContent = text;
-    });
-  }
-
-  function showNotice(text, { retry = null, kind = "error" } = {}) {
-    noticeText.textContent = text;
-    notice.dataset.kind = kind;
-    notice.hidden = false;
-    state.retry = retry;
-    retryButton.hidden = !retry;
-  }
-
-  function clearNotice() {
-    notice.hidden = true;
-    noticeText.textContent = "";
-    state.retry = null;
-    retryButton.hidden = true;
-  }
-
-  // ---------------------------------------------------------------- rating replies
-
   function rate(item, sessionId, reply) {
     addRating(item, { api, sessionId, reply, announce });
-    scrollDown();
+    log.scrollDown();
   }
 
   function renderSuggestions() {
@@ -192,13 +139,13 @@ export function mountChat(container, options = {}) {
   }
 
   function resetLog() {
-    log.replaceChildren();
+    log.clear();
     state.messages = 0;
     state.replies = 0;
     state.ownerShown = 0;
     showPresence(false, { quietly: true });
     const greeting = options.greeting || state.card?.greeting;
-    if (greeting) addMessage("assistant", greeting);
+    if (greeting) log.add("assistant", greeting);
     renderSuggestions();
     updateTools();
   }
@@ -233,7 +180,7 @@ export function mountChat(container, options = {}) {
   function ownerUpdate(view) {
     const theirs = view.messages.filter((m) => m.role === "owner");
     for (const message of theirs.slice(state.ownerShown)) {
-      addMessage("owner", message.content);
+      log.add("owner", message.content);
       state.messages += 1;
       announce(`${ownerName()}: ${message.content}`);
     }
@@ -250,13 +197,13 @@ export function mountChat(container, options = {}) {
   // ---------------------------------------------------------------- start-up
 
   async function start() {
-    clearNotice();
+    notice.clear();
     heading.textContent = "Loading…";
     try {
       state.card = await api.persona();
     } catch (error) {
       heading.textContent = options.title || "Chat";
-      showNotice(`${messageFor(error)}`, { retry: start });
+      notice.show(`${messageFor(error)}`, { again: start });
       return;
     }
     const card = state.card;
@@ -288,11 +235,11 @@ export function mountChat(container, options = {}) {
     try {
       view = await api.conversation(state.sessionId);
     } catch (error) {
-      showNotice(`Your earlier conversation could not be loaded. ${messageFor(error)}`, { retry: restore });
+      notice.show(`Your earlier conversation could not be loaded. ${messageFor(error)}`, { again: restore });
       state.replies = null; // new replies' numbers are unknown until it loads
       return;
     }
-    clearNotice();
+    notice.clear();
     if (view === null) {
       setSession(null);
       return;
@@ -300,7 +247,7 @@ export function mountChat(container, options = {}) {
     resetLog();
     const messages = view.messages;
     for (const message of messages) {
-      const { item } = addMessage(message.role, message.content);
+      const { item } = log.add(message.role, message.content);
       if (message.role === "assistant") rate(item, state.sessionId, ++state.replies);
     }
     state.messages = messages.length;
@@ -319,7 +266,7 @@ export function mountChat(container, options = {}) {
       () => {
         if (Date.now() >= state.waitUntil) {
           state.waitUntil = 0;
-          if (notice.dataset.kind === "wait") clearNotice();
+          if (notice.kind === "wait") notice.clear();
           updateSend();
         }
       },
@@ -338,7 +285,7 @@ export function mountChat(container, options = {}) {
       updateCount();
       return;
     }
-    clearNotice();
+    notice.clear();
     state.busy = true;
     input.value = "";
     updateCount();
@@ -347,10 +294,10 @@ export function mountChat(container, options = {}) {
     // The key names this message to the server. The same words sent again after a failure (Retry, or
     // Send with the words put back) keep their key, so a turn the server stored anyway comes back once.
     const idempotencyKey = state.unsent?.text === text ? state.unsent.key : newIdempotencyKey();
-    const question = addMessage("user", text, { markdown: false });
+    const question = log.add("user", text, { markdown: false });
     state.messages += 1;
     renderSuggestions();
-    const { item, body } = addMessage("assistant", "");
+    const { item, body } = log.add("assistant", "");
     item.classList.add("tw-typing");
     body.append(el("span", { class: "tw-dots", "aria-hidden": "true" }, el("i"), el("i"), el("i")));
     body.append(el("span", { class: "tw-sr", text: "Typing…" }));
@@ -363,7 +310,7 @@ export function mountChat(container, options = {}) {
       frame = 0;
       item.classList.remove("tw-typing"); // the indicator goes as the first text appears
       body.innerHTML = renderMarkdown(reply);
-      scrollDown();
+      log.scrollDown();
     };
     try {
       const done = await api.chat(text, state.sessionId, {
@@ -413,8 +360,8 @@ export function mountChat(container, options = {}) {
       setSession(null);
       resetLog();
       await send(text);
-      if (!notice.hidden) return;
-      showNotice("Your earlier conversation had expired, so this one starts afresh.", { kind: "info" });
+      if (notice.kind) return;
+      notice.show("Your earlier conversation had expired, so this one starts afresh.", { kind: "info" });
     }
   }
 
@@ -426,12 +373,12 @@ export function mountChat(container, options = {}) {
       return send(text); // same words, same key: if the first attempt was stored, its reply comes back
     };
     if (error.kind === "rate_limited") {
-      showNotice(messageFor(error), { kind: "wait" });
+      notice.show(messageFor(error), { kind: "wait" });
       waitFor(error.retryAfter);
     } else if (error.kind === "too_long" || error.kind === "invalid") {
-      showNotice(messageFor(error));
+      notice.show(messageFor(error));
     } else {
-      showNotice(messageFor(error), { retry });
+      notice.show(messageFor(error), { again: retry });
     }
     announce(messageFor(error));
   }
@@ -442,7 +389,7 @@ export function mountChat(container, options = {}) {
     state.unsent = null;
     state.ownerShown = 0;
     setSession(null);
-    clearNotice();
+    notice.clear();
     resetLog();
     announce("New conversation started.");
     input.focus();
@@ -455,7 +402,7 @@ export function mountChat(container, options = {}) {
     try {
       outcome = await api.remove(sessionId);
     } catch (error) {
-      showNotice(`Your conversation could not be deleted. ${messageFor(error)}`, { retry: deleteConversation });
+      notice.show(`Your conversation could not be deleted. ${messageFor(error)}`, { again: deleteConversation });
       return;
     }
     setSession(null);
@@ -464,7 +411,7 @@ export function mountChat(container, options = {}) {
       outcome === "deleted"
         ? "Your conversation was deleted."
         : "Your conversation was removed from this device; this server cannot delete it.";
-    showNotice(text, { kind: "info" });
+    notice.show(text, { kind: "info" });
     announce(text);
     input.focus();
   }
@@ -484,7 +431,6 @@ export function mountChat(container, options = {}) {
   input.addEventListener("input", updateCount);
   newButton.addEventListener("click", newConversation);
   deleteButton.addEventListener("click", deleteConversation);
-  retryButton.addEventListener("click", () => state.retry?.());
   closeButton?.addEventListener("click", () => options.onClose());
 
   updateTools();
