@@ -19,17 +19,17 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 
 from memory import RecordStore, Seen, StoreError
+from service.owner.stats import PeriodName, PeriodUse
 from service.providers import Usage
 
 log = logging.getLogger("twin.budget")
 
 COLLECTION = "budget"
-PeriodName = Literal["daily", "monthly"]
 
 #: How long counters this process read or wrote answer the cap check without another read.
 CHECK_SECONDS = 5.0
@@ -50,18 +50,6 @@ class Period(msgspec.Struct, frozen=True, kw_only=True):
     name: PeriodName
     key: str
     budget: int
-    ends: datetime
-
-
-class PeriodUse(msgspec.Struct, kw_only=True):
-    """How much of a period's token budget all visitors have used (for `twin stats`)."""
-
-    period: PeriodName
-    key: str
-    tokens: int
-    turns: int
-    budget: int
-    cost_usd: float
     ends: datetime
 
 

@@ -5,15 +5,35 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from typing import Literal, Protocol
 
 import msgspec
 
 from memory import ConversationStore
-from service.chat.budget import PeriodUse, SpendCap
 from service.owner.failures import FailedTurns
 from service.owner.loop import OwnerLoop
 from service.providers import Usage
 from service.providers.pricing import estimate_cost
+
+PeriodName = Literal["daily", "monthly"]
+
+
+class PeriodUse(msgspec.Struct, kw_only=True):
+    """How much of a period's token budget all visitors have used."""
+
+    period: PeriodName
+    key: str
+    tokens: int
+    turns: int
+    budget: int
+    cost_usd: float
+    ends: datetime
+
+
+class Spending(Protocol):
+    """What the statistics read of the spend cap (`service.chat.budget.SpendCap`)."""
+
+    async def spent(self) -> list[PeriodUse]: ...
 
 
 class DayStats(msgspec.Struct, kw_only=True):
@@ -74,7 +94,7 @@ async def compute(
     *,
     days: int,
     model: str,
-    cap: SpendCap | None = None,
+    cap: Spending | None = None,
     failures: FailedTurns | None = None,
     now: datetime | None = None,
 ) -> Stats:
@@ -154,7 +174,7 @@ class StatsReader:
         conversations: ConversationStore,
         owner: OwnerLoop,
         *,
-        cap: SpendCap,
+        cap: Spending,
         failures: FailedTurns,
         model: str,
     ) -> None:
