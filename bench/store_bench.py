@@ -3,7 +3,7 @@
 Run from the repository root:  .venv/bin/python -m bench.store_bench [--no-write]
 
 A turn is what the chat engine does with memory: load the history, then append the user message
-and the reply (read, conditional write). For each backend it counts store operations and (for S3)
+and the reply with a conditional write that starts from what the load read. For each backend it counts store operations and (for S3)
 HTTP requests per turn, times each turn, and times 16 writers appending to one session at once.
 The figures replace the delimited section of docs/benchmarks.md (other sections are kept).
 
@@ -33,7 +33,7 @@ from typing import Any
 import boto3
 
 from bench.report import write_section
-from memory import ConversationStore, Document, Message, ReplyTokens, Store, new_session_id
+from memory import ConversationStore, Document, Message, ReplyTokens, Seen, Store, new_session_id
 from memory.file import FileStore
 from memory.s3 import S3Store
 from tests.support.moto_s3 import FAKE_CREDENTIALS, MotoS3Server
@@ -106,10 +106,14 @@ def turn(n: int) -> tuple[Message, Message]:
 
 
 async def one_turn(store: ConversationStore, session_id: str, n: int, first: bool) -> None:
-    """What the chat engine does with memory for one visitor message."""
+    """What the chat engine does with memory for one visitor message: the history's read is handed
+    to the append (`seen`), which writes without reading again unless another writer came between."""
+    seen = Seen(None)
     if not first:
-        await store.load(session_id)
-    await store.append(session_id, turn(n), create=first)
+        found = await store.load(session_id)
+        assert found is not None
+        seen = found.seen
+    await store.append(session_id, turn(n), create=first, seen=seen)
 
 
 async def measure(result: Result, store: ConversationStore, counts: Counts) -> None:
@@ -139,7 +143,7 @@ async def measure(result: Result, store: ConversationStore, counts: Counts) -> N
         result.round_http.append(counts.http)
         stored = await store.load(session_id)
         assert stored is not None and stored.conversation.turns == WRITERS + 1, "a turn was lost"
-    await store.close()
+    await store.store.close()
 
 
 def p95(values: Sequence[float]) -> float:
@@ -190,7 +194,7 @@ def render(results: list[Result], moto_version: str, repeats: int) -> str:
         )
     lines += [
         "",
-        "A turn costs 2 store reads (the engine's history load and `append`'s own read) and 1 write; "
+        "A turn costs 1 store read (the engine's history load, which `append` starts from) and 1 write; "
         "each lost race costs one more read and one more write. On S3 a read is one GET and a write "
         "one PUT; the first turn of a session skips the load (the session is new). The S3 milliseconds "
         "are moto's request handling on this machine, not AWS latency (real S3 answers in tens of "
