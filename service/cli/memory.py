@@ -83,6 +83,8 @@ def command(
             location = getattr(memory, reads).location
             print(f"twin: {location}: {exc}{cause}", file=sys.stderr)
             return 1
+        except BrokenPipeError:
+            raise  # not a failure of the command: `main` stops quietly
         except OSError as exc:
             print(f"twin: {exc}", file=sys.stderr)
             return 1

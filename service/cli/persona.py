@@ -41,7 +41,7 @@ def add_commands(subparsers: Any) -> None:
         type=float,
         default=DEFAULT_MIN_COVERAGE * 100,
         metavar="PERCENT",
-        help=f"fail a source that keeps less of its words (default {DEFAULT_MIN_COVERAGE:.0%})",
+        help=f"fail a source that keeps less of its words (default {DEFAULT_MIN_COVERAGE * 100:g}%%)",
     )
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.set_defaults(run=_check)
