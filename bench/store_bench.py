@@ -3,8 +3,9 @@
 Run from the repository root:  .venv/bin/python -m bench.store_bench [--no-write]
 
 A turn is what the chat engine does with memory: load the history, then append the user message
-and the reply with a conditional write that starts from what the load read. For each backend it counts store operations and (for S3)
-HTTP requests per turn, times each turn, and times 16 writers appending to one session at once.
+and the reply with a conditional write that starts from what the load read. For each backend it
+counts store operations and (for S3) HTTP requests per turn, times each turn, and times 16 writers
+appending to one session at once.
 The figures replace the delimited section of docs/benchmarks.md (other sections are kept).
 
 moto runs in this process on 127.0.0.1; its own request handling (Flask, XML, one request at a
