@@ -81,6 +81,8 @@ class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
             _fail("projectName", "must be 1-20 lowercase letters, digits or '-', starting with a letter")
         if self.region not in REGIONS:
             _fail("region", f"unknown AWS region {self.region!r}")
+        if self.provider == "ollama":
+            _fail("provider", "ollama serves models on your own machine, which a Lambda cannot reach")
         if not self.model.strip():
             _fail("model", "must not be empty")
         if not 1 <= self.lambda_timeout <= 900:
@@ -167,6 +169,12 @@ def parse_config(raw: dict[str, object]) -> TwinConfig:
     return parsed
 
 
+def _choices(key: str) -> list[str]:
+    """The values a key of a Literal type accepts (empty for other types)."""
+    kind = config_keys().get(key)
+    return [str(value) for value in kind.values] if isinstance(kind, msgspec.inspect.LiteralType) else []
+
+
 def _fail(key: str, problem: str) -> None:
     raise ConfigError(f"twin:{key} {problem}")
 
@@ -178,5 +186,7 @@ def _explain(message: str) -> str:
         return f"twin:{key} is required: pulumi config set twin:{key} <value>"
     located = re.search(r"^(.*) - at `\$\.(\w+)", message)
     if located:
-        return f"twin:{located.group(2)}: {located.group(1)}"
+        problem, key = located.groups()
+        choices = _choices(key)
+        return f"twin:{key}: {problem}" + (f"; one of {', '.join(choices)}" if choices else "")
     return f"invalid stack config: {message}"

@@ -79,6 +79,11 @@ def test_api_gateway_timeout_is_the_lambda_timeout_capped_at_30_seconds() -> Non
         ({"corsOrigins": "https://example.com"}, "twin:corsOrigins: Expected `array`, got `str`"),
         ({"projectName": "Twin_Prod"}, "twin:projectName must be 1-20 lowercase letters"),
         ({"model": "  "}, "twin:model must not be empty"),
+        ({"provider": "ollama"}, "twin:provider ollama serves models on your own machine"),
+        (
+            {"provider": "mistral"},
+            "twin:provider: Invalid enum value 'mistral'; one of anthropic, bedrock, gemini, ollama, openai",
+        ),
         ({"cloudfront": "maybe"}, "twin:cloudfront: Expected `bool`"),
         ({"lambdaPackage": "dist/lambda.tar"}, "twin:lambdaPackage must be a .zip file"),
         ({"ownerEmail": "owner at example"}, "twin:ownerEmail must be an email address"),
