@@ -48,7 +48,7 @@ from service.http.owner_gate import (
     owner_guard,
     redirect_to_sign_in,
 )
-from service.http.responses import handle_app_error, handle_internal
+from service.http.responses import handle_app_error, handle_deep_json, handle_internal
 from service.http.security import add_security_headers
 from service.mcp.endpoint import McpEndpoint
 from service.mcp.twin import McpTwin
@@ -223,6 +223,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StoreError: handle_app_error,
             ProviderError: handle_app_error,
             PersonaError: handle_app_error,
+            RecursionError: handle_deep_json,
             500: handle_internal,
         },
         cors_config=_cors(settings.web.cors_origins),

@@ -23,6 +23,19 @@ class MessageTooLong(TwinError):
         self.limit = limit
 
 
+class MessageBlank(TwinError):
+    def __init__(self) -> None:
+        super().__init__("message has no visible character")
+
+
+class IdempotencyKeyReused(TwinError):
+    def __init__(self) -> None:
+        super().__init__(
+            "this idempotency key was already used for a different message in this conversation; "
+            "send a new key with a new message"
+        )
+
+
 class RateLimited(TwinError):
     def __init__(self, what: str, retry_after: float) -> None:
         wait = wait_seconds(max(0.0, retry_after))  # "never" (inf) is the ceiling, "past" is 1 s
@@ -70,6 +83,8 @@ class OwnerNotPresent(TwinError):
 #: (exception type, status, error kind), most specific first.
 STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (MessageTooLong, 400, "message_too_long"),
+    (MessageBlank, 400, "message_blank"),
+    (IdempotencyKeyReused, 409, "idempotency_key_reused"),
     (RateLimited, 429, "rate_limited"),
     (OriginNotAllowed, 403, "origin_not_allowed"),
     (ConversationFull, 409, "conversation_full"),

@@ -26,10 +26,10 @@ from service.chat.answers import AnswersCache, answers_prompt
 from service.chat.budget import capped_note
 from service.chat.instructions import InstructionsCache, instructions_prompt
 from service.chat.quotas import TokenQuotas
-from service.chat.stored import replies, stored_reply
+from service.chat.stored import check_key, replies, stored_reply
 from service.chat.turn import Turn, TurnServices
 from service.chat.window import MESSAGE_OVERHEAD, OWNER_MARK, history_window
-from service.errors import ConversationFull, MessageTooLong
+from service.errors import ConversationFull, MessageBlank, MessageTooLong
 from service.owner.notify import Announcer
 from service.owner.tools import TOOLS
 from service.providers import ChatTurn, Provider, ProviderRequest
@@ -92,17 +92,21 @@ class ChatEngine:
 
         A message whose idempotency key is already stored in the session is a retry: the turn
         replays the stored reply. A visitor's turn (`client_ip` given) is checked against the token
-        quotas. Raises: MessageTooLong, InvalidSessionId, SessionNotFound, ConversationFull,
+        quotas. Raises: MessageTooLong, MessageBlank, InvalidSessionId, SessionNotFound,
+        IdempotencyKeyReused (the key came with another message before), ConversationFull,
         RateLimited, StoreUnavailable; all before any output, so the HTTP layer can still answer
         with a plain status code.
         """
         limit = self._limits.max_message_chars
         if len(message) > limit:
             raise MessageTooLong(limit, len(message))
+        if not without_controls(message).strip():
+            raise MessageBlank  # only invisible characters: the model would be sent nothing
         self._announcer.retry_when_due()
         session_id, history, is_new, seen, owner_present = await self._history(
             session_id, idempotency_key, message
         )
+        check_key(history, idempotency_key, message)
         replay = stored_reply(history, idempotency_key)
         if replay is None and _turns(history) >= self._limits.max_session_turns:
             raise ConversationFull(self._limits.max_session_turns)

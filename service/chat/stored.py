@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import msgspec
 
 from memory import Message, ReplyTokens
+from service.errors import IdempotencyKeyReused
 from service.providers import Usage
 
 
@@ -24,6 +25,15 @@ def stored_usage(usage: Usage) -> ReplyTokens:
 def replies(messages: Sequence[Message]) -> int:
     """How many replies of the twin `messages` hold."""
     return sum(1 for m in messages if m.role == "assistant")
+
+
+def check_key(messages: Sequence[Message], key: str | None, text: str) -> None:
+    """Raises IdempotencyKeyReused if a stored message carries `key` with other text than `text`: a
+    retry repeats its message, and a new message under an old key would otherwise be dropped."""
+    if key is not None and any(
+        m.role == "user" and m.idempotency_key == key and m.content != text for m in messages
+    ):
+        raise IdempotencyKeyReused
 
 
 def stored_reply(messages: Sequence[Message], key: str | None) -> tuple[int, str] | None:

@@ -40,6 +40,19 @@ def handle_app_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
     )
 
 
+def handle_deep_json(request: Request[Any, Any, Any], exc: RecursionError) -> Response[ErrorBody]:
+    """msgspec refuses JSON nested deeper than the interpreter's recursion allows with a
+    RecursionError (a body of a few kB can do it): the client's fault, so a 400 like any malformed
+    JSON. Any other RecursionError is a fault here."""
+    if "deserializing" not in str(exc):
+        return handle_internal(request, exc)
+    return Response(
+        ErrorBody(status_code=400, detail="JSON is malformed: nested too deeply"),
+        status_code=400,
+        media_type=MediaType.JSON,
+    )
+
+
 def handle_internal(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     """Anything unforeseen: logged with its trace on the server, a plain 500 for the client."""
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)

@@ -96,3 +96,22 @@ async def test_concurrent_retries_of_a_first_message_store_one_turn(
     assert found is not None and found.conversation.turns == 1
     assert {t.session_id for t in turns} == {turns[0].session_id}
     assert {t.reply for t in turns} == {found.conversation.messages[1].content}
+
+
+def test_a_key_reused_in_a_conversation_with_another_message_is_409_and_stores_nothing(
+    client: TestClient[Any], fake: FakeOpenAI
+) -> None:
+    fake.reply("I lead payments at Corvina Pay.")
+    session_id = client.post("/chat", json={"message": "Hello"}).json()["session_id"]
+    asked = {"message": "Where do you work?", "session_id": session_id, "idempotency_key": KEY}
+    first = client.post("/chat", json=asked)
+    calls = fake.request_count
+    for path in ("/chat", "/chat/stream"):
+        reused = client.post(path, json=asked | {"message": "And your salary?"})
+        assert reused.status_code == 409, (path, reused.text)
+        assert reused.json()["extra"]["error"] == "idempotency_key_reused"
+        assert "already used for a different message" in reused.json()["detail"]
+    assert client.post("/chat", json=asked).json() == first.json()  # the real retry still replays
+    history = client.get(f"/conversation/{session_id}").json()["messages"]
+    assert [m["content"] for m in history if m["role"] == "user"] == ["Hello", "Where do you work?"]
+    assert fake.request_count == calls

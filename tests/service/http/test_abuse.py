@@ -17,6 +17,8 @@ from service.app import create_app
 from service.settings import Settings, SettingsError
 from tests.support.apigw import API_HOST, http_event
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.owner import PASSWORD as OWNER_PASSWORD
+from tests.support.owner import signed_in
 from tests.support.settings import tweak
 from tests.support.sse import parse_sse
 
@@ -229,3 +231,29 @@ def test_feedback_is_rate_limited_like_chat(settings: Settings) -> None:
         rate = {"session_id": session_id, "reply": 1, "rating": "up"}
         assert client.post("/feedback", json=rate).status_code == 201
         assert client.post("/feedback", json=rate).status_code == 429
+
+
+def test_json_nested_too_deeply_is_400_on_every_json_endpoint_and_logs_no_trace(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 2 kB body nested 1,000 deep exceeds the decoder's recursion limit: the client's fault."""
+    deep = '{"message": "hi", "x": ' + "[" * 1000 + "]" * 1000 + "}"
+    with client_for(settings, TWIN_OWNER_PASSWORD=OWNER_PASSWORD) as client:
+        headers = signed_in(client) | {"content-type": "application/json"}
+        session_id = chat(client).json()["session_id"]
+        paths = [
+            "/chat",
+            "/chat/stream",
+            "/feedback",
+            f"/owner/api/conversations/{session_id}/messages",
+        ]
+        with caplog.at_level(logging.ERROR):
+            answers = {path: client.post(path, content=deep, headers=headers) for path in paths}
+            answers["/owner/api/instructions"] = client.put(
+                "/owner/api/instructions", content=deep, headers=headers
+            )
+        assert chat(client, session_id=session_id).status_code == 200  # the app goes on serving
+    for path, answer in answers.items():
+        assert answer.status_code == 400, (path, answer.text)
+        assert answer.json()["detail"] == "JSON is malformed: nested too deeply", path
+    assert not [r for r in caplog.records if r.exc_info], "no traceback for a client's bad body"

@@ -86,6 +86,15 @@ def test_bad_chat_bodies_are_400_with_validation_detail(client: Client, body: ob
         assert response.json()["detail"].startswith("Validation failed")
 
 
+@pytest.mark.parametrize("message", ["\u200b\u200b", "\x00", "\u202e\x1b \u2060", "\ufeff\u200d\n"])
+def test_a_message_of_invisible_characters_is_400_and_starts_nothing(client: Client, message: str) -> None:
+    for path in ("/chat", "/chat/stream"):
+        response = client.post(path, json={"message": message})
+        assert response.status_code == 400, (path, response.text)
+        assert response.json()["detail"] == "message has no visible character"
+        assert response.json()["extra"]["error"] == "message_blank"
+
+
 def test_invalid_json_is_400(client: Client) -> None:
     response = client.post("/chat", content=b"{not json", headers={"Content-Type": "application/json"})
     assert response.status_code == 400
