@@ -3,13 +3,15 @@
 A question's content words are weighted by how rare they are among the owner's notes (IDF; a word
 no note holds weighs the most). A note grounds the question when the words it holds carry at least
 `GROUNDED` of that weight, and at least one of them is more than a generic word ("favourite",
-"work", "experience"): sharing one word, or only generic words, with a fact is not an answer. The
+"work", "experience", a lone digit): sharing one word, or only generic words, with a fact is not an
+answer. The
 offline provider quotes only grounded notes, and `twin eval` grades offline replies by this rule.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 
 import msgspec
@@ -26,6 +28,9 @@ GENERIC = word_set(
     "explain tell share talk background"
 )
 GENERIC_WEIGHT = 0.25
+#: A digit on its own ("1", a list's number, a stray key) is as rare in the notes as a name, but it
+#: is no topic: it weighs and grounds like a generic word.
+_LONE_DIGIT = re.compile(r"[0-9]")
 
 
 class Term(msgspec.Struct, frozen=True):
@@ -52,7 +57,7 @@ class Grounder:
                 continue
             base = next((k for k in (raw, raw + "s") if k in EXPANSIONS), raw)
             matches = (raw, *(stem(word) for word in EXPANSIONS.get(base, ())))
-            generic = raw in GENERIC or fold(raw) in GENERIC
+            generic = raw in GENERIC or fold(raw) in GENERIC or _LONE_DIGIT.fullmatch(raw) is not None
             weight = self.index.idf(raw) * (GENERIC_WEIGHT if generic else 1.0)
             seen[raw] = Term(raw, matches, weight, generic)
         return list(seen.values())

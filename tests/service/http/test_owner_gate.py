@@ -114,6 +114,22 @@ def test_signing_in_wrong_then_right_sets_a_strict_http_only_cookie_for_the_room
     assert 'id="room"' in room.get("/owner").text and room.get("/owner/api/session").status_code == 200
 
 
+def test_sign_in_takes_the_form_only_and_never_quotes_another_body_back(room: Client) -> None:
+    headers = room_headers(room)
+    attempts = [
+        room.post("/owner/login", json={"password": PASSWORD}, headers=headers),
+        room.post(
+            "/owner/login", content=f"password={PASSWORD}", headers=headers | {"content-type": "text/plain"}
+        ),
+        room.post("/owner/login", files={"password": (None, PASSWORD)}, headers=headers),
+    ]
+    for refused in attempts:
+        assert refused.status_code == 415, refused.text
+        assert refused.json()["detail"] == "sign in with the form: send application/x-www-form-urlencoded"
+        assert PASSWORD not in refused.text and "twin_owner" not in refused.headers.get("set-cookie", "")
+    assert sign_in(room).status_code == 303
+
+
 def test_over_https_both_cookies_are_secure(room_settings: Settings) -> None:
     served = tweak(room_settings, TWIN_ALLOWED_HOSTS=("twin.example",))  # the site's own name
     with TestClient(app=create_app(served), base_url="https://twin.example") as client:

@@ -244,7 +244,7 @@ def test_leads_come_as_a_list_and_as_a_csv_safe_in_a_spreadsheet(room: Room, roo
     leads = client.get("/owner/api/leads").json()["leads"]
     assert {lead["email"] for lead in leads} == {EMAIL, "eve@example.com"}
     download = client.get("/owner/api/leads.csv")
-    assert download.headers["content-type"].startswith("text/csv")
+    assert download.headers["content-type"] == "text/csv; charset=utf-8"
     assert download.headers["content-disposition"].startswith('attachment; filename="twin-leads-')
     rows = list(csv.DictReader(io.StringIO(download.text)))
     eve = next(row for row in rows if row["email"] == "eve@example.com")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from persona_sources import Persona, Section, SourceContext, SourceType, hookimpl, load_persona
+from persona_sources.builtin.owner_answers import answer_sections
 from persona_sources.plugins import new_plugin_manager, source_types
 from service.owner import tools as owner_tools
 from service.owner.tools import OFFLINE_TOOLS
@@ -186,3 +187,19 @@ def test_the_owner_loop_names_its_tools_once_and_the_offline_twin_uses_them(frej
     assert {owner_tools.RECORD_CONTACT, owner_tools.RECORD_QUESTION} == {
         tool.name for tool in owner_tools.TOOLS
     }
+
+
+@pytest.mark.parametrize("noise", [" 1", " 2?", " (3)"])
+def test_a_lone_digit_shared_with_an_answer_does_not_make_it_the_reply(
+    freja: OfflineProvider, noise: str
+) -> None:
+    """A visitor's stray digit matched an owner's answer that held the same digit, and the answer
+    (quoted before the profile) replaced the reply to the actual question."""
+    answers = answer_sections([("q1", "", "Can you show a script?", "Sure: alert(1), print(2), step (3).")])
+    reply = freja.answer(f"Where do you work?{noise}", answers)
+    assert "I work at Corvina Pay" in reply and "alert" not in reply
+
+
+def test_a_digit_still_counts_beside_the_words_that_ground_an_answer(freja: OfflineProvider) -> None:
+    answers = answer_sections([("q1", "Java", "Which Java version?", "Mostly Java 8, some Java 17.")])
+    assert "Mostly Java 8" in freja.answer("Which Java version do you use, 8 or 17?", answers)

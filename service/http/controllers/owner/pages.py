@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import Body, Parameter
 from litestar.response import File, Redirect
 from litestar.utils.scope.state import ScopeState
@@ -129,6 +129,17 @@ def sign_in_page(
     return page(body, status_code, headers)
 
 
+async def _form_only(request: Request[Any, Any, Any]) -> None:
+    """Sign-in takes the page's form only: any other body is refused before it is read, so no error
+    can quote it back (a JSON body would otherwise be read as one form field named by the body,
+    password and all)."""
+    media_type, _ = request.content_type
+    if media_type != RequestEncodingType.URL_ENCODED:
+        raise HTTPException(
+            status_code=415, detail=f"sign in with the form: send {RequestEncodingType.URL_ENCODED.value}"
+        )
+
+
 class OwnerPagesController(Controller):
     """The pages (a redirect to sign in without a session), the sign-in form and signing out."""
 
@@ -164,7 +175,7 @@ class OwnerPagesController(Controller):
     ) -> File:
         return owner_assets.file(name)
 
-    @post("/login", opt={PUBLIC: True}, status_code=303)
+    @post("/login", opt={PUBLIC: True}, status_code=303, before_request=_form_only)
     async def login(
         self,
         request: Request[Any, Any, Any],

@@ -44,7 +44,7 @@ class OwnerRecordsController(Controller):
         name = f"twin-leads-{utc_now():%Y-%m-%d}.csv"
         return Response(
             out.getvalue(),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar adds "; charset=utf-8"
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
