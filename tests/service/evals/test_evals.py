@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import msgspec
@@ -173,13 +173,34 @@ def test_bad_threshold_is_refused() -> None:
         main(["eval", "--threshold", "2"])
 
 
-def model_twin(fake: FakeOpenAI, tmp_path: Path, **env: object) -> Twin:
-    return build_twin(
-        settings_for(
-            PERSONA_DIR=EXAMPLE_PERSONA, MEMORY_DIR=tmp_path / "m", OPENAI_API_KEY="sk-test",
-            OPENAI_BASE_URL=fake.base_url, TWIN_MODEL="gpt-fake", TWIN_LLM_MAX_RETRIES=0, **env,
+#: Builds a twin on the test model, with settings changed by its keyword arguments.
+Build = Callable[..., Twin]
+
+
+@pytest.fixture
+async def model_twin(fake: FakeOpenAI, tmp_path: Path) -> AsyncIterator[Build]:
+    """Builds twins on the test model (settings changed by `env`); closes them after the test."""
+    built: list[Twin] = []
+
+    def build(**env: object) -> Twin:
+        built.append(
+            build_twin(
+                settings_for(
+                    PERSONA_DIR=EXAMPLE_PERSONA,
+                    MEMORY_DIR=tmp_path / "m",
+                    OPENAI_API_KEY="sk-test",
+                    OPENAI_BASE_URL=fake.base_url,
+                    TWIN_MODEL="gpt-fake",
+                    TWIN_LLM_MAX_RETRIES=0,
+                    **env,
+                )
+            )
         )
-    )  # fmt: skip
+        return built[-1]
+
+    yield build
+    for twin in built:
+        await twin.close()
 
 
 CASE = EvalCase(
@@ -187,32 +208,40 @@ CASE = EvalCase(
 )
 
 
-async def test_judge_that_approves_keeps_the_case_passing(fake: FakeOpenAI, tmp_path: Path) -> None:
+async def test_judge_that_approves_keeps_the_case_passing(
+    fake: FakeOpenAI, model_twin: Callable[..., Twin]
+) -> None:
     fake.reply("I work at Corvina Pay.")
     fake.reply('{"supported": true, "unsupported_claims": []}')
-    twin = model_twin(fake, tmp_path)
+    twin = model_twin()
     [result] = await run_cases(twin.engine, [CASE], judge=Judge(twin.provider, twin.persona))
     assert result.passed and result.verdict is not None and result.verdict.supported
     assert "Persona sources:" in fake.requests[1]["messages"][0]["content"]  # type: ignore[index]
 
 
-async def test_judge_that_rejects_fails_the_case_with_the_claims(fake: FakeOpenAI, tmp_path: Path) -> None:
+async def test_judge_that_rejects_fails_the_case_with_the_claims(
+    fake: FakeOpenAI, model_twin: Callable[..., Twin]
+) -> None:
     fake.reply("I work at Corvina Pay and I founded Google.")
     fake.reply('Here you go: {"supported": false, "unsupported_claims": ["founded Google"]}')
-    twin = model_twin(fake, tmp_path)
+    twin = model_twin()
     [result] = await run_cases(twin.engine, [CASE], judge=Judge(twin.provider, twin.persona))
     assert not result.passed and result.failures == ["unsupported: founded Google"]
 
 
-async def test_an_unreadable_verdict_is_a_failure_not_a_crash(fake: FakeOpenAI, tmp_path: Path) -> None:
+async def test_an_unreadable_verdict_is_a_failure_not_a_crash(
+    fake: FakeOpenAI, model_twin: Callable[..., Twin]
+) -> None:
     fake.reply("I work at Corvina Pay.")
     fake.reply("I think it is fine.")
-    twin = model_twin(fake, tmp_path)
+    twin = model_twin()
     [result] = await run_cases(twin.engine, [CASE], judge=Judge(twin.provider, twin.persona))
     assert result.failures == ["the judge's answer was not the JSON verdict asked for"]
 
 
-async def test_reply_judge_regenerates_a_flagged_reply_once(fake: FakeOpenAI, tmp_path: Path) -> None:
+async def test_reply_judge_regenerates_a_flagged_reply_once(
+    fake: FakeOpenAI, model_twin: Callable[..., Twin]
+) -> None:
     fake.reply("I founded Google in 1998.", prompt_tokens=100, completion_tokens=8)
     fake.reply(
         '{"supported": false, "unsupported_claims": ["founded Google"]}',
@@ -220,7 +249,7 @@ async def test_reply_judge_regenerates_a_flagged_reply_once(fake: FakeOpenAI, tm
         completion_tokens=12,
     )
     fake.reply("My notes don't cover that; I work at Corvina Pay.", prompt_tokens=120, completion_tokens=10)
-    twin = model_twin(fake, tmp_path, TWIN_JUDGE=True)
+    twin = model_twin(TWIN_JUDGE=True)
     engine = twin.engine
     turn = await engine.begin("Did you found Google?", None)
     pieces = [piece async for piece in turn.deltas()]
@@ -233,10 +262,12 @@ async def test_reply_judge_regenerates_a_flagged_reply_once(fake: FakeOpenAI, tm
     assert stored is not None and stored.conversation.messages[-1].content == turn.reply
 
 
-async def test_reply_judge_that_approves_sends_the_first_reply(fake: FakeOpenAI, tmp_path: Path) -> None:
+async def test_reply_judge_that_approves_sends_the_first_reply(
+    fake: FakeOpenAI, model_twin: Callable[..., Twin]
+) -> None:
     fake.reply("I work at Corvina Pay.")
     fake.reply('{"supported": true}')
-    twin = model_twin(fake, tmp_path, TWIN_JUDGE=True)
+    twin = model_twin(TWIN_JUDGE=True)
     engine = twin.engine
     turn = await engine.reply("Where do you work?", None)
     assert turn.reply == "I work at Corvina Pay." and fake.request_count == 2
