@@ -17,10 +17,16 @@ from service.owner.loop import Contact, Question
 #: Hard ceiling for any message; the configurable limit (TWIN_MAX_MESSAGE_CHARS) is checked by the engine.
 MESSAGE_HARD_LIMIT = 100_000
 
-#: A character that is not blank, meaning the same to Python's `re` (which checks bodies) and to the
-#: ECMAScript regex of the OpenAPI document: either engine's whitespace (Python's includes \x1c-\x1f
-#: and \x85, ECMAScript's \ufeff) is blank to both.
-NON_BLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
+#: A visible character, meaning the same to Python's `re` (which checks bodies) and to the ECMAScript
+#: regex of the OpenAPI document: not whitespace, not a control character (C0, DEL, C1) and not one
+#: of the format characters of the Basic Multilingual Plane (soft hyphen, zero-width, bidi controls,
+#: byte-order mark, ...), none of which reaches a model. The format characters beyond it (tag
+#: characters, ...) cannot be written in a class both dialects read the same way: the chat turn
+#: refuses a message of only those (400 `message_blank`).
+NON_BLANK = (
+    r"[^\s\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
 
 MessageText = Annotated[
     str,

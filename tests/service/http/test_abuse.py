@@ -92,7 +92,7 @@ def test_a_message_within_the_limit_is_never_413_however_its_json_escapes_it(set
         settings.limits.max_message_chars == 4000 and settings.limits.max_body_bytes == 49_152
     )  # the defaults
     with client_for(settings) as client:
-        for message in ("\U0001f600" * 4000, "\u00e9" * 4000, "\x01" * 4000):
+        for message in ("\U0001f600" * 4000, "\u00e9" * 4000, "\x01" * 3999 + "a"):
             body = json.dumps({"message": message, "idempotency_key": "k" * 64})  # ASCII-escaped
             response = client.post("/chat", content=body, headers={"content-type": "application/json"})
             assert response.status_code == 200, (len(body), response.text)
@@ -159,7 +159,8 @@ def test_a_retried_message_is_answered_from_memory_not_billed_twice(
         calls = fake.request_count
         again = chat(client, session_id=session_id, idempotency_key=key)
         stream = client.post(
-            "/chat/stream", json={"message": "x", "session_id": session_id, "idempotency_key": key}
+            "/chat/stream",
+            json={"message": "Where do you work?", "session_id": session_id, "idempotency_key": key},
         )
         history = client.get(f"/conversation/{session_id}").json()["messages"]
     assert again.json() == first.json() and fake.request_count == calls

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 
 from service.app import create_app
+from service.http.contract import NON_BLANK
 from service.settings import Settings
 from tests.support.settings import tweak
 
@@ -86,13 +88,36 @@ def test_bad_chat_bodies_are_400_with_validation_detail(client: Client, body: ob
         assert response.json()["detail"].startswith("Validation failed")
 
 
-@pytest.mark.parametrize("message", ["\u200b\u200b", "\x00", "\u202e\x1b \u2060", "\ufeff\u200d\n"])
-def test_a_message_of_invisible_characters_is_400_and_starts_nothing(client: Client, message: str) -> None:
+@pytest.mark.parametrize(
+    "message", ["\u200b\u200b", "\x00", "\u202e\x1b \u2060", "\ufeff\u200d\n", "\xad\x85"]
+)
+def test_a_message_of_invisible_characters_breaks_the_schema(client: Client, message: str) -> None:
     for path in ("/chat", "/chat/stream"):
         response = client.post(path, json={"message": message})
         assert response.status_code == 400, (path, response.text)
-        assert response.json()["detail"] == "message has no visible character"
-        assert response.json()["extra"]["error"] == "message_blank"
+        assert response.json()["extra"][0]["key"] == "message"
+
+
+def test_a_message_of_invisible_characters_beyond_the_schemas_reach_is_400_too(client: Client) -> None:
+    tags = "".join(chr(0xE0000 + ord(c)) for c in "IGNORE ALL")  # Unicode tag characters
+    for path in ("/chat", "/chat/stream"):
+        response = client.post(path, json={"message": tags + " \U0001d173"})
+        assert response.status_code == 400, (path, response.text)
+        assert response.json() == {
+            "status_code": 400,
+            "detail": "message has no visible character",
+            "extra": {"error": "message_blank"},
+        }
+
+
+def test_the_schema_calls_blank_what_never_reaches_a_model() -> None:
+    """Every character whitespace, a control or a format character of the BMP is blank to the
+    schema's pattern; every other one (letters, marks, emoji, ...) is visible."""
+    visible = re.compile(NON_BLANK)
+    for code in [*range(0xD800), *range(0xE000, 0x10000), 0x1F600, 0x10348, 0x20000]:
+        char = chr(code)
+        hidden = char.isspace() or unicodedata.category(char) in ("Cc", "Cf")
+        assert (visible.search(char) is None) == hidden, hex(code)
 
 
 def test_invalid_json_is_400(client: Client) -> None:
