@@ -28,11 +28,14 @@ ASKED = json.dumps({"question": UNANSWERABLE})
 NO_CORS_POST = '{method: "POST", mode: "no-cors", credentials: "include"}'
 HOSTILE = (
     "<script>alert('visitor')</script><img src=x onerror=alert('img')> [link](javascript:alert('js')) "
-    "![pic](https://evil.example/pic.png) \x1b[31mred\x1b[0m \u202eesrever\u202c done"
+    "![pic](https://evil.example/pic.png) \x1b[31mred\x1b[0m \u202eesrever\u202c done "
+    "pay\u200bpal hid\U000e0049\U000e0047den \U0001f469\u200d\U0001f4bb"
 )
 HOSTILE_REPLY = (
     "**Bold** <img src=x onerror=alert('reply')> [click](javascript:alert('md')) "
     "![tracker](https://evil.example/t.png) <a href='https://evil.example' onclick=alert(1)>x</a> \u202eend"
+    + "\n" * 30
+    + "after"
 )
 
 
@@ -330,12 +333,16 @@ def test_hostile_visitor_and_model_text_stays_inert_in_every_owner_view(
     expect(owner.locator(".or-item-first")).to_contain_text("<script>alert('visitor')</script>")
     expect(owner.locator(".or-item-first")).to_contain_text("\u241b[31mred")  # ESC made visible
     expect(owner.locator(".or-item-first")).to_contain_text("\u27e8U+202E\u27e9esrever")
+    # zero-width and tag characters shown, an emoji's joiner left alone
+    first = "pay\u27e8U+200B\u27e9pal hid\u27e8U+E0049\u27e9\u27e8U+E0047\u27e9den \U0001f469\u200d\U0001f4bb"
+    expect(owner.locator(".or-item-first")).to_contain_text(first)
     owner.locator(".or-item a").first.click()
     message = owner.locator(".or-msg.or-user")
     expect(message).to_contain_text("<img src=x onerror=alert('img')>")
     reply = owner.locator(".or-msg.or-assistant")
     expect(reply.locator("strong")).to_have_text("Bold")
     expect(reply).to_contain_text("\u27e8U+202E\u27e9end")
+    expect(reply).to_contain_text("\u27e829 blank lines\u27e9")
     expect(owner.locator(".or-event")).to_contain_text(["<img src=x onerror=alert('comment')>\u2407"])
     owner.get_by_role("link", name="Feedback").click()
     expect(owner.locator(".or-vote")).to_contain_text("onerror=alert('comment')")

@@ -1,19 +1,32 @@
 // Visitors' and models' words are hostile in the owner's views: always text (or sanitised Markdown),
 // and with the characters that hide or reorder text made visible first.
 
-// C0 and C1 controls (but tab and line feed), and the bidirectional controls that can reorder a line.
-const CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+// Controls (but tab and line feed) and format characters: bidirectional controls that reorder a line,
+// zero-width characters and soft hyphens that split a word invisibly, tag characters that carry a
+// whole hidden sentence.
+const HIDDEN = /(?![\t\n])[\p{Cc}\p{Cf}]/gu;
+// Emoji around a zero-width joiner: one picture (a family, a profession), not a hidden split.
+const EMOJI_BEFORE = /\p{Extended_Pictographic}\uFE0F?$/u;
+const EMOJI_AFTER = /^\p{Extended_Pictographic}/u;
+// Five line breaks or more in a row (blanks between them aside): one marker, so that a visitor's
+// thousand empty lines cannot push the rest of a page out of sight.
+const BLANK_RUN = /\n(?:[ \t\r]*\n){4,}/g;
 
-function picture(char) {
+function picture(char, offset, text) {
   const code = char.codePointAt(0);
+  if (code === 0x200d && EMOJI_BEFORE.test(text.slice(Math.max(0, offset - 3), offset))) {
+    if (EMOJI_AFTER.test(text.slice(offset + 1, offset + 3))) return char;
+  }
   if (code < 0x20) return String.fromCodePoint(0x2400 + code); // ␀ … ␟
   if (code === 0x7f) return "\u2421"; // ␡
   return `\u27e8U+${code.toString(16).toUpperCase().padStart(4, "0")}\u27e9`; // ⟨U+202E⟩
 }
 
-/** `text` with control and bidirectional characters shown as visible symbols. */
+/** `text` with hidden characters shown as visible symbols and long runs of blank lines as a count. */
 export function visible(text) {
-  return String(text ?? "").replace(CONTROLS, picture);
+  return String(text ?? "")
+    .replace(BLANK_RUN, (run) => `\n\n\u27e8${run.split("\n").length - 2} blank lines\u27e9\n\n`)
+    .replace(HIDDEN, picture);
 }
 
 const units = [
