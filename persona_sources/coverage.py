@@ -23,6 +23,18 @@ def words(text: str) -> list[str]:
     return [word.casefold() for word in _WORD.findall(text)]
 
 
+def _find(texts: list[str], needle: str, after: tuple[int, int]) -> tuple[int, int] | None:
+    """(text, end) of `needle` in `texts`, tried first after `after` (so a long source in order is
+    measured in linear time, not by searching every text from its start for each line)."""
+    index, start = after
+    if index < len(texts) and (at := texts[index].find(needle, start)) >= 0:
+        return index, at + len(needle) - 1
+    for index, text in enumerate(texts):
+        if (at := text.find(needle)) >= 0:
+            return index, at + len(needle) - 1
+    return None
+
+
 def measure(spec: SourceSpec, report: InputReport, sections: Iterable[Section]) -> SourceCoverage:
     """The coverage of one source's reported input by its sections."""
     if not report.reported and not report.lines:
@@ -30,12 +42,15 @@ def measure(spec: SourceSpec, report: InputReport, sections: Iterable[Section]) 
     texts = [f" {' '.join(words(part))} " for s in sections for part in (s.title, s.text)]
     total = covered = 0
     missing: list[str] = []
+    after = (0, 0)  # where the last line found ends: lines mostly come in order, so look there first
     for line in report.lines:
         line_words = words(line)
         total += len(line_words)
         needle = f" {' '.join(line_words)} "
-        if any(needle in text for text in texts):
+        found = _find(texts, needle, after)
+        if found is not None:
             covered += len(line_words)
+            after = found
         elif line_words:
             missing.append(line.strip())
     return SourceCoverage(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
 import msgspec
@@ -68,6 +68,9 @@ def own_title(title: str) -> str:
 
 #: Section kinds the built-ins produce; a plugin may use these (so publishing and suggestions
 #: understand its sections) or any other name.
+#: The largest source file read: a persona is a prompt, and the largest model context holds a few MB.
+MAX_SOURCE_BYTES = 10 * 10**6
+
 SECTION_KINDS = (
     "text",
     "facts",
@@ -109,10 +112,14 @@ class SourceContext:
 
     @property
     def path(self) -> Path:
-        """The source's file; a loader that needs one calls this and gets a clear error if unset."""
+        """The source's file; a loader that needs one calls this and gets a clear error if it is
+        unset or points outside the persona directory (which is what gets deployed)."""
         if not self.spec.path:
             raise SourceError("no `path` given in the manifest")
-        return self.persona_dir / self.spec.path
+        relative = PurePath(self.spec.path)
+        if relative.is_absolute() or ".." in relative.parts:
+            raise SourceError(f"`path` must name a file inside the persona directory, not {self.spec.path!r}")
+        return self.persona_dir / relative
 
     def options(self, kind: type[OptionsT]) -> OptionsT:
         """The manifest entry's options as `kind` (the Struct the source type declares).
@@ -125,6 +132,12 @@ class SourceContext:
         """The file's bytes; missing, unreadable and empty files are loud errors."""
         path = self.path
         try:
+            size = path.stat().st_size
+            if size > MAX_SOURCE_BYTES:
+                raise SourceError(
+                    f"file is {size / 1e6:.1f} MB; a source may be at most {MAX_SOURCE_BYTES // 10**6} MB "
+                    "(the whole persona must fit in the model's prompt)"
+                )
             data = path.read_bytes()
         except FileNotFoundError:
             raise SourceError("file is missing") from None

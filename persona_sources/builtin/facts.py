@@ -22,6 +22,9 @@ def load_facts(ctx: SourceContext) -> list[Section]:
     private = data.pop("private", [])
     if not isinstance(private, list) or not all(isinstance(k, str) for k in private):
         raise SourceError("`private` must be a list of fact keys")
+    for key in private:
+        if key not in data:
+            raise SourceError(_not_a_key(key, data))
     public = {key: _render(value) for key, value in data.items() if key not in set(private)}
     public = {key: value for key, value in public.items() if value}
     if not public:
@@ -41,6 +44,13 @@ def load_facts(ctx: SourceContext) -> list[Section]:
             facts=public,
         )
     ]
+
+
+def _not_a_key(key: str, data: dict[str, Any]) -> str:
+    """Why a `private` entry that names no key is refused: the fact it meant to hide would be shown."""
+    alike = [other for other in data if other.casefold() == key.casefold()]
+    hint = f"; did you mean {alike[0]!r}?" if alike else f"; the keys are {', '.join(map(repr, data))}"
+    return f"`private` names {key!r}, which is not a top-level key of this file (keys match exactly){hint}"
 
 
 def _label(key: str) -> str:

@@ -14,6 +14,8 @@ import pytest
 from persona_sources import PersonaError, Section, SourceContext, SourceType, hookimpl, load_persona
 from persona_sources.check import CheckReport, check_persona
 from persona_sources.compiled import COMPILED_NAME
+from persona_sources.coverage import measure
+from persona_sources.model import InputReport, SourceSpec
 from persona_sources.plugins import new_plugin_manager, source_types
 from service.cli import main
 from tests.conftest import EXAMPLE_PERSONA
@@ -226,3 +228,15 @@ def test_a_compiled_persona_keeps_its_coverage_and_logs_it_when_loaded(
     assert any(
         r.getMessage().startswith("persona coverage (as built) linkedin: 100% of") for r in caplog.records
     )
+
+
+def test_lines_in_any_order_repeated_or_split_over_sections_are_found_and_the_rest_named() -> None:
+    spec = SourceSpec(id="notes", type="text", path="notes.md")
+    sections = [
+        Section(source_id="notes", source_type="text", title="One", text="alpha beta\ngamma delta\nepsilon"),
+        Section(source_id="notes", source_type="text", title="Two", text="zeta eta\ntheta"),
+    ]
+    lines = ["epsilon", "Alpha, beta!", "zeta eta", "alpha beta", "gamma delta", "theta", "iota kappa", "Two"]
+    report = InputReport(lines=lines, reported=True)
+    coverage = measure(spec, report, sections)
+    assert (coverage.words, coverage.covered, coverage.missing) == (13, 11, ("iota kappa",))

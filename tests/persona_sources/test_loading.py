@@ -9,7 +9,7 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from persona_sources import PersonaError, PluginError, Section, SourceContext, SourceType, load_persona
+from persona_sources import PersonaError, PluginError, Section, SourceContext, SourceType, load_persona, model
 from persona_sources.hookspecs import hookimpl
 from persona_sources.plugins import new_plugin_manager, source_types
 
@@ -149,6 +149,29 @@ def test_source_text_cannot_close_its_quote(tmp_path: Path) -> None:
             r"'bio' is used more than once",
         ),
         ({}, r"no persona sources"),
+        (
+            {"persona.toml": MANIFEST.replace("bio.md", "/etc/hostname"), "facts.json": json.dumps(FACTS)},
+            r"'bio'.*`path` must name a file inside the persona directory, not '/etc/hostname'",
+        ),
+        (
+            {
+                "persona.toml": MANIFEST.replace("bio.md", "notes/../../bio.md"),
+                "facts.json": json.dumps(FACTS),
+            },
+            r"'bio'.*`path` must name a file inside the persona directory",
+        ),
+        (
+            {
+                "persona.toml": MANIFEST,
+                "bio.md": "x",
+                "facts.json": json.dumps(FACTS | {"private": ["Email"]}),
+            },
+            r"'facts'.*`private` names 'Email', which is not a top-level key.*did you mean 'email'\?",
+        ),
+        (
+            {"persona.toml": MANIFEST, "bio.md": "x", "facts.json": json.dumps(FACTS | {"private": ["a.b"]})},
+            r"`private` names 'a.b'.*the keys are 'full_name', 'name'",
+        ),
     ],
 )
 def test_broken_sources_stop_loading_with_the_source_named(
@@ -157,6 +180,24 @@ def test_broken_sources_stop_loading_with_the_source_named(
     write(tmp_path, files)
     with pytest.raises(PersonaError, match=message):
         load_persona(tmp_path)
+
+
+def test_a_file_too_large_for_any_prompt_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(model, "MAX_SOURCE_BYTES", 1000)
+    write(tmp_path, {"persona.toml": MANIFEST, "bio.md": "word " * 300, "facts.json": json.dumps(FACTS)})
+    with pytest.raises(PersonaError, match=r"'bio'.*file is 0.0 MB; a source may be at most 0 MB"):
+        load_persona(tmp_path)
+
+
+def test_a_symlink_in_the_persona_directory_is_the_owners_choice_and_is_read(tmp_path: Path) -> None:
+    outside = write(tmp_path, {"cv.md": "I maintain my CV elsewhere."}) / "cv.md"
+    persona = tmp_path / "persona"
+    persona.mkdir()
+    write(persona, {"persona.toml": MANIFEST, "facts.json": json.dumps(FACTS)})
+    (persona / "bio.md").symlink_to(outside)
+    assert "I maintain my CV elsewhere." in load_persona(persona).prompt
 
 
 def test_missing_persona_directory_is_named(tmp_path: Path) -> None:
