@@ -152,20 +152,31 @@ def _code_change(built: dict[str, str] | None, now: dict[str, str]) -> str | Non
 
 
 def compiled_state(persona_dir: Path) -> str:
-    """`fresh`, `stale` or `absent`: whether the compiled persona matches its sources."""
+    """`fresh`, `stale`, `unreadable` or `absent`: whether the compiled persona matches its sources."""
     path = persona_dir / COMPILED_NAME
     if not path.exists():
         return "absent"
-    return "fresh" if _staleness(persona_dir, read_compiled(path)) is None else "stale"
+    try:
+        compiled = read_compiled(path)
+    except PersonaError:
+        return "unreadable"
+    return "fresh" if _staleness(persona_dir, compiled) is None else "stale"
 
 
 def fresh_compiled(persona_dir: Path) -> Persona | None:
     """The compiled persona when it exists and neither its sources nor the prompt rules changed since
-    it was built; else None (sources present) or the compiled persona with a warning (no sources)."""
+    it was built; else None (sources present) or the compiled persona with a warning (no sources).
+    An unreadable one is ignored with a warning when the sources are there, else an error."""
     path = persona_dir / COMPILED_NAME
     if not path.exists():
         return None
-    compiled = read_compiled(path)
+    try:
+        compiled = read_compiled(path)
+    except PersonaError as exc:
+        if source_fingerprint(persona_dir) is None:
+            raise  # without sources it is the only persona there is
+        log.warning("%s; composing from the sources", exc)
+        return None
     why = _staleness(persona_dir, compiled)
     if why is None:
         return compiled.persona

@@ -70,7 +70,17 @@ def test_a_compiled_persona_alone_is_used_as_is(persona_dir: Path, tmp_path: Pat
     assert load_persona(shipped, source_types={}) == built
 
 
-def test_a_corrupt_compiled_persona_is_a_clear_error(persona_dir: Path) -> None:
-    (persona_dir / COMPILED_NAME).write_text("{not json", encoding="utf-8")
+def test_a_corrupt_compiled_persona_gives_way_to_the_sources_beside_it_with_a_warning(
+    persona_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (persona_dir / COMPILED_NAME).write_text('{"format": 1, "broken', encoding="utf-8")
+    assert compiled_state(persona_dir) == "unreadable"
+    with caplog.at_level(logging.WARNING, logger="twin.persona"):
+        assert load_persona(persona_dir) == compose_sources(persona_dir)
+    assert "cannot be read" in caplog.text and "composing from the sources" in caplog.text
+
+
+def test_a_corrupt_compiled_persona_alone_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / COMPILED_NAME).write_text("{not json", encoding="utf-8")
     with pytest.raises(PersonaError, match=r"compiled persona .* cannot be read.*twin persona build"):
-        load_persona(persona_dir)
+        load_persona(tmp_path, source_types={})
