@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,12 @@ def read_manifest(persona_dir: Path) -> Manifest:
     if not path.exists():
         return _seed_layout(persona_dir)
     try:
-        return msgspec.toml.decode(path.read_bytes(), type=Manifest)
+        # Some editors (Windows Notepad) start a UTF-8 file with a byte-order mark; TOML has none.
+        raw = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+    except OSError as exc:
+        raise PersonaError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        return msgspec.toml.decode(raw, type=Manifest)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise PersonaError(f"{path}: {exc}") from None
 

@@ -33,15 +33,24 @@ def describe_options(kind: type[msgspec.Struct]) -> str:
 
 
 def parse_options(options: Mapping[str, Any], kind: type[OptionsT]) -> OptionsT:
-    """`options` as `kind`. Raises: SourceError naming an unknown key (and the closest known one)
-    or an option whose value has the wrong type."""
+    """`options` as `kind`. Raises: SourceError naming every unknown key (with the closest known
+    one) and every option whose value has the wrong type."""
     known = option_names(kind)
-    for key in options:
+    problems = []
+    for key, value in options.items():
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
             hint = f"; did you mean `{close[0]}`?" if close else ""
             allowed = ", ".join(f"`{name}`" for name in known) or "none besides `path` and `title`"
-            raise SourceError(f"unknown option `{key}` (options: {allowed}){hint}")
+            problems.append(f"unknown option `{key}` (options: {allowed}){hint}")
+            continue
+        try:
+            msgspec.convert({key: value}, kind)
+        except msgspec.ValidationError as exc:
+            if f"`$.{key}" in str(exc):  # this option's own value (a required option missing is not)
+                problems.append(_explain(exc))
+    if problems:
+        raise SourceError("; ".join(problems))
     try:
         return msgspec.convert(dict(options), kind)
     except msgspec.ValidationError as exc:

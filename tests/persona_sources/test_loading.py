@@ -200,6 +200,20 @@ def test_a_symlink_in_the_persona_directory_is_the_owners_choice_and_is_read(tmp
     assert "I maintain my CV elsewhere." in load_persona(persona).prompt
 
 
+def test_a_manifest_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"persona.toml": "\ufeff" + MANIFEST, "bio.md": "I build robots.", "facts.json": json.dumps(FACTS)},
+    )
+    assert "I build robots." in load_persona(tmp_path).prompt
+
+
+def test_a_manifest_that_cannot_be_read_is_named(tmp_path: Path) -> None:
+    (tmp_path / "persona.toml").mkdir()
+    with pytest.raises(PersonaError, match=r"persona.toml: cannot be read \(Is a directory\)"):
+        load_persona(tmp_path)
+
+
 def test_missing_persona_directory_is_named(tmp_path: Path) -> None:
     with pytest.raises(PersonaError, match="does not exist"):
         load_persona(tmp_path / "nowhere")

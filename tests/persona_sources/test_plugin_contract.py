@@ -113,6 +113,17 @@ def test_a_misspelt_option_of_a_builtin_fails_the_check_naming_it(tmp_path: Path
     )
 
 
+def test_every_bad_option_of_a_source_is_named_not_just_the_first(tmp_path: Path) -> None:
+    target = tmp_path / "persona"
+    shutil.copytree(EXAMPLE_PERSONA, target, ignore=shutil.ignore_patterns(COMPILED_NAME))
+    manifest = target / "persona.toml"
+    bad = 'path = "linkedin.pdf"\ninclude_contact = "yes"\nincludecontact = true\nstyle = 1'
+    manifest.write_text(manifest.read_text().replace('path = "linkedin.pdf"', bad))
+    [error] = check(target).errors
+    assert "option `include_contact`: expected `bool`, got `str`" in error.message
+    assert "unknown option `includecontact`" in error.message and "unknown option `style`" in error.message
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
