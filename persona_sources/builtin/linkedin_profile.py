@@ -25,7 +25,13 @@ from persona_sources.builtin.linkedin_entries import (
     read_education,
     read_experience,
 )
-from persona_sources.builtin.linkedin_words import SECTIONS, ends_in_country, looks_like_place, name_key
+from persona_sources.builtin.linkedin_words import (
+    LANGUAGES,
+    SECTIONS,
+    ends_in_country,
+    looks_like_place,
+    name_key,
+)
 from persona_sources.builtin.pdf_layout import (
     Spacing,
     Widths,
@@ -107,9 +113,16 @@ def read_profile(lines: Sequence[PdfLine], page_width: float, created: datetime 
     """The profile in `lines`, with the lines of its contact block (private unless opted in) and
     of the section headings it recognised (their meaning is the sections' kinds).
 
-    Raises: ValueError when no name can be found.
+    Raises: ValueError when no section heading or no name can be found.
     """
     parts = _parts(lines, page_width)
+    if all(part.key is None for part in parts):
+        # Nothing to tell a contact block from a headline: read anyway, it would be guesswork.
+        raise ValueError(
+            "none of its section headings (Contact, Summary, Experience, Education, ...) was found; "
+            'is it a LinkedIn "Save to PDF" export in a language twin reads '
+            f"({', '.join(LANGUAGES)})?"
+        )
     intro, width, column_lines, others = _take_intro(parts)
     spacing = Spacing(intro, width)
     column = Spacing([line for line in column_lines if line not in intro], width, fallbacks=others)

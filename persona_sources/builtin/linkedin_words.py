@@ -12,6 +12,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+#: The export languages whose words are below.
+LANGUAGES = (
+    "English", "German", "French", "Spanish", "Portuguese", "Dutch", "Italian", "Swedish", "Norwegian",
+    "Danish",
+)  # fmt: skip
+
 #: Section names as LinkedIn prints them (and close variants), by the section they open.
 SECTION_NAMES: dict[str, tuple[str, ...]] = {
     "contact": (

@@ -211,6 +211,24 @@ def test_malformed_exports_are_clear_errors_naming_the_file(
     assert "profile.pdf" in str(caught.value) and "'linkedin'" in str(caught.value)
 
 
+def test_an_export_whose_headings_it_cannot_read_is_refused_not_guessed(tmp_path: Path) -> None:
+    """An Indonesian export: read anyway, its experience became the headline and its postal address
+    (contact details are private by default) reached the prompt."""
+    make = generator()
+    labels = make.Labels(
+        contact="Kontak", skills="Keahlian Teratas", languages="Bahasa", certifications="Sertifikasi",
+        honors="Penghargaan", summary="Ringkasan", experience="Pengalaman", education="Pendidikan",
+        page="Halaman {page} dari {pages}",
+    )  # fmt: skip
+    pdf = make.render_linkedin_pdf(PROFILE, creation_date=CREATED, style=make.Style(labels=labels))
+    export(tmp_path, pdf)
+    with pytest.raises(PersonaError) as caught:
+        load_persona(tmp_path)
+    assert "'linkedin'" in str(caught.value) and "not a LinkedIn profile export" in str(caught.value)
+    assert "none of its section headings (Contact, Summary, Experience, Education, ...)" in str(caught.value)
+    assert "English, German, French" in str(caught.value)
+
+
 def test_example_persona_export_is_parsed(tmp_path: Path) -> None:
     persona = load_persona(Path(__file__).resolve().parents[2] / "persona")
     nordlys = [s.fields["title"] for s in persona.sections if s.fields.get("company") == "Nordlys Freight"]
