@@ -41,7 +41,7 @@ names and the footer, in the export's language). The default `Style()` is Linked
 two-column export; tests render many variants of it (tests/support/export_variants.py).
 
 Run `python examples/linkedin_export.py` to regenerate persona/linkedin.pdf from
-persona/linkedin_profile.json (with a fixed creation date, so the file is reproducible).
+examples/linkedin_profile.json (with a fixed creation date, so the file is reproducible).
 `render_blank_pdf()` and `render_image_only_pdf()` build PDFs without extractable text, for tests.
 """
 
@@ -60,7 +60,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PROFILE = ROOT / "persona" / "linkedin_profile.json"
+DEFAULT_PROFILE = ROOT / "examples" / "linkedin_profile.json"
 DEFAULT_OUTPUT = ROOT / "persona" / "linkedin.pdf"
 #: The creation date main() stamps on the example persona's PDF, so regenerating it is reproducible.
 EXAMPLE_CREATION_DATE = datetime(2024, 11, 18, 9, 30, 0, tzinfo=UTC)
@@ -668,7 +668,7 @@ def render_image_only_pdf(*, creation_date: datetime = EXAMPLE_CREATION_DATE) ->
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Build persona/linkedin.pdf from persona/linkedin_profile.json with a fixed creation date."""
+    """Build persona/linkedin.pdf from examples/linkedin_profile.json with a fixed creation date."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("profile", nargs="?", type=Path, default=DEFAULT_PROFILE)
     parser.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT)

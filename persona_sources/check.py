@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
 import msgspec
 
+from persona_sources.compiled import COMPILED_NAME
 from persona_sources.compose import LoadedSource, compose, read_source
 from persona_sources.coverage import DEFAULT_MIN_COVERAGE
 from persona_sources.errors import PersonaError
-from persona_sources.manifest import read_manifest
+from persona_sources.manifest import MANIFEST_NAME, read_manifest
 from persona_sources.model import Persona, Section, SourceCoverage, SourceType
 from persona_sources.plugins import default_source_types
 
@@ -53,10 +54,13 @@ def check_persona(
     now: datetime,
     source_types: Mapping[str, SourceType] | None = None,
     min_coverage: float = DEFAULT_MIN_COVERAGE,
+    read_elsewhere: Collection[str] = (),
 ) -> CheckReport:
     """Lint every source (all of them, not just the first failure), then the composed prompt.
 
-    A source that keeps less than `min_coverage` of its words is an error naming the lines lost.
+    A source that keeps less than `min_coverage` of its words is an error naming the lines lost; a
+    file of the directory that no source reads is a note (`read_elsewhere`: files other commands
+    read, such as the eval cases).
     """
     types = default_source_types() if source_types is None else source_types
     findings: list[Finding] = []
@@ -65,6 +69,7 @@ def check_persona(
         specs = manifest.source_specs()
     except PersonaError as exc:
         return CheckReport(findings=(Finding("error", str(exc)),))
+    findings += _unread(persona_dir, {spec.path for spec in specs if spec.path} | set(read_elsewhere))
     loaded: list[LoadedSource] = []
     for spec in specs:
         try:
@@ -85,6 +90,22 @@ def check_persona(
     findings += _conflicts(sections)
     findings += _stale(sections, max_age, now)
     return CheckReport(findings=tuple(findings), persona=persona, prompt_tokens=tokens, coverage=coverage)
+
+
+def _unread(persona_dir: Path, read: set[str]) -> list[Finding]:
+    """A note for each file in the directory (hidden ones aside) that no source reads: an owner who
+    dropped a file in without listing it would otherwise never learn the twin does not know it."""
+    known = {Path(name).as_posix() for name in read} | {MANIFEST_NAME, COMPILED_NAME}
+    files = sorted(
+        path.relative_to(persona_dir).as_posix()
+        for path in persona_dir.rglob("*")
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(persona_dir).parts)
+    )
+    return [
+        Finding("note", f"{name} is in the persona directory, but no source reads it")
+        for name in files
+        if name not in known
+    ]
 
 
 def _coverage(source: LoadedSource, minimum: float) -> list[Finding]:

@@ -15,6 +15,7 @@ from persona_sources.coverage import DEFAULT_MIN_COVERAGE
 from persona_sources.options import describe_options
 from persona_sources.plugins import default_source_types
 from persona_sources.publish import PUBLISHED_KINDS, left_out, llms_txt, person_jsonld_text
+from service.evals.cases import OWNER_CASES
 from service.providers.tokens import context_window, count_tokens
 from service.settings import Settings
 
@@ -98,6 +99,7 @@ def _check(args: argparse.Namespace) -> int:
         max_age=timedelta(days=args.max_age_days),
         now=datetime.now(UTC),
         min_coverage=args.min_coverage / 100,
+        read_elsewhere=(OWNER_CASES,),
     )
     for coverage in report.coverage:
         print(f"coverage {coverage.summary()}")

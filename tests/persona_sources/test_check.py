@@ -78,3 +78,26 @@ def test_every_broken_source_is_reported_not_just_the_first(tmp_path: Path) -> N
     report = run(tmp_path)
     assert len(report.errors) == 3
     assert report.persona is None
+
+
+def test_a_file_no_source_reads_is_a_note_and_the_build_and_hidden_files_are_not(tmp_path: Path) -> None:
+    directory = persona(tmp_path, {"full_name": "Ada Example"})
+    (directory / "summary.md").write_text("I build robots.")  # dropped in, never listed
+    (directory / "old").mkdir()
+    (directory / "old" / "cv.txt").write_text("2019 CV")
+    (directory / "persona.compiled.json").write_text("{}")
+    (directory / ".DS_Store").write_text("")
+    (directory / "evals.toml").write_text("")
+    report = check_persona(
+        directory,
+        count_tokens=lambda text: len(text) // 4,
+        prompt_budget=100_000,
+        max_age=timedelta(days=365),
+        now=NOW,
+        read_elsewhere=("evals.toml",),
+    )
+    assert [(f.level, f.message) for f in report.findings] == [
+        ("note", "old/cv.txt is in the persona directory, but no source reads it"),
+        ("note", "summary.md is in the persona directory, but no source reads it"),
+    ]
+    assert not report.errors and not report.warnings

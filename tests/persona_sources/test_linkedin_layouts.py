@@ -25,7 +25,9 @@ from tests.support.export_variants import LANGUAGES, write_persona
 from tests.support.linkedin import generator
 
 CREATED = datetime(2026, 2, 1, tzinfo=UTC)
-FREJA: dict[str, Any] = json.loads((EXAMPLE_PERSONA / "linkedin_profile.json").read_text(encoding="utf-8"))
+FREJA: dict[str, Any] = json.loads(
+    (EXAMPLE_PERSONA.parent / "examples" / "linkedin_profile.json").read_text(encoding="utf-8")
+)
 
 GERMAN: dict[str, Any] = {
     "name": "Jörg Müller-Lüdenscheidt",
