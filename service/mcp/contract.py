@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
-from service.http.contract import MessageText, SessionId
+from service.http.contract import NON_BLANK, MessageText, SessionId
 from service.owner.loop import EMAIL_PATTERN
 from service.owner.tools import Email, Note, ToolArgs, VisitorName, tool_spec
 
@@ -42,7 +42,7 @@ MessageForOwner = Annotated[
     Note,
     Meta(
         min_length=1,
-        pattern=r"\S",
+        pattern=NON_BLANK,
         description="What the user wants to tell or ask the owner, in a few sentences.",
     ),
 ]
