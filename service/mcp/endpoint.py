@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from litestar.types import Receive, Scope, Send
 
+from service.mcp.envelope import invalid, read_body, refuse
 from service.mcp.twin import McpTwin
 
 if TYPE_CHECKING:
@@ -25,6 +26,10 @@ class McpEndpoint:
         self._server: Server[Any] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body, receive = await read_body(receive, self._max_body_bytes)
+        if body is not None and invalid(body):
+            await refuse(send)
+            return
         from service.mcp.server import answer, build_server
 
         if self._server is None:

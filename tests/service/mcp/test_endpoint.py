@@ -260,6 +260,28 @@ def test_malformed_requests_get_clear_errors_and_never_a_500(served: Served) -> 
     assert statuses["GET"] == statuses["DELETE"] == 405 and answers["GET"].headers["allow"] == "POST"
 
 
+def test_a_request_whose_id_is_not_a_string_or_integer_is_refused_not_taken_for_a_notification(
+    served: Served,
+) -> None:
+    """The SDK answered these 202 and ran nothing: a client waiting for its answer waited forever."""
+    url = f"{served.url}/mcp"
+    listing = {"jsonrpc": "2.0", "method": "tools/list"}
+    for request_id in (None, True, 1.5, [1], {"a": 1}):
+        refused = post(url, json.dumps(listing | {"id": request_id}))
+        assert refused.status_code == 400, (request_id, refused.text)
+        assert refused.json() == {
+            "jsonrpc": "2.0",
+            "id": None,
+            "error": {
+                "code": -32600,
+                "message": "Invalid Request: a request's id must be a string or an integer",
+            },
+        }
+    for request_id in (7, "seven"):
+        assert post(url, json.dumps(listing | {"id": request_id})).json()["id"] == request_id
+    assert post(url, json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"})).status_code == 202
+
+
 def test_a_page_on_another_site_is_refused_as_on_the_chat_api(served: Served) -> None:
     listing = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
     refused = post(f"{served.url}/mcp", listing, origin="https://evil.example")
