@@ -67,6 +67,7 @@ from service.owner.stats import StatsReader
 from service.owner.throttle import NotifyThrottle
 from service.owner.tools import OFFLINE_TOOLS, TwinTools
 from service.providers import Provider, ProviderError, build_provider
+from service.providers.tokens import estimate_tokens, prompt_budget
 from service.runtime.background import Background
 from service.runtime.windows import SlidingWindow
 from service.settings import Settings, StorageSettings, get_settings
@@ -108,6 +109,8 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
     """
     persona = load_persona(settings.persona_dir)
     provider = build_provider(settings.model, persona, OFFLINE_TOOLS)
+    if not provider.offline:
+        _warn_if_the_prompt_does_not_fit(persona, settings)
     memory = memory or build_memory(settings.storage)
     owner = OwnerLoop(memory.records)
     background = Background(settle_seconds=settings.notify.timeout_seconds * 2)
@@ -343,6 +346,20 @@ def _quiet_http_clients() -> None:
     and says nothing the turn log does not."""
     for name in ("httpx", "httpx2", "httpcore", "httpcore2"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _warn_if_the_prompt_does_not_fit(persona: Persona, settings: Settings) -> None:
+    """A persona too long for the model would fail every turn; `twin persona check` says so, but the
+    service may start without it (an estimate: counting exactly would load a tokenizer here)."""
+    tokens, budget = estimate_tokens(persona.prompt), prompt_budget(settings)
+    if tokens > budget:
+        logging.getLogger("twin").warning(
+            "the persona's system prompt is about %d tokens, over the %d that %s leaves it after "
+            "TWIN_MAX_REPLY_TOKENS and TWIN_HISTORY_TOKEN_BUDGET; shorten the sources (twin persona check)",
+            tokens,
+            budget,
+            settings.model.name,
+        )
 
 
 def _warn_about_open_doors(settings: Settings) -> None:

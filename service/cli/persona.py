@@ -16,7 +16,7 @@ from persona_sources.options import describe_options
 from persona_sources.plugins import default_source_types
 from persona_sources.publish import PUBLISHED_KINDS, left_out, llms_txt, person_jsonld_text
 from service.evals.cases import OWNER_CASES
-from service.providers.tokens import context_window, count_tokens
+from service.providers.tokens import count_tokens, prompt_budget
 from service.settings import Settings
 
 #: `twin persona check` flags exports older than this unless told otherwise.
@@ -91,7 +91,7 @@ def _check(args: argparse.Namespace) -> int:
         raise SystemExit("twin persona check: --min-coverage must be a percentage between 0 and 100")
     settings = Settings.from_env()
     model = settings.model
-    budget = context_window(model.name) - model.max_reply_tokens - settings.limits.history_token_budget
+    budget = prompt_budget(settings)
     report = check_persona(
         settings.persona_dir,
         count_tokens=lambda text: count_tokens(text, model.name).tokens,

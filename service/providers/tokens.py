@@ -17,6 +17,8 @@ from typing import Any
 
 import msgspec
 
+from service.settings import Settings
+
 _WORDS = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 
 #: Context windows (tokens) of common models; unknown models get DEFAULT_CONTEXT.
@@ -59,6 +61,13 @@ def context_window(model: str) -> int:
     """The model's context window in tokens (longest matching known name, else the default)."""
     names = sorted((n for n in MODEL_CONTEXT if model == n or model.startswith(f"{n}-")), key=len)
     return MODEL_CONTEXT[names[-1]] if names else DEFAULT_CONTEXT
+
+
+def prompt_budget(settings: Settings) -> int:
+    """The tokens the model leaves the system prompt: its context window less the longest reply and
+    the history the turn sends."""
+    model = settings.model
+    return context_window(model.name) - model.max_reply_tokens - settings.limits.history_token_budget
 
 
 def count_tokens(text: str, model: str) -> TokenCount:

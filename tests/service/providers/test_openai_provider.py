@@ -258,3 +258,22 @@ async def test_the_model_is_called_through_the_proxy_the_environment_names(
         direct = await collect(compatible_provider(openai_settings.model), REQUEST)
     assert "".join(item for item in items if isinstance(item, str)) == "Through the proxy"
     assert direct[0] == "Direct" and len(proxy.requests) == 1  # NO_PROXY: straight to the upstream
+
+
+def test_a_persona_too_long_for_the_model_is_warned_about_at_start(
+    openai_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """gpt-4o-mini's 128k window, less a 600-token reply and 127,000 tokens of history: 400 tokens
+    for a prompt of some 2,700."""
+    crowded = tweak(openai_settings, TWIN_MODEL="gpt-4o-mini", TWIN_HISTORY_TOKEN_BUDGET=127_000)
+    roomy = tweak(crowded, TWIN_HISTORY_TOKEN_BUDGET=3000)
+    logged = []
+    for settings in (crowded, roomy):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="twin"), TestClient(app=create_app(settings)):
+            pass
+        logged.append(caplog.text)
+    assert (
+        "the persona's system prompt is about" in logged[0] and "over the 400 that gpt-4o-mini" in logged[0]
+    )
+    assert "system prompt" not in logged[1]
