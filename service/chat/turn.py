@@ -171,7 +171,7 @@ class Turn:
                 await self._keep()
         except (ProviderError, StoreError) as exc:
             error = classify(exc)[1]
-            if self._sent:  # the model had started: its tokens are billed though nothing is stored
+            if self._sent or self.usage.total:  # the model had answered: billed though nothing is stored
                 self._charge_unfinished()
             if self._services.failures is not None:
                 self._services.background.spawn(self._services.failures.record(self.session_id, error))
@@ -319,7 +319,7 @@ class Turn:
             results = []
             for call in calls:
                 results.append(await self._services.tools.execute(call, self._visit))
-                self.tools_used.append(call.name)
+                self.tools_used.append(self._services.tools.logged_name(call))
             done = ToolRound(calls=tuple(calls), results=tuple(results), text="".join(texts))
             request = msgspec.structs.replace(request, rounds=(*request.rounds, done))
 

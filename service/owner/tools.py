@@ -79,6 +79,12 @@ class TwinTools:
         self._owner = owner
         self._announcer = announcer
 
+    @staticmethod
+    def logged_name(call: ToolCall) -> str:
+        """The call's tool as the turn log and the conversation keep it: a name the model made up
+        is not kept (it may be any text, a visitor's details included)."""
+        return call.name if call.name in ARGUMENTS else "unknown"
+
     async def execute(self, call: ToolCall, visit: Visit) -> ToolResult:
         """The result the model gets for `call`, made in the turn `visit` describes.
 

@@ -9,6 +9,7 @@ parameter transform walks the messages and tool schemas; replies are decoded int
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
@@ -40,6 +41,9 @@ ApiKey = str | Callable[[], Awaitable[str]]
 
 _PATH = "/chat/completions"
 UNREACHABLE = "the model service cannot be reached right now; please try again"
+EMPTY = "the model service sent an empty reply; please try again"
+#: A lone surrogate: JSON's escapes can carry one, UTF-8 cannot encode it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class OpenAICompatibleProvider:
@@ -63,7 +67,10 @@ class OpenAICompatibleProvider:
             base_url=base_url,
             timeout=openai.Timeout(settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds)),
             max_retries=settings.max_retries,
-            http_client=openai.DefaultAioHttpClient() if self._aiohttp else None,
+            # A redirect would take the prompt to another host, which no one chose: it fails the call.
+            http_client=(openai.DefaultAioHttpClient if self._aiohttp else openai.DefaultAsyncHttpxClient)(
+                follow_redirects=False
+            ),
         )
         #: The encoded system message and the text it was encoded from (it changes once a day).
         self._system: tuple[str, msgspec.Raw] = ("", wire.system_message(""))
@@ -145,14 +152,16 @@ class OpenAICompatibleProvider:
         response = await self._client.post(_PATH, cast_to=httpx2.Response, content=body)
         completion = wire.decode_completion(response.content)
         if not completion.choices:
-            raise ProviderUnavailable("the model service sent an empty reply; please try again")
+            raise ProviderUnavailable(EMPTY)
         message = completion.choices[0].message
         text = message.content or ""
-        if text:
-            yield text
         calls = ToolCallAccumulator()
         calls.add(message.tool_calls or [])
         found = calls.calls()
+        if _empty(text, found, request):
+            raise ProviderUnavailable(EMPTY)
+        if text:
+            yield text
         for call in found:
             yield call
         yield _usage(completion.usage, request, text, found)
@@ -173,8 +182,9 @@ class OpenAICompatibleProvider:
                 for choice in chunk.choices:
                     delta = choice.delta
                     if delta.content:
-                        parts.append(delta.content)
-                        yield delta.content
+                        text = _SURROGATE.sub("\ufffd", delta.content)  # unencodable: nothing could send it
+                        parts.append(text)
+                        yield text
                     if delta.tool_calls:
                         calls.add(delta.tool_calls)
                     if choice.finish_reason:
@@ -182,9 +192,17 @@ class OpenAICompatibleProvider:
         if not finished:
             raise ProviderUnavailable("the model's reply was cut off; please try again")
         found = calls.calls()
+        if _empty("".join(parts), found, request):
+            raise ProviderUnavailable(EMPTY)
         for call in found:
             yield call
         yield _usage(usage, request, "".join(parts), found)
+
+
+def _empty(text: str, calls: Sequence[ToolCall], request: ProviderRequest) -> bool:
+    """Whether the visitor would get no reply at all: no text and no tool call now, and none in the
+    turn's earlier rounds (after a tool call, the text before it may be the whole reply)."""
+    return not text.strip() and not calls and not any(round_.text.strip() for round_ in request.rounds)
 
 
 def _timed_out(exc: BaseException) -> bool:

@@ -1,0 +1,122 @@
+"""A model service that answers wrongly: the visitor gets a reply or a clear failure, the store a whole
+turn or nothing, the spend cap its tokens, and nothing the model made up reaches a log or a record."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from service.app import create_app
+from service.settings import Settings
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.settings import on_fake_model
+from tests.support.sse import parse_sse
+
+
+@pytest.fixture(params=["httpx", "aiohttp"])
+def transport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+def client_on(settings: Settings, fake: FakeOpenAI, transport: str, **env: Any) -> TestClient[Any]:
+    return TestClient(
+        app=create_app(on_fake_model(settings, fake.base_url, TWIN_HTTP_CLIENT=transport, **env))
+    )
+
+
+@pytest.fixture
+def client(settings: Settings, fake: FakeOpenAI, transport: str) -> Iterator[TestClient[Any]]:
+    """Made before the test runs: the app configures logging when it starts, which a test's own
+    log capture would not survive."""
+    with client_on(settings, fake, transport) as client:
+        yield client
+
+
+def turn_logs(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    return [json.loads(r.getMessage()) for r in caplog.records if r.name == "twin.turns"]
+
+
+def stored(client: TestClient[Any], session_id: str) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = client.get(f"/conversation/{session_id}").json()["messages"]
+    return messages
+
+
+def test_a_lone_surrogate_in_a_streamed_reply_is_replaced_not_a_broken_stream(
+    settings: Settings, fake: FakeOpenAI, transport: str
+) -> None:
+    """JSON can escape a lone surrogate ("\\ud800"); UTF-8 cannot encode it: sending the event failed
+    mid-stream, with no error event, and the page said the server could not be reached."""
+    fake.reply("Hello ", "\ud800", " world")
+    with client_on(settings, fake, transport) as client:
+        events = parse_sse(client.post("/chat/stream", json={"message": "Hi"}).text)
+        done = next(data for name, data in events if name == "done")
+        assert done["response"] == "Hello \ufffd world"
+        assert stored(client, done["session_id"])[-1]["content"] == "Hello \ufffd world"
+
+
+@pytest.mark.parametrize("path", ["/chat", "/chat/stream"])
+def test_an_empty_reply_is_a_failure_and_the_offline_fallback_answers_it(
+    settings: Settings, fake: FakeOpenAI, transport: str, path: str
+) -> None:
+    """`content: null` (or blanks) with no tool call was stored and shown as an empty reply."""
+    fake.reply("").reply("  \n")
+    with client_on(settings, fake, transport) as client:
+        for _ in range(2):
+            failed = client.post(path, json={"message": "Where do you work?"})
+            if path == "/chat":
+                assert failed.status_code == 503 and "empty reply" in failed.json()["detail"]
+            else:
+                events = parse_sse(failed.text)
+                assert events[-1][0] == "error" and "empty reply" in events[-1][1]["detail"]
+    fake.reply("")
+    with client_on(settings, fake, transport, TWIN_FALLBACK_OFFLINE=True) as client:
+        answered = client.post("/chat", json={"message": "Where do you work?"})
+        assert answered.status_code == 200 and "Corvina Pay" in answered.json()["response"]
+
+
+def test_a_tool_round_whose_follow_up_fails_is_charged_for_the_tokens_it_used(
+    client: TestClient[Any], fake: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.tool_call("record_unanswered_question", '{"question": "Do you play the bagpipes?"}')
+    fake.fail(500)
+    with caplog.at_level(logging.INFO):
+        failed = client.post("/chat", json={"message": "Do you play the bagpipes?"})
+    assert failed.status_code == 503
+    [log] = turn_logs(caplog)
+    assert log["outcome"] == "error" and log["tools"] == ["record_unanswered_question"]
+    assert log["charged"] and log["charged_tokens"] >= log["tokens_in"] > 0
+
+
+def test_a_tool_name_the_model_made_up_is_kept_as_unknown(
+    client: TestClient[Any], settings: Settings, fake: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    made_up = "visitor jane.doe@example.com said her phone is 555-0100 " + "N" * 20_000
+    fake.tool_call(made_up, "{}", then="Happy to help.")
+    with caplog.at_level(logging.INFO):
+        reply = client.post("/chat", json={"message": "Hi"}).json()
+    kept = json.loads((settings.storage.memory_dir / f"{reply['session_id']}.json").read_text())
+    assert kept["messages"][-1]["tools"] == ["unknown"] and "jane.doe" not in json.dumps(kept)
+    [log] = turn_logs(caplog)
+    assert log["tools"] == ["unknown"] and "jane.doe" not in caplog.text
+
+
+def test_a_redirect_is_not_followed_to_another_host(settings: Settings, transport: str) -> None:
+    """A 307 took the whole prompt to the host it named, and that host's words became the reply."""
+    with FakeOpenAI() as model, FakeOpenAI() as elsewhere:
+        elsewhere.reply("from the other host")
+        model.fail(307, headers={"Location": f"{elsewhere.base_url}/chat/completions"})
+        with client_on(settings, model, transport) as client:
+            answer = client.post("/chat", json={"message": "Where do you work?"})
+        assert answer.status_code == 503 and "HTTP 307" in answer.json()["detail"]
+        assert elsewhere.request_count == 0
