@@ -38,12 +38,15 @@ MAX_SESSIONS = 20
 
 #: What an email address looks like, wherever the twin looks for one (tool arguments, offline replies).
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}"
-EMAIL = re.compile(EMAIL_PATTERN)
+#: An address in running text, whole: not the tail of a longer one ("JOSÉ.garcia@..." is not
+#: ".garcia@...") nor the head of one in a script it does not read ("bob@shop.exämple.com").
+EMAIL = re.compile(rf"(?<![\w.%+-]){EMAIL_PATTERN}(?![\w-]|\.[\w-])")
 _EMAIL_ONLY = re.compile(f"^{EMAIL_PATTERN}$")
 
 
 class Contact(msgspec.Struct, kw_only=True):
-    """A visitor who wants to get in touch."""
+    """A visitor who wants to get in touch: each conversation's name and note (the name the latest
+    gave, every note, oldest first), and how often they left the address."""
 
     id: str
     email: str
@@ -53,6 +56,15 @@ class Contact(msgspec.Struct, kw_only=True):
     sessions: list[str] = msgspec.field(default_factory=list)
     first_seen: datetime
     last_seen: datetime
+
+
+class Left(msgspec.Struct, kw_only=True):
+    """What one conversation left with a contact: stored beside it (key `left`, by session id) so
+    that erasing the conversation erases its words, and another's stay."""
+
+    name: str = ""
+    note: str = ""
+    count: int = 0
 
 
 class Question(msgspec.Struct, kw_only=True):
@@ -125,23 +137,15 @@ class OwnerLoop:
 
         def apply(current: Any) -> Any:
             if current is None:
-                contact = Contact(
-                    id=key,
-                    email=email,
-                    name=name,
-                    note=note,
-                    sessions=[session_id],
-                    first_seen=now,
-                    last_seen=now,
-                )
+                contact = Contact(id=key, email=email, sessions=[], first_seen=now, last_seen=now)
+                left: dict[str, Left] = {}
             else:
-                contact = msgspec.convert(current, Contact)
-                contact.count += 1
-                contact.name = name or contact.name
-                contact.note = note or contact.note
-                contact.sessions = _remember(contact.sessions, session_id)
-                contact.last_seen = now
-            return _to_doc(contact)
+                contact, left = _contact_of(current)
+            mine = left.pop(session_id, Left())
+            left[session_id] = Left(name=name or mine.name, note=note or mine.note, count=mine.count + 1)
+            contact.sessions = _remember(contact.sessions, session_id)
+            contact.last_seen = now
+            return _contact_doc(contact, left)
 
         stored = msgspec.convert(await self.records.update(CONTACTS, key, apply), Contact)
         log.info("contact recorded id=%s session=%s count=%d", key, session_hash(session_id), stored.count)
@@ -250,7 +254,7 @@ class OwnerLoop:
         erased = 0
         for contact in await self.contacts():
             if session_id in contact.sessions:
-                erased += await self._forget(CONTACTS, contact.id, session_id, keep=False)
+                erased += await self._forget_contact(contact.id, session_id)
         for question in await self.questions():
             if session_id in question.sessions:
                 keep = question.status == "answered"
@@ -260,6 +264,20 @@ class OwnerLoop:
             erased += await self.records.delete(FEEDBACK, key)
         log.info("session erased from the records session=%s records=%d", session_hash(session_id), erased)
         return erased
+
+    async def _forget_contact(self, key: str, session_id: str) -> int:
+        """Take `session_id` and what it left out of a contact; erase the contact once no other
+        session left it. Returns: 1 if the contact was erased."""
+
+        def apply(current: Any) -> Any:
+            if current is None:
+                return None
+            contact, left = _contact_of(current)
+            contact.sessions = [s for s in contact.sessions if s != session_id]
+            left.pop(session_id, None)
+            return _contact_doc(contact, left) if contact.sessions else None
+
+        return int(await self.records.update(CONTACTS, key, apply) is None)
 
     async def _forget(self, collection: str, key: str, session_id: str, *, keep: bool) -> int:
         """Take `session_id` out of a contact or question; erase it (or, when `keep`, the visitor's
@@ -297,6 +315,28 @@ class OwnerLoop:
             if vote.at < older_than and await self.records.delete(FEEDBACK, vote.id):
                 erased += 1
         return erased
+
+
+def _contact_of(stored: Any) -> tuple[Contact, dict[str, Left]]:
+    """A stored contact and what each of its conversations left. One stored before contacts kept
+    that has its name, note and count given to its latest conversation, the one most likely to have
+    written them (so erasing that conversation erases them)."""
+    contact = msgspec.convert(stored, Contact)
+    left = msgspec.convert(stored.get("left") or {}, dict[str, Left])
+    if not left and contact.sessions:
+        left = {contact.sessions[-1]: Left(name=contact.name, note=contact.note, count=contact.count)}
+    return contact, left
+
+
+def _contact_doc(contact: Contact, left: dict[str, Left]) -> Any:
+    """The contact as stored: its summary fields from what its conversations (the ones it still
+    remembers) left, and those beside it."""
+    kept = [left[s] for s in contact.sessions if s in left]
+    contact.name = next((entry.name for entry in reversed(kept) if entry.name), "")
+    contact.note = "\n".join(dict.fromkeys(entry.note for entry in kept if entry.note))
+    contact.count = max(1, sum(entry.count for entry in kept))
+    mine = {s: left[s] for s in contact.sessions if s in left}
+    return _to_doc(contact) | {"left": msgspec.to_builtins(mine)}
 
 
 def _forget_sessions(current: Any) -> Any:

@@ -113,7 +113,8 @@ class OfflineProvider:
         text = message.strip()
         emails = self._tools.email.findall(text)
         if emails:
-            note = " ".join(self._tools.email.sub(" ", text).split())[:300]
+            # the first address is the contact's; any other stays in the note, for the owner
+            note = " ".join(self._tools.email.sub(" ", text, count=1).split())[:300]
             args = {"email": emails[0], "note": note}
             return [ToolCall(id="offline_contact", name=self._tools.contact, arguments=json.dumps(args))]
         if self._canned(text) is not None or not _QUESTION.search(text):

@@ -132,6 +132,36 @@ async def test_offline_email_records_a_contact_and_thanks_the_visitor(
     assert contact.count == 2 and contact.sessions == [turn.session_id]
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "write to JOSÉ.garcia@example.com please",
+        "Ünal.yilmaz@example.com is me",
+        "mail bob@shop.exämple.com",
+        "a" * 80 + "@example.com",
+        "x@münchen.de please",
+    ],
+)
+async def test_offline_an_address_it_cannot_read_whole_is_not_recorded_in_part(
+    settings: Settings, backend: Store, message: str
+) -> None:
+    """These were recorded (and sent to the owner) as ".garcia@example.com", "nal.yilmaz@...",
+    "bob@shop.ex" and the last 64 letters: a wrong address is worse than none."""
+    twin = twin_for(settings, backend)
+    turn = await twin.engine.reply(message, None)
+    assert await twin.owner.contacts() == []
+    assert "passed your email on" not in turn.reply
+
+
+async def test_offline_a_second_address_in_the_message_stays_in_the_note(
+    settings: Settings, backend: Store
+) -> None:
+    twin = twin_for(settings, backend)
+    await twin.engine.reply("reach me at alice@example.com or at carol@example.org", None)
+    [contact] = await twin.owner.contacts()
+    assert contact.email == "alice@example.com" and contact.note == "reach me at or at carol@example.org"
+
+
 async def test_offline_unanswerable_question_is_recorded_and_passed_on(
     settings: Settings, backend: Store
 ) -> None:

@@ -64,6 +64,46 @@ async def test_erasing_a_session_erases_what_its_visitor_left(
     assert not await erasure.erase(me)  # already gone: 404 over HTTP
 
 
+A, B = "A" * 32, "B" * 32
+
+
+async def test_a_contact_keeps_each_conversations_words_and_loses_only_the_erased_ones(
+    records: RecordStore,
+) -> None:
+    """One address from two conversations: the second used to overwrite the first's note, and
+    erasing the second left its words (a phone number, a home address) in the contact."""
+    owner = OwnerLoop(records)
+    await owner.record_contact(A, "jane@example.com", note="about the CTO role")
+    both, new = await owner.record_contact(B, "Jane@example.com", "Jane Doe", "my phone is +44 7700 900123")
+    assert not new and (both.name, both.count, both.sessions) == ("Jane Doe", 2, [A, B])
+    assert both.note == "about the CTO role\nmy phone is +44 7700 900123"
+
+    await owner.forget_session(B, replies=0)
+
+    [kept] = await owner.contacts()
+    assert (kept.name, kept.note, kept.count, kept.sessions) == ("", "about the CTO role", 1, [A])
+    stored = str([record.value for record in (await records.items(CONTACTS)).values()])
+    assert "7700" not in stored and "Jane Doe" not in stored and B not in stored
+
+
+async def test_a_contact_stored_before_conversations_kept_their_own_words_loses_them_with_its_latest(
+    records: RecordStore,
+) -> None:
+    await records.update(
+        CONTACTS,
+        "c1",
+        lambda _: {
+            "id": "c1", "email": "old@example.com", "name": "Old Name", "note": "call me on 555",
+            "count": 3, "sessions": [A, B], "first_seen": "2026-01-01T00:00:00Z",
+            "last_seen": "2026-01-02T00:00:00Z",
+        },
+    )  # fmt: skip
+    owner = OwnerLoop(records)
+    await owner.forget_session(B, replies=0)
+    [kept] = await owner.contacts()
+    assert (kept.name, kept.note, kept.sessions) == ("", "", [A])
+
+
 def test_delete_conversation_over_http_erases_the_records_too(settings: Settings) -> None:
     owner = OwnerLoop(file_memory(settings.storage.memory_dir).records)
     with TestClient(app=create_app(settings)) as client:
