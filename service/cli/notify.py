@@ -44,6 +44,13 @@ async def _retry(args: argparse.Namespace, settings: Settings, memory: Memory) -
         )
         return 1
     digests = await send_digests(notifier, NotifyThrottle(memory.records, settings.notify))
+    elsewhere = sorted({c for n in await notifier.pending() for c in n.pending} - set(notifier.channels))
     delivered, failed = await notifier.retry_pending()
     print(f"delivered {delivered}, still pending {failed}" + (f", digests sent {digests}" if digests else ""))
+    if elsewhere:
+        print(
+            f"twin: kept for channels not configured here: {', '.join(elsewhere)} "
+            "(the twin that queued them delivers them, or set them here)",
+            file=sys.stderr,
+        )
     return 0 if failed == 0 else 1

@@ -208,12 +208,20 @@ class Notifier:
         return True
 
     async def deliver(self, notification: Notification) -> bool:
-        """Try every channel still pending; update or clear the outbox entry. Returns: all delivered."""
-        left = []
+        """Try every channel still pending that this process has; update or clear the outbox entry.
+        Returns: all delivered.
+
+        A channel this process does not have stays pending: the twin that queued it (the deployed
+        one, or the owner's machine running `twin notify retry`) may have it. Retention prunes it.
+        """
+        left: list[str] = []
+        tried = False
         for name in notification.pending:
             channel = self.channels.get(name)
             if channel is None:
-                continue  # a channel configured when it was queued and since switched off
+                left.append(name)
+                continue
+            tried = True
             try:
                 with anyio.fail_after(self.timeout + 1):
                     await channel.send(notification)
@@ -228,6 +236,8 @@ class Notifier:
                 left.append(name)
             else:
                 log.info("notification %s (%s) delivered by %s", notification.id, notification.kind, name)
+        if not tried:
+            return False
         try:
             if left:
                 notification.pending = left

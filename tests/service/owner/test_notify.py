@@ -120,6 +120,21 @@ async def test_a_channel_that_took_it_is_not_repeated_on_retry(
     assert pending.pending == ["down"] and pending.attempts == 2
 
 
+async def test_a_notification_for_a_channel_this_process_lacks_stays_pending_for_the_one_that_has_it(
+    records: RecordStore, receiver: WebhookReceiver, down_url: str, tmp_path: Path
+) -> None:
+    """The deployed twin queued it for its webhook; the owner's machine, with only SNS set, ran
+    `twin notify retry`: it said "delivered 2" and the outbox was emptied, nothing sent."""
+    queued_by = Notifier(records, [WebhookChannel(down_url, 1.0)])
+    assert not await queued_by.submit(queued_by.new("contact", "t", "Email: ada@example.com"))
+    elsewhere = Notifier(records, [SnsChannel("arn:aws:sns:eu-west-1:123456789012:x", 1.0)])
+    assert await elsewhere.retry_pending() == (0, 1)
+    [pending] = await elsewhere.pending()
+    assert (pending.pending, pending.attempts) == (["webhook"], 1)  # not tried here: not an attempt
+    assert await Notifier(records, [WebhookChannel(receiver.url, 1.0)]).retry_pending() == (1, 0)
+    assert len(receiver.bodies) == 1 and await records.keys(OUTBOX) == []
+
+
 async def test_sns_publishes_to_the_topic_on_moto(moto_s3: MotoS3Server, tmp_path: Path) -> None:
     sns = boto3.client("sns", endpoint_url=moto_s3.endpoint, region_name="us-east-1")
     sqs = boto3.client("sqs", endpoint_url=moto_s3.endpoint, region_name="us-east-1")
