@@ -68,7 +68,10 @@ class ModelSettings(Group, frozen=True, kw_only=True):
     name: Annotated[str, Meta(min_length=1)] = field(default="gpt-4o-mini", name="TWIN_MODEL")
     #: Sent as `temperature` when set, lowered to what the provider accepts (Anthropic: 1).
     temperature: Temperature | None = field(default=None, name="TWIN_TEMPERATURE")
+    #: How long one read of a model request may wait (connecting, the first byte, each next one).
     timeout_seconds: PositiveSeconds = field(default=30.0, name="TWIN_LLM_TIMEOUT_SECONDS")
+    #: How long one model call may take in all, retries and a reply trickling in included.
+    deadline_seconds: PositiveSeconds = field(default=120.0, name="TWIN_LLM_DEADLINE_SECONDS")
     max_retries: Limit = field(default=2, name="TWIN_LLM_MAX_RETRIES")
     #: aiohttp costs less CPU per request under many concurrent visitors (docs/benchmarks.md); the
     #: Lambda package leaves it out, so its entries use httpx (one request per container at a time).

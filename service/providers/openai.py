@@ -9,6 +9,7 @@ parameter transform walks the messages and tool schemas; replies are decoded int
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
@@ -42,6 +43,7 @@ ApiKey = str | Callable[[], Awaitable[str]]
 _PATH = "/chat/completions"
 UNREACHABLE = "the model service cannot be reached right now; please try again"
 EMPTY = "the model service sent an empty reply; please try again"
+OVERDUE = "the model took too long to answer; please try again"
 #: A lone surrogate: JSON's escapes can carry one, UTF-8 cannot encode it.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -62,6 +64,7 @@ class OpenAICompatibleProvider:
             None if temperature is None else min(temperature, profile.capabilities.max_temperature)
         )
         self._aiohttp = settings.uses_aiohttp
+        self._deadline = settings.deadline_seconds
         self._client = AsyncOpenAI(
             api_key=api_key,
             base_url=base_url,
@@ -91,10 +94,12 @@ class OpenAICompatibleProvider:
                     yield item
         except ProviderError:
             raise
+        except TimeoutError:
+            raise ProviderTimeout(OVERDUE) from None
         except openai.APITimeoutError as exc:
             if self._aiohttp and not _timed_out(exc):
                 raise ProviderUnavailable(UNREACHABLE) from None
-            raise ProviderTimeout("the model took too long to answer; please try again") from None
+            raise ProviderTimeout(OVERDUE) from None
         except openai.RateLimitError as exc:
             raise ProviderRateLimited(
                 "the model is busy right now; please try again shortly", _retry_after(exc.response)
@@ -149,7 +154,8 @@ class OpenAICompatibleProvider:
         return self._tools[1]
 
     async def _plain(self, body: bytes, request: ProviderRequest) -> AsyncIterator[StreamItem]:
-        response = await self._client.post(_PATH, cast_to=httpx2.Response, content=body)
+        async with asyncio.timeout(self._deadline):
+            response = await self._client.post(_PATH, cast_to=httpx2.Response, content=body)
         completion = wire.decode_completion(response.content)
         if not completion.choices:
             raise ProviderUnavailable(EMPTY)
@@ -167,15 +173,20 @@ class OpenAICompatibleProvider:
         yield _usage(completion.usage, request, text, found)
 
     async def _streamed(self, body: bytes, request: ProviderRequest) -> AsyncIterator[StreamItem]:
-        stream = await self._client.post(
-            _PATH, cast_to=object, content=body, stream=True, stream_cls=AsyncStream[object]
-        )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._deadline
+        async with asyncio.timeout_at(deadline):
+            stream = await self._client.post(
+                _PATH, cast_to=object, content=body, stream=True, stream_cls=AsyncStream[object]
+            )
         parts: list[str] = []
         usage: wire.WireUsage | None = None
         finished = False
         calls = ToolCallAccumulator()
         async with stream:
             async for data in stream:
+                if loop.time() > deadline:  # each read is timed by the client; this bounds them all
+                    raise ProviderTimeout(OVERDUE)
                 chunk = wire.chunk_of(data)
                 if chunk.usage is not None:
                     usage = chunk.usage

@@ -120,3 +120,25 @@ def test_a_redirect_is_not_followed_to_another_host(settings: Settings, transpor
             answer = client.post("/chat", json={"message": "Where do you work?"})
         assert answer.status_code == 503 and "HTTP 307" in answer.json()["detail"]
         assert elsewhere.request_count == 0
+
+
+@pytest.mark.parametrize("path", ["/chat", "/chat/stream"])
+def test_a_reply_trickling_in_is_cut_at_the_calls_deadline(
+    settings: Settings, fake: FakeOpenAI, transport: str, path: str
+) -> None:
+    """Each read is within the read timeout (a stream's pieces 0.3 s apart, a whole reply after
+    1.5 s), so only the call's own deadline ends it."""
+    if path == "/chat":
+        fake.hang(1.5, then="I work at Corvina Pay.")
+    else:
+        fake.reply(*("word " for _ in range(10)), delay=0.3)
+    env = {"TWIN_LLM_TIMEOUT_SECONDS": 2.0, "TWIN_LLM_DEADLINE_SECONDS": 1.0}
+    with client_on(settings, fake, transport, **env) as client:
+        answer = client.post(path, json={"message": "Where do you work?"})
+        if path == "/chat":
+            assert answer.status_code == 503 and answer.json()["detail"].startswith("the model took too long")
+        else:
+            events = parse_sse(answer.text)
+            assert events[-1][0] == "error" and events[-1][1]["detail"].startswith("the model took too long")
+            assert [name for name, _ in events].count("done") == 0
+        assert client.get("/owner/api/session").status_code in (401, 404)  # the app goes on serving
