@@ -325,7 +325,8 @@ class Turn:
 
     async def _provided(self, request: ProviderRequest) -> AsyncIterator[str | Usage | ToolCall]:
         """The provider's stream; with a fallback, the offline answer when the model fails before its
-        first word (after that, the failure stands: the visitor already has part of a reply)."""
+        first word in this turn (after that, the failure stands: the visitor already has part of a
+        reply, perhaps from a round before a tool call)."""
         started = False
         fallback = self._services.fallback
         try:
@@ -333,7 +334,7 @@ class Turn:
                 started = started or not isinstance(item, Usage)
                 yield item
         except ProviderError as exc:
-            if started or fallback is None:
+            if started or fallback is None or self._sent:
                 raise
             log.warning("model failed (%s); answering offline instead", type(exc).__name__)
             self._fell_back = True

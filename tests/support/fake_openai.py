@@ -111,7 +111,8 @@ class Malformed:
 
 @dataclass(frozen=True)
 class ToolCall:
-    """Answer with one function tool call; streamed arguments arrive in ``fragments`` pieces."""
+    """Answer with one function tool call; streamed arguments arrive in ``fragments`` pieces. ``text``
+    comes before the call (the reply's content, streamed first)."""
 
     name: str
     arguments: str = "{}"
@@ -120,6 +121,7 @@ class ToolCall:
     delay: float = 0.0
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    text: str = ""
 
 
 Script = Reply | Fail | Hang | CutStream | Malformed | ToolCall
@@ -529,7 +531,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._pause(script.delay)
             message: JSONObject = {
                 "role": "assistant",
-                "content": None,
+                "content": script.text or None,
                 "refusal": None,
                 "tool_calls": [
                     {
@@ -543,6 +545,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._completion(body, message, "tool_calls", usage)
             return
         self._start_stream()
+        if script.text:
+            self._sse(self._chunk(body, {"role": "assistant", "content": script.text, "refusal": None}))
         if self.fake.mode == "gemini":  # the whole call in one chunk, not argument fragments
             self._pause(script.delay)
             whole: JSONObject = {
@@ -860,10 +864,19 @@ class FakeOpenAI:
         call_id: str | None = None,
         fragments: int = 3,
         delay: float = 0.0,
+        text: str = "",
     ) -> FakeOpenAI:
-        """Queue a function tool call; if ``then`` is given, also queue the follow-up answer."""
+        """Queue a function tool call (after ``text``, when given); if ``then`` is given, also queue
+        the follow-up answer."""
         self.push(
-            ToolCall(name=name, arguments=arguments_json, call_id=call_id, fragments=fragments, delay=delay)
+            ToolCall(
+                name=name,
+                arguments=arguments_json,
+                call_id=call_id,
+                fragments=fragments,
+                delay=delay,
+                text=text,
+            )
         )
         if then is not None:
             self.push(_as_script(then))

@@ -142,3 +142,19 @@ def test_a_reply_trickling_in_is_cut_at_the_calls_deadline(
             assert events[-1][0] == "error" and events[-1][1]["detail"].startswith("the model took too long")
             assert [name for name, _ in events].count("done") == 0
         assert client.get("/owner/api/session").status_code in (401, 404)  # the app goes on serving
+
+
+@pytest.mark.parametrize("path", ["/chat", "/chat/stream"])
+def test_no_offline_fallback_after_the_visitor_has_words_from_a_round_before_a_tool_call(
+    settings: Settings, fake: FakeOpenAI, transport: str, path: str
+) -> None:
+    """The offline answer was appended to "Let me pass that on." and the turn logged as a fallback."""
+    fake.tool_call("record_unanswered_question", '{"question": "Do you sail?"}', text="Let me pass that on. ")
+    fake.fail(500)
+    with client_on(settings, fake, transport, TWIN_FALLBACK_OFFLINE=True) as client:
+        answer = client.post(path, json={"message": "Do you sail?"})
+    if path == "/chat":
+        assert answer.status_code == 503
+    else:
+        events = parse_sse(answer.text)
+        assert events[-1][0] == "error" and "done" not in [name for name, _ in events]
