@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -69,14 +70,18 @@ class Channel(Protocol):
         ...
 
 
+#: Discord's webhook path, with or without an API version ("/api/v10/webhooks/...").
+_DISCORD_HOOK = re.compile(r"/api/(?:v\d+/)?webhooks/", re.IGNORECASE)
+
+
 def webhook_platform(url: str) -> Literal["slack", "discord"] | None:
     """Slack or Discord when the webhook URL is one of theirs, else None (a generic receiver)."""
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    host = (parts.hostname or "").lower().rstrip(".")  # "HOOKS.SLACK.COM." is Slack too
     if host == "hooks.slack.com":
         return "slack"
     discord = host in ("discord.com", "discordapp.com") or host.endswith((".discord.com", ".discordapp.com"))
-    return "discord" if discord and parts.path.startswith("/api/webhooks/") else None
+    return "discord" if discord and _DISCORD_HOOK.match(parts.path) else None
 
 
 def slack_escaped(text: str) -> str:
