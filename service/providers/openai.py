@@ -44,6 +44,9 @@ _PATH = "/chat/completions"
 UNREACHABLE = "the model service cannot be reached right now; please try again"
 EMPTY = "the model service sent an empty reply; please try again"
 OVERDUE = "the model took too long to answer; please try again"
+#: Characters a reply may have per token it may use: four times the usual (about four characters a
+#: token) is room for any real reply, and a bound for an upstream that ignores `max_tokens`.
+CHARS_PER_TOKEN_BOUND = 16
 #: A lone surrogate: JSON's escapes can carry one, UTF-8 cannot encode it.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -160,7 +163,7 @@ class OpenAICompatibleProvider:
         if not completion.choices:
             raise ProviderUnavailable(EMPTY)
         message = completion.choices[0].message
-        text = message.content or ""
+        text = (message.content or "")[: request.max_tokens * CHARS_PER_TOKEN_BOUND]
         calls = ToolCallAccumulator()
         calls.add(message.tool_calls or [])
         found = calls.calls()
@@ -180,11 +183,15 @@ class OpenAICompatibleProvider:
                 _PATH, cast_to=object, content=body, stream=True, stream_cls=AsyncStream[object]
             )
         parts: list[str] = []
+        room = request.max_tokens * CHARS_PER_TOKEN_BOUND
         usage: wire.WireUsage | None = None
         finished = False
         calls = ToolCallAccumulator()
         async with stream:
             async for data in stream:
+                if room <= 0:  # far past `max_tokens`: what came is the reply, as if cut at it
+                    finished, usage = True, None
+                    break
                 if loop.time() > deadline:  # each read is timed by the client; this bounds them all
                     raise ProviderTimeout(OVERDUE)
                 chunk = wire.chunk_of(data)
@@ -192,8 +199,9 @@ class OpenAICompatibleProvider:
                     usage = chunk.usage
                 for choice in chunk.choices:
                     delta = choice.delta
-                    if delta.content:
-                        text = _SURROGATE.sub("\ufffd", delta.content)  # unencodable: nothing could send it
+                    if delta.content and room > 0:
+                        text = _SURROGATE.sub("\ufffd", delta.content[:room])  # unencodable: nothing sends it
+                        room -= len(text)
                         parts.append(text)
                         yield text
                     if delta.tool_calls:

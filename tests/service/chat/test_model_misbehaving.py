@@ -158,3 +158,20 @@ def test_no_offline_fallback_after_the_visitor_has_words_from_a_round_before_a_t
     else:
         events = parse_sse(answer.text)
         assert events[-1][0] == "error" and "done" not in [name for name, _ in events]
+
+
+@pytest.mark.parametrize("path", ["/chat", "/chat/stream"])
+def test_a_reply_far_past_max_tokens_is_cut_where_a_model_keeping_to_it_would_be(
+    settings: Settings, fake: FakeOpenAI, transport: str, path: str
+) -> None:
+    """An upstream ignoring `max_tokens` sent 1 MB, relayed and stored whole. 50 tokens allow 800
+    characters (16 a token, four times the usual)."""
+    fake.reply(*("y" * 300 for _ in range(10)))
+    with client_on(settings, fake, transport, TWIN_MAX_REPLY_TOKENS=50) as client:
+        answer = client.post(path, json={"message": "Where do you work?"})
+        if path == "/chat":
+            reply = answer.json()
+        else:
+            reply = next(data for name, data in parse_sse(answer.text) if name == "done")
+        assert reply["response"] == "y" * 800
+        assert stored(client, reply["session_id"])[-1]["content"] == "y" * 800
