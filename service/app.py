@@ -67,10 +67,10 @@ from service.owner.stats import StatsReader
 from service.owner.throttle import NotifyThrottle
 from service.owner.tools import OFFLINE_TOOLS, TwinTools
 from service.providers import Provider, ProviderError, build_provider
-from service.providers.tokens import estimate_tokens, prompt_budget
 from service.runtime.background import Background
 from service.runtime.windows import SlidingWindow
 from service.settings import Settings, StorageSettings, get_settings
+from service.start_warnings import warn_about_open_doors, warn_if_the_prompt_does_not_fit
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def build_twin(settings: Settings, memory: Memory | None = None) -> Twin:
     persona = load_persona(settings.persona_dir)
     provider = build_provider(settings.model, persona, OFFLINE_TOOLS)
     if not provider.offline:
-        _warn_if_the_prompt_does_not_fit(persona, settings)
+        warn_if_the_prompt_does_not_fit(persona, settings)
     memory = memory or build_memory(settings.storage)
     owner = OwnerLoop(memory.records)
     background = Background(settle_seconds=settings.notify.timeout_seconds * 2)
@@ -189,7 +189,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     _quiet_http_clients()
-    _warn_about_open_doors(settings)
+    warn_about_open_doors(settings)
     twin = build_twin(settings)
     web = WebAssets.find(settings.web.web_dir)
     admission = Admission(settings.limits, settings.web.cors_origins)
@@ -346,32 +346,6 @@ def _quiet_http_clients() -> None:
     and says nothing the turn log does not."""
     for name in ("httpx", "httpx2", "httpcore", "httpcore2"):
         logging.getLogger(name).setLevel(logging.WARNING)
-
-
-def _warn_if_the_prompt_does_not_fit(persona: Persona, settings: Settings) -> None:
-    """A persona too long for the model would fail every turn; `twin persona check` says so, but the
-    service may start without it (an estimate: counting exactly would load a tokenizer here)."""
-    tokens, budget = estimate_tokens(persona.prompt), prompt_budget(settings)
-    if tokens > budget:
-        logging.getLogger("twin").warning(
-            "the persona's system prompt is about %d tokens, over the %d that %s leaves it after "
-            "TWIN_MAX_REPLY_TOKENS and TWIN_HISTORY_TOKEN_BUDGET; shorten the sources (twin persona check)",
-            tokens,
-            budget,
-            settings.model.name,
-        )
-
-
-def _warn_about_open_doors(settings: Settings) -> None:
-    """Settings that are allowed but open the twin to every website or every host name."""
-    log = logging.getLogger("twin")
-    if ANY_ORIGIN in settings.web.cors_origins:
-        log.warning(
-            "CORS_ORIGINS=* lets any website put this twin on its pages through its visitors' browsers; "
-            "list your sites' origins instead (CORS_ORIGINS=https://you.example)"
-        )
-    if "*" in settings.web.allowed_hosts:
-        log.warning("TWIN_ALLOWED_HOSTS=* answers for any host name, DNS-rebinding pages included")
 
 
 def _version() -> str:

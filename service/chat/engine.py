@@ -100,7 +100,8 @@ class ChatEngine:
         limit = self._limits.max_message_chars
         if len(message) > limit:
             raise MessageTooLong(limit, len(message))
-        if not without_controls(message).strip():
+        visible = without_controls(message)
+        if not visible.strip():
             raise MessageBlank  # only invisible characters: the model would be sent nothing
         self._announcer.retry_when_due()
         session_id, history, is_new, seen, owner_present = await self._history(
@@ -131,7 +132,7 @@ class ChatEngine:
                 ChatTurn(t.role, without_controls(t.content))
                 for t in history_window(history, self._limits.history_token_budget)
             ),
-            message=without_controls(message),
+            message=visible,
             max_tokens=self._max_reply_tokens,
             stream=stream,
             tools=TOOLS,

@@ -331,12 +331,11 @@ def _contact_of(stored: Any) -> tuple[Contact, dict[str, Left]]:
 def _contact_doc(contact: Contact, left: dict[str, Left]) -> Any:
     """The contact as stored: its summary fields from what its conversations (the ones it still
     remembers) left, and those beside it."""
-    kept = [left[s] for s in contact.sessions if s in left]
-    contact.name = next((entry.name for entry in reversed(kept) if entry.name), "")
-    contact.note = "\n".join(dict.fromkeys(entry.note for entry in kept if entry.note))
-    contact.count = max(1, sum(entry.count for entry in kept))
-    mine = {s: left[s] for s in contact.sessions if s in left}
-    return _to_doc(contact) | {"left": msgspec.to_builtins(mine)}
+    kept = {s: left[s] for s in contact.sessions if s in left}  # oldest conversation first
+    contact.name = next((entry.name for entry in reversed(kept.values()) if entry.name), "")
+    contact.note = "\n".join(dict.fromkeys(entry.note for entry in kept.values() if entry.note))
+    contact.count = max(1, sum(entry.count for entry in kept.values()))
+    return _to_doc(contact) | {"left": msgspec.to_builtins(kept)}
 
 
 def _forget_sessions(current: Any) -> Any:

@@ -211,11 +211,12 @@ class OpenAICompatibleProvider:
         if not finished:
             raise ProviderUnavailable("the model's reply was cut off; please try again")
         found = calls.calls()
-        if _empty("".join(parts), found, request):
+        text = "".join(parts)
+        if _empty(text, found, request):
             raise ProviderUnavailable(EMPTY)
         for call in found:
             yield call
-        yield _usage(usage, request, "".join(parts), found)
+        yield _usage(usage, request, text, found)
 
 
 def _empty(text: str, calls: Sequence[ToolCall], request: ProviderRequest) -> bool:
