@@ -220,7 +220,7 @@ def report(
         f"Cold start: from starting a fresh python3.12 process to its first POST /chat response through "
         f"the handler (its exit not counted), median of {runs} alternating runs on this machine "
         f"({os.cpu_count()} cores); boto3 comes from the runtime unless the package bundles it. "
-        "Target: twin (offline provider) at most 0.7 of the seed stack's.",
+        "Target: twin at most 0.7 of the seed stack's, with either provider.",
         "",
         "| subject | median | ÷ seed without boto3 | ÷ seed with boto3 |",
         "| --- | --- | --- | --- |", *cold_rows,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from persona_sources import Persona
+from service.providers import lazy_types
 from service.providers.base import (
     ChatTurn,
     Provider,
@@ -24,6 +25,8 @@ from service.settings import ModelSettings
 
 if TYPE_CHECKING:
     from service.providers.offline import OfflineTools
+
+lazy_types.install()  # before anything imports `openai`
 
 __all__ = [
     "ChatTurn",
