@@ -89,13 +89,14 @@ class _Loader(importlib.abc.Loader):
 
 
 class _Finder(importlib.abc.MetaPathFinder):
+    """Finds what is under `openai.types` as the path finder does, and makes its packages lazy."""
+
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname != _ROOT and not fullname.startswith(_ROOT + "."):
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or spec.submodule_search_locations is None or spec.loader is None:
-            return None  # a module, or nothing: the usual finders take it from here
-        spec.loader = _Loader(spec.loader)
+        if spec is not None and spec.submodule_search_locations is not None and spec.loader is not None:
+            spec.loader = _Loader(spec.loader)
         return spec
