@@ -19,7 +19,7 @@ from typing import Any
 import msgspec
 
 from memory.errors import StoreError, StoreUnavailable
-from memory.store import Document, OnStore, Seen, read_many
+from memory.store import UNCHANGED, Document, OnStore, Seen, read_many
 
 #: How often `update` re-reads and re-applies a change after losing a race before giving up.
 DEFAULT_UPDATE_ATTEMPTS = 64
@@ -90,6 +90,22 @@ class RecordStore(OnStore):
     async def delete(self, collection: str, key: str, *, expected_version: str | None = None) -> bool:
         """Returns: True if the record existed (at `expected_version`, when given) and is now gone."""
         return await self.store.delete(_key(collection, key), expected_version=expected_version)
+
+    async def delete_if(self, collection: str, key: str, stale: Callable[[Any], bool]) -> bool:
+        """Delete the record if `stale(value)` holds for the version deleted (judged again after a
+        lost race), so retention never erases what changed since it was listed. Returns: deleted."""
+        deleted = False
+
+        def apply(current: Document | None, attempt: int) -> bytes | object | None:
+            nonlocal deleted
+            found = _decoded(current, collection, key)
+            deleted = found is not None and stale(found.value)
+            return None if deleted else UNCHANGED
+
+        await self.store.update(
+            _key(collection, key), apply, attempts=self.update_attempts, what=f"record {collection}/{key}"
+        )
+        return deleted
 
     async def keys(self, collection: str) -> list[str]:
         """Returns: every key of `collection`, sorted."""

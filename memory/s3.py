@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,6 +29,9 @@ UNAVAILABLE = "memory unavailable, try again"
 _MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 #: Answers that mean "someone else wrote first": the shared `append` re-reads and re-applies.
 _CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
+
+#: The object metadata naming the write that stored a version (a random id per write).
+WRITE_ID = "twin-write"
 
 #: Request parameters the store relies on. Older botocore releases (the Lambda runtime's own copy can
 #: lag) reject them as unknown, which would turn every write into a 503: refuse to start instead.
@@ -100,6 +104,7 @@ class S3Store(Store):
 
     async def _put(self, key: str, raw: bytes, expected_version: str | None) -> str:
         condition = {"IfNoneMatch": "*"} if expected_version is None else {"IfMatch": expected_version}
+        write = secrets.token_hex(8)
         try:
             response = await self._call(
                 "PutObject",
@@ -108,6 +113,7 @@ class S3Store(Store):
                 Key=f"{key}.json",
                 Body=raw,
                 ContentType="application/json",
+                Metadata={WRITE_ID: write},
                 **condition,
             )
         except Missing as exc:
@@ -115,7 +121,24 @@ class S3Store(Store):
                 raise StoreUnavailable(UNAVAILABLE) from exc
             # If-Match on an object deleted since we read it: re-read (and find it gone)
             raise ConflictError("the document was deleted while it was being written") from exc
+        except ConflictError as exc:
+            version = await self._landed(key, write) if _retried(exc.__cause__) else None
+            if version is None:
+                raise
+            return version
         return str(response["ETag"])
+
+    async def _landed(self, key: str, write: str) -> str | None:
+        """The stored version if it is this very write. S3 may store a PUT whose answer is lost (a
+        5xx, a timeout); the client's retry then finds the object changed, by that write, and gets
+        412. Taken for a conflict, the change would be re-read and applied twice."""
+        try:
+            head = await self._call(
+                "HeadObject", self._client.head_object, Bucket=self.bucket, Key=f"{key}.json"
+            )
+        except Missing:
+            return None
+        return str(head["ETag"]) if head.get("Metadata", {}).get(WRITE_ID) == write else None
 
     async def _delete(self, key: str, expected_version: str | None) -> bool:
         condition: dict[str, str] = {}
@@ -188,6 +211,13 @@ async def call_s3(bucket: str, operation: str, fn: Callable[..., T], /, **kwargs
     except BotoCoreError as exc:
         log.warning("S3 %s on s3://%s failed: %s", operation, bucket, type(exc).__name__)
         raise StoreUnavailable(UNAVAILABLE) from exc
+
+
+def _retried(error: BaseException | None) -> bool:
+    """Whether a failed request had been sent more than once (botocore's retries)."""
+    if not isinstance(error, ClientError):
+        return False
+    return int(error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) > 0
 
 
 def _error_code(exc: ClientError) -> str:

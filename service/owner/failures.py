@@ -80,11 +80,16 @@ class FailedTurns:
     async def prune(self, older_than: datetime) -> int:
         """Erase the failures of sessions whose newest failure is older than `older_than`."""
         erased = 0
+
+        def stale(value: object) -> bool:
+            failures = msgspec.convert(value, SessionFailures).failures
+            return bool(failures) and failures[-1].at < older_than
+
         for session_id, failures in (await self.all()).items():
             if (
                 failures
                 and failures[-1].at < older_than
-                and await self._records.delete(FAILURES, _key(session_id))
+                and await self._records.delete_if(FAILURES, _key(session_id), stale)
             ):
                 erased += 1
         return erased

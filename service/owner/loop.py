@@ -300,8 +300,20 @@ class OwnerLoop:
         Returns: how many records were erased.
         """
         erased = 0
+
+        def stale_contact(value: Any) -> bool:
+            return msgspec.convert(value, Contact).last_seen < older_than
+
+        def stale_question(value: Any) -> bool:
+            question = msgspec.convert(value, Question)
+            return question.last_seen < older_than and question.status != "answered"
+
+        def stale_vote(value: Any) -> bool:
+            return msgspec.convert(value, Feedback).at < older_than
+
+        # Each record is judged again as it is deleted: a visitor may have come back since the listing.
         for contact in await self.contacts():
-            if contact.last_seen < older_than and await self.records.delete(CONTACTS, contact.id):
+            if stale_contact(contact) and await self.records.delete_if(CONTACTS, contact.id, stale_contact):
                 erased += 1
         for question in await self.questions():
             if question.last_seen >= older_than:
@@ -309,10 +321,10 @@ class OwnerLoop:
             if question.status == "answered":
                 if question.sessions:
                     await self.records.update(QUESTIONS, question.id, _forget_sessions)
-            elif await self.records.delete(QUESTIONS, question.id):
+            elif await self.records.delete_if(QUESTIONS, question.id, stale_question):
                 erased += 1
         for vote in await self.feedback():
-            if vote.at < older_than and await self.records.delete(FEEDBACK, vote.id):
+            if vote.at < older_than and await self.records.delete_if(FEEDBACK, vote.id, stale_vote):
                 erased += 1
         return erased
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import boto3
+import msgspec
 import pytest
 
 from memory import (
@@ -18,6 +19,7 @@ from memory import (
     new_session_id,
 )
 from memory import s3 as s3_module
+from memory.open import Memory
 from memory.s3 import UNAVAILABLE, S3Store
 from memory.store import namespace_of
 from tests.memory.test_conversations_contract import turn
@@ -102,6 +104,48 @@ async def test_a_transient_5xx_is_retried_by_the_client(moto_s3: MotoS3Server, s
     loaded = await store.load(sid)
     assert loaded is not None and loaded.conversation.turns == 2
     await store.store.close()
+
+
+async def test_a_write_stored_though_its_answer_was_lost_is_applied_once(
+    moto_s3: MotoS3Server, s3_bucket: str
+) -> None:
+    """S3 stores the PUT, the answer is lost (5xx), the client's retry meets the write's own result
+    (412): each change counts once, whether it creates, updates or changes a conversation."""
+    store = S3Store(s3_bucket, endpoint_url=moto_s3.endpoint, max_attempts=3)
+    memory = Memory.of(store, "conversations/", "records/")
+    records, conversations = memory.records, memory.conversations
+    moto_s3.fail(500, methods={"PUT"}, times=1, after_applying=True)
+    await records.put("spend", "day", {"n": 1})  # a create (If-None-Match) whose answer was lost
+    moto_s3.fail(500, methods={"PUT"}, times=1, after_applying=True)
+    assert await records.update("spend", "day", lambda value: {"n": value["n"] + 1}) == {"n": 2}
+    stored = await records.get("spend", "day")
+    assert stored is not None and stored.value == {"n": 2}
+
+    sid = new_session_id()
+    await conversations.append(sid, turn(1), create=True)
+    moto_s3.fail(500, methods={"PUT"}, times=1, after_applying=True)
+    changed = await conversations.change(
+        sid, lambda c: msgspec.structs.replace(c, messages=(*c.messages, *turn(2)))
+    )
+    assert changed.turns == 2
+    loaded = await conversations.load(sid)
+    assert loaded is not None and loaded.conversation.turns == 2
+    await store.close()
+
+
+async def test_a_conflict_after_a_retry_by_another_writer_is_still_a_conflict(
+    moto_s3: MotoS3Server, s3_bucket: str
+) -> None:
+    """Only the write's own id makes a 412 after a retry a success: another writer's version is not."""
+    store = S3Store(s3_bucket, endpoint_url=moto_s3.endpoint, max_attempts=3)
+    version = await store.put("doc", b'{"n": 1}')
+    await store.put("doc", b'{"n": 2}', expected_version=version)  # someone else wrote since
+    moto_s3.fail(500, methods={"PUT"}, times=1)
+    with pytest.raises(ConflictError):
+        await store.put("doc", b'{"n": 3}', expected_version=version)
+    got = await store.get("doc")
+    assert got is not None and got.raw == b'{"n": 2}'
+    await store.close()
 
 
 async def test_a_persistent_5xx_is_retried_a_bounded_number_of_times(

@@ -7,7 +7,8 @@ Real S3 evaluates the condition and the write atomically. This server runs the s
 application, but applies one request at a time, which gives moto S3's atomicity without faking
 anything the store sees: it still talks HTTP to moto and still gets moto's 412s.
 
-Faults are injected in front of moto, so a failing request never reaches (or changes) the bucket.
+Faults are injected in front of moto, so a failing request never reaches (or changes) the bucket,
+unless the fault loses the answer: then moto applies the request and the client gets the fault.
 """
 
 from __future__ import annotations
@@ -36,12 +37,14 @@ StartResponse = Callable[..., Any]
 
 @dataclass
 class Fault:
-    """Answer matching requests with `status` (or hold them `stall_seconds` first) instead of moto."""
+    """Answer matching requests with `status` (or hold them `stall_seconds` first) instead of moto;
+    with `after_applying`, moto applies each one first and its answer is lost."""
 
     status: int = 503
     methods: frozenset[str] | None = None
     remaining: int | None = None
     stall_seconds: float = 0.0
+    after_applying: bool = False
 
     def matches(self, method: str) -> bool:
         return (self.methods is None or method in self.methods) and self.remaining != 0
@@ -95,8 +98,10 @@ class MotoS3Server:
         methods: Iterable[str] | None = None,
         times: int | None = None,
         stall_seconds: float = 0.0,
+        after_applying: bool = False,
     ) -> None:
-        """Fail the next `times` requests (all when None) whose method is in `methods` (any when None)."""
+        """Fail the next `times` requests (all when None) whose method is in `methods` (any when None);
+        `after_applying`: let moto apply them first, as S3 may before the answer is lost."""
         with self._faults:
             self._released.clear()
             self.stalled.clear()
@@ -105,6 +110,7 @@ class MotoS3Server:
                 methods=frozenset(methods) if methods is not None else None,
                 remaining=times,
                 stall_seconds=stall_seconds,
+                after_applying=after_applying,
             )
 
     def clear_faults(self) -> None:
@@ -127,6 +133,9 @@ class MotoS3Server:
             self.stalled.set()
         if fault is not None and fault.stall_seconds and self._released.wait(fault.stall_seconds):
             fault = None  # released by clear_faults(): serve the request normally
+        if fault is not None and fault.after_applying:
+            with self._serial:
+                list(self._app(environ, lambda *_args, **_kwargs: None))
         if fault is not None:
             body = (
                 b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code>'

@@ -12,7 +12,7 @@ import pytest
 
 from memory import RecordStore, Store
 from memory.model import utc_now
-from service.owner.loop import CONTACTS, QUESTIONS, normalise_question, record_id
+from service.owner.loop import CONTACTS, QUESTIONS, Contact, normalise_question, record_id
 from service.providers import ToolCall
 from service.settings import Settings
 from tests.support.fake_openai import FakeOpenAI
@@ -215,6 +215,27 @@ async def test_prune_erases_old_contacts_and_questions_but_keeps_answers(
     [kept] = await twin.owner.questions()
     assert kept.id == answered.id and kept.answer == "The owner's words." and kept.sessions == []
     assert old_q.id != kept.id
+
+
+async def test_prune_keeps_a_contact_renewed_after_the_listing(
+    settings: Settings, backend: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retention lists, then deletes: a contact renewed in between (the visitor came back and left a
+    message) is judged again as it is deleted, and kept with what the visitor just left."""
+    owner = twin_for(settings, backend).owner
+    await owner.record_contact("s" * 32, "back@example.com")
+    [old] = await owner.contacts()
+    listing = owner.contacts
+
+    async def listed_then_renewed() -> list[Contact]:
+        found = await listing()
+        await owner.record_contact("t" * 32, "back@example.com", note="call me today")
+        return found
+
+    monkeypatch.setattr(owner, "contacts", listed_then_renewed)
+    assert await owner.prune(old.last_seen + timedelta(microseconds=1)) == 0
+    [kept] = await listing()
+    assert kept.sessions == ["s" * 32, "t" * 32] and kept.last_seen > old.last_seen
 
 
 def test_contact_keys_are_hashes_never_the_email(tmp_path: Path) -> None:
