@@ -28,6 +28,8 @@ LOG_RETENTION_DAYS = frozenset(
 
 #: API Gateway gives up on an integration after 30 seconds whatever the Lambda's timeout.
 API_INTEGRATION_TIMEOUT_SECONDS = 30
+#: What a turn needs besides its model call (reading and storing it, charging it, answering).
+TURN_MARGIN_SECONDS = 5
 
 DEFAULT_LAMBDA_PACKAGE = "dist/lambda.zip"
 DEFAULT_WEB_DIR = "web/dist"
@@ -123,6 +125,13 @@ class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     def api_timeout_ms(self) -> int:
         """How long API Gateway waits for the Lambda: its timeout, capped by API Gateway's own."""
         return min(self.lambda_timeout, API_INTEGRATION_TIMEOUT_SECONDS) * 1000
+
+    @property
+    def model_deadline_seconds(self) -> int:
+        """How long one model call may take (TWIN_LLM_DEADLINE_SECONDS): what API Gateway waits for
+        the function, less the rest of the turn, so a slow model ends in the app's own 503 with
+        Retry-After (an `error` event on a stream), not in the platform cutting the function off."""
+        return max(1, self.api_timeout_ms // 1000 - TURN_MARGIN_SECONDS)
 
 
 def config_keys() -> dict[str, msgspec.inspect.Type]:

@@ -75,6 +75,7 @@ def lambda_environment(
         env_var("web.cors_origins"): cors_origins,
         env_var("web.allowed_hosts"): allowed_hosts,
         env_var("model.name"): config.model,
+        env_var("model.deadline_seconds"): str(config.model_deadline_seconds),
         env_var("limits.daily_token_budget"): str(config.daily_token_budget),
         env_var("limits.monthly_token_budget"): str(config.monthly_token_budget),
         env_var("model.provider"): model_provider(config, has_key=key_parameter is not None),

@@ -53,6 +53,14 @@ def test_string_values_as_pulumi_passes_them_are_decoded() -> None:
     assert config.lambda_memory == 1024
 
 
+def test_a_model_call_ends_before_the_function_is_cut_off() -> None:
+    """TWIN_LLM_DEADLINE_SECONDS leaves the turn time to store, charge and answer with its own 503."""
+    assert parse().model_deadline_seconds == 25
+    assert parse(lambdaTimeout=900).model_deadline_seconds == 25  # API Gateway waits 30 s at most
+    assert parse(lambdaTimeout=12).model_deadline_seconds == 7
+    assert parse(lambdaTimeout=3).model_deadline_seconds == 1
+
+
 def test_api_gateway_timeout_is_the_lambda_timeout_capped_at_30_seconds() -> None:
     assert parse(lambdaTimeout=10).api_timeout_ms == 10_000
     assert parse(lambdaTimeout=120).api_timeout_ms == 30_000

@@ -328,6 +328,8 @@ def test_lambda_environment_points_at_the_memory_bucket_and_the_front_end(deploy
     assert env["S3_RECORDS_PREFIX"] == APP.storage.s3_records_prefix
     assert env["TWIN_RETENTION_DAYS"] == cfg(deployment, "memoryRetentionDays")
     assert env["TWIN_MODEL"] == cfg(deployment, "model")
+    # the model call ends before API Gateway (30 s) gives up, with time left to answer 503 itself
+    assert env["TWIN_LLM_DEADLINE_SECONDS"] == "25"
     assert env["TWIN_DAILY_TOKEN_BUDGET"] == cfg(deployment, "dailyTokenBudget")
     assert env["TWIN_MONTHLY_TOKEN_BUDGET"] == cfg(deployment, "monthlyTokenBudget")
     assert env["CORS_ORIGINS"].split(",") == [
