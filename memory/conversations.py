@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import builtins
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import msgspec
 
-from memory.errors import SessionNotFound, StoreUnavailable
-from memory.keys import is_session_id, validate_session_id
+from memory.errors import SessionNotFound, Undecodable
+from memory.keys import is_session_id, session_hash, validate_session_id
 from memory.model import Conversation, ConversationSummary, Message, utc_now
 from memory.store import UNCHANGED, Document, OnStore, Seen, read_many
+
+log = logging.getLogger("twin.memory")
 
 #: How often `append` re-reads and re-applies a turn after losing a race before giving up.
 APPEND_ATTEMPTS = 32
@@ -147,9 +150,17 @@ class ConversationStore(OnStore):
         return pruned
 
     async def _read_all(self) -> builtins.list[Versioned]:
-        """Every conversation, read a few at a time (S3 round trips overlap); vanished ones skipped."""
+        """Every conversation, read a few at a time (S3 round trips overlap); vanished ones skipped,
+        and undecodable ones too, with a warning (the review, the export and retention go on)."""
         ids = [name for name in await self.store.list() if is_session_id(name)]
-        return [v for v in await read_many(ids, self.load) if v is not None]
+        return [v for v in await read_many(ids, self._readable) if v is not None]
+
+    async def _readable(self, session_id: str) -> Versioned | None:
+        try:
+            return await self.load(session_id)
+        except Undecodable:
+            log.warning("stored conversation %s cannot be decoded: skipped", session_hash(session_id))
+            return None
 
 
 def _decoded(document: Document | None, session_id: str) -> Versioned | None:
@@ -158,7 +169,7 @@ def _decoded(document: Document | None, session_id: str) -> Versioned | None:
     try:
         return Versioned(_decoder.decode(document.raw), document.version, document.raw)
     except msgspec.DecodeError as exc:
-        raise StoreUnavailable(f"stored conversation {session_id} cannot be decoded") from exc
+        raise Undecodable(f"stored conversation {session_id} cannot be decoded") from exc
 
 
 def _ends_with(conversation: Conversation, messages: tuple[Message, ...]) -> bool:

@@ -21,3 +21,8 @@ class ConflictError(StoreError):
 
 class StoreUnavailable(StoreError):
     """The backend could not be reached or failed; nothing was half-written."""
+
+
+class Undecodable(StoreUnavailable):
+    """A stored document that does not decode (damaged outside the store): reading it fails, and
+    reading a whole collection skips it with a warning, so one such document hides only itself."""

@@ -12,14 +12,17 @@ keys from hashes, dates or server-issued ids, never from raw client input.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
-from memory.errors import StoreError, StoreUnavailable
+from memory.errors import StoreError, Undecodable
 from memory.store import UNCHANGED, Document, OnStore, Seen, read_many
+
+log = logging.getLogger("twin.memory")
 
 #: How often `update` re-reads and re-applies a change after losing a race before giving up.
 DEFAULT_UPDATE_ATTEMPTS = 64
@@ -112,10 +115,18 @@ class RecordStore(OnStore):
         return [k for k in await self.store.list(validate_collection(collection)) if is_record_key(k)]
 
     async def items(self, collection: str) -> dict[str, Record]:
-        """Returns: every record of `collection` by key (records deleted meanwhile are skipped)."""
+        """Returns: every record of `collection` by key (records deleted meanwhile are skipped, and
+        undecodable ones with a warning)."""
         keys = await self.keys(collection)
-        found = await read_many(keys, lambda key: self.get(collection, key))
+        found = await read_many(keys, lambda key: self._readable(collection, key))
         return {key: record for key, record in zip(keys, found, strict=True) if record is not None}
+
+    async def _readable(self, collection: str, key: str) -> Record | None:
+        try:
+            return await self.get(collection, key)
+        except Undecodable:
+            log.warning("stored record %s/%s cannot be decoded: skipped", collection, key)
+            return None
 
     async def update(self, collection: str, key: str, fn: Callable[[Any | None], Any | None]) -> Any | None:
         """Apply `fn` to the current value (None when absent) and store its result, retrying on races.
@@ -159,4 +170,4 @@ def _decoded(document: Document | None, collection: str, key: str) -> Record | N
     try:
         return Record(msgspec.json.decode(document.raw), document.version)
     except msgspec.DecodeError as exc:
-        raise StoreUnavailable(f"stored record {collection}/{key} cannot be decoded") from exc
+        raise Undecodable(f"stored record {collection}/{key} cannot be decoded") from exc

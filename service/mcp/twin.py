@@ -79,9 +79,11 @@ class McpTwin:
         received = datetime.now(UTC)
         contact = ContactArgs(email=args.email, name=args.name, note=args.message)
         await self._tools.record_contact(contact, Visit(session_id, client_ip))
+        # The visitor's name stays out of the twin's own words: those are shown to the owner as the
+        # twin's (Markdown) and sent back to the model as what it said.
         confirmation = (
-            f"Thank you{', ' + args.name if args.name else ''}. I passed your message on to "
-            f"{self.persona.name}, who will reply to the email address you left."
+            f"Thank you. I passed your message on to {self.persona.name}, who will reply to the email "
+            "address you left."
         )
         await self._conversations.append(
             session_id,

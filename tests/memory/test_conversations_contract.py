@@ -15,6 +15,7 @@ from memory import (
     Message,
     ReplyTokens,
     SessionNotFound,
+    StoreUnavailable,
     new_session_id,
 )
 
@@ -178,6 +179,25 @@ async def test_prune_keeps_a_conversation_continued_after_it_was_judged_old(stor
     assert await store.delete(old.session_id, expected_version=judged.version) is False
     loaded = await store.load(old.session_id)
     assert loaded is not None and loaded.conversation.turns == 2
+
+
+async def test_one_undecodable_conversation_hides_only_itself(
+    store: ConversationStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A document damaged outside the store fails when read alone; listing, export and retention
+    skip it with a warning and go on with the others."""
+    old, recent = aged(40), aged(5)
+    for conversation in (old, recent):
+        await store.write(conversation, expected_version=None)
+    damaged = new_session_id()
+    await store.store.put(damaged, b'{"session_id": "truncated')
+    with pytest.raises(StoreUnavailable, match=damaged):
+        await store.load(damaged)
+    assert {s.session_id for s in await store.list()} == {old.session_id, recent.session_id}
+    assert await store.prune(datetime.now(UTC) - timedelta(days=30)) == 1
+    assert [c.session_id for c in await store.conversations()] == [recent.session_id]
+    assert "cannot be decoded: skipped" in caplog.text and damaged not in caplog.text
+    assert await store.store.get(damaged) is not None  # kept as it is, for the owner to look at
 
 
 async def test_prune_needs_an_aware_cutoff(store: ConversationStore) -> None:

@@ -69,6 +69,24 @@ async def test_delete_is_conditional_on_the_version_when_one_is_given(records: R
     assert await records.get("contacts", "k1") is None
 
 
+async def test_an_undecodable_record_is_skipped_by_items_and_kept(records: RecordStore) -> None:
+    await records.put("contacts", "good", {"email": "ada@example.com"})
+    await records.store.put("contacts/bad", b'{"email": ')
+    with pytest.raises(StoreUnavailable, match="contacts/bad"):
+        await records.get("contacts", "bad")
+    assert list(await records.items("contacts")) == ["good"]
+    assert await records.keys("contacts") == ["bad", "good"]
+
+
+async def test_delete_if_deletes_only_what_is_still_stale(records: RecordStore) -> None:
+    await records.put("contacts", "c", {"seen": 1})
+    assert await records.delete_if("contacts", "c", lambda value: value["seen"] > 1) is False
+    assert await records.get("contacts", "c") is not None
+    assert await records.delete_if("contacts", "c", lambda value: value["seen"] == 1) is True
+    assert await records.get("contacts", "c") is None
+    assert await records.delete_if("contacts", "c", lambda value: True) is False
+
+
 async def test_keys_lists_one_collection_sorted_and_nothing_else(records: RecordStore) -> None:
     for key in ("b", "a", "c"):
         await records.put("questions", key, {"q": key})
