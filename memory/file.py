@@ -17,7 +17,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
 
 import anyio.to_thread
 
@@ -100,11 +100,15 @@ class FileStore(Store):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
             current = _version_of(path)
-            if current is None or (expected_version is not None and current != expected_version):
+            if current is not None and expected_version is not None and current != expected_version:
                 return False
-            path.unlink()
-            fsync_dir(path.parent)
-            return True
+            if current is not None:
+                path.unlink()
+                fsync_dir(path.parent)
+            # The lock file goes too: its name is the key (an erased visitor's session id). Whoever
+            # waits on it finds it unlinked once it has the lock, and takes the lock anew.
+            self._lock_file(key).unlink(missing_ok=True)
+            return current is not None
 
     async def clean_leftovers(self) -> int:
         removed = await self._run(self._clean_sync)
@@ -134,7 +138,10 @@ class FileStore(Store):
         return [p.stem for p in directory.glob("*.json") if is_segment(p.stem)]
 
     def _locked(self, key: str) -> contextlib.AbstractContextManager[None]:
-        return locked(self.root / LOCKS / f"{key}.lock")
+        return locked(self._lock_file(key))
+
+    def _lock_file(self, key: str) -> Path:
+        return self.root / LOCKS / f"{key}.lock"
 
 
 def _version_of(path: Path) -> str | None:
@@ -146,14 +153,25 @@ def _version_of(path: Path) -> str | None:
 
 @contextlib.contextmanager
 def locked(lock_file: Path) -> Iterator[None]:
-    """An exclusive flock on `lock_file` (created as needed): safe across threads and processes."""
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, "a+b") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    """An exclusive flock on `lock_file` (created as needed): safe across threads and processes.
+    A lock file unlinked while this waited for it (its document was deleted) is taken anew."""
+    while True:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_file, "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if _same_file(lock, lock_file):
+                    yield
+                    return
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _same_file(opened: IO[bytes], path: Path) -> bool:
+    try:
+        return os.fstat(opened.fileno()).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def write_atomically(path: Path, raw: bytes) -> None:

@@ -11,12 +11,15 @@ from __future__ import annotations
 import errno
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from memory import Message, StoreUnavailable, file_memory, new_session_id
+from memory.file import locked
 from tests.conftest import REPO
 from tests.support.faults import mount_read_only
 
@@ -93,3 +96,53 @@ async def test_a_memory_path_that_is_a_file_is_unavailable(tmp_path: Path) -> No
         await memory.conversations.append(new_session_id(), a_turn("x"), create=True)
     with pytest.raises(StoreUnavailable):
         await memory.records.put("contacts", "k1", {})
+
+
+async def test_erasing_a_conversation_leaves_no_file_named_after_it(tmp_path: Path) -> None:
+    """Its lock file goes with it: the erased visitor's session id stays nowhere on disk."""
+    memory = file_memory(tmp_path)
+    sid, other = new_session_id(), new_session_id()
+    for session in (sid, other):
+        await memory.conversations.append(session, a_turn("hello"), create=True)
+    assert await memory.conversations.delete(sid)
+    assert not any(sid in str(path) for path in tmp_path.rglob("*"))
+    assert await memory.conversations.delete(sid) is False  # and deleting it again creates none
+    assert not any(sid in str(path) for path in tmp_path.rglob("*"))
+    loaded = await memory.conversations.load(other)
+    assert loaded is not None and loaded.conversation.turns == 1
+
+
+def test_a_lock_waiter_whose_lock_file_was_removed_takes_the_lock_anew(tmp_path: Path) -> None:
+    """B waits on the lock file A holds; A's delete removes it and C locks a new one: B must wait for
+    C, not hold the old, unlinked file's lock beside it."""
+    lock_file = tmp_path / "locks" / "key.lock"
+    a_holds, unlinked, c_holds, release_c, b_in = (threading.Event() for _ in range(5))
+
+    def a() -> None:
+        with locked(lock_file):
+            a_holds.set()
+            time.sleep(0.2)  # B is waiting on this very file by now
+            lock_file.unlink()
+            unlinked.set()
+            c_holds.wait(5)
+
+    def b() -> None:
+        a_holds.wait(5)
+        with locked(lock_file):
+            b_in.set()
+
+    def c() -> None:
+        unlinked.wait(5)
+        with locked(lock_file):
+            c_holds.set()
+            release_c.wait(5)
+
+    threads = [threading.Thread(target=f) for f in (a, b, c)]
+    for thread in threads:
+        thread.start()
+    assert c_holds.wait(5)
+    assert not b_in.wait(0.3)  # A has let go; B found its file unlinked and waits on C's
+    release_c.set()
+    assert b_in.wait(5)
+    for thread in threads:
+        thread.join(5)
