@@ -72,9 +72,10 @@ class ProfileArgs(ToolArgs, frozen=True, kw_only=True, forbid_unknown_fields=Tru
 
 
 class MessageArgs(ToolArgs, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Leave a message for {owner}, who is notified and replies by email. Use it only when the user
-    wants {owner} to get in touch and has given their own email address; never make one up. A few
-    messages per hour are accepted from one address."""
+    """Leave a message for {owner}, who replies by email. {owner} is notified of an address the twin
+    has not had before; a later message from the same address is added to what {owner} sees of that
+    contact. Use it only when the user wants {owner} to get in touch and has given their own email
+    address; never make one up. A few messages per hour are accepted from one address."""
 
     email: ReplyEmail
     message: MessageForOwner
@@ -97,8 +98,11 @@ class Answer(Result, kw_only=True):
 
     reply: str
     conversation_id: str
-    #: 1 for the twin's first reply in the conversation.
-    reply_number: int
+    #: 1 for the twin's first reply in the conversation; None when the owner holds it.
+    reply_number: int | None
+    #: The owner has stepped into this conversation in person: the question went to them, and the
+    #: twin said nothing (`reply` says so); the owner answers in the conversation.
+    owner_present: bool = False
 
 
 class Position(Result, kw_only=True):
@@ -134,7 +138,8 @@ class Profile(Result, kw_only=True):
 
 
 class MessageLeft(Result, kw_only=True):
-    """The message is recorded and the owner told; the conversation holds it."""
+    """The message is recorded for the owner (notified when the address is new); the conversation
+    holds it."""
 
     recorded: bool = True
     conversation_id: str

@@ -33,6 +33,12 @@ from service.owner.throttle import Visit
 from service.owner.tools import ContactArgs, TwinTools
 from service.runtime.windows import SlidingWindow
 
+#: `ask_twin`'s reply while the owner is in the conversation in person (the twin stays silent).
+HELD = (
+    "{owner} is in this conversation in person right now, so the twin does not answer: your message "
+    "went to {owner}, who replies in this conversation."
+)
+
 
 class McpTwin:
     """The twin as MCP clients see it. Built once per process by the app factory."""
@@ -65,6 +71,13 @@ class McpTwin:
         if exceeded:
             raise RateLimited(*exceeded)
         turn = await self._engine.reply(args.question, args.conversation_id, client_ip=client_ip)
+        if turn.held:
+            return Answer(
+                reply=HELD.format(owner=self.persona.name),
+                conversation_id=turn.session_id,
+                reply_number=None,
+                owner_present=True,
+            )
         return Answer(reply=turn.reply, conversation_id=turn.session_id, reply_number=turn.number)
 
     async def leave_message(self, args: MessageArgs, client_ip: str) -> MessageLeft:

@@ -18,6 +18,7 @@ from mcp.types import INVALID_PARAMS
 
 from memory import file_memory
 from service.mcp.contract import tools_for
+from service.owner.live import LiveOwner
 from service.owner.loop import OwnerLoop
 from tests.conftest import EXAMPLE_PERSONA
 from tests.service.http.test_privacy import PRIVATE
@@ -176,6 +177,26 @@ async def test_leave_message_takes_a_contact_as_chat_does_notifies_the_owner_and
         assert [m["role"] for m in stored] == ["user", "assistant"] and stored[0]["content"] == message
         # the name the caller gave never becomes the twin's own words (shown to the owner as the twin's)
         assert "evil.example" not in stored[1]["content"] and "Security" not in stored[1]["content"]
+
+
+async def test_ask_twin_while_the_owner_is_in_the_conversation_says_so_and_numbers_no_reply(
+    served: Served, memory_dir: Path
+) -> None:
+    async with connect(served) as client:
+        first = await client.call_tool("ask_twin", {"question": "Where do you work?"})
+        conversation_id = first.structured_content["conversation_id"]
+        await LiveOwner(file_memory(memory_dir).conversations, 600).join(conversation_id)
+        held = await client.call_tool(
+            "ask_twin", {"question": "Can we talk now?", "conversation_id": conversation_id}
+        )
+    assert not held.is_error
+    answer = held.structured_content
+    assert answer["owner_present"] is True and answer["reply_number"] is None
+    assert "in this conversation in person" in answer["reply"]
+    opened = first.structured_content
+    assert opened["owner_present"] is False and opened["reply_number"] == 1
+    stored = httpx.get(f"{served.url}/conversation/{conversation_id}").json()["messages"]
+    assert [m["role"] for m in stored] == ["user", "assistant", "user"]  # the twin said nothing
 
 
 @pytest.mark.parametrize(
