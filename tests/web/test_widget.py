@@ -155,6 +155,29 @@ def test_widget_without_data_api_finds_the_api_from_its_runtime_config(
     expect(panel.locator(".tw-bot .tw-body").last).to_have_text("Found you.")
 
 
+def test_a_closed_widget_asks_the_server_nothing_until_it_is_opened(
+    page: Page, app_url: str, sites: tuple[HostSite, HostSite]
+) -> None:
+    """Every view of the host page would otherwise tell the twin's server the visitor's address."""
+    allowed, _ = sites
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(
+        allowed.page(
+            "closed.html",
+            f'<!doctype html><html lang="en"><title>Owner</title><body><h1>Owner</h1>'
+            f'<script src="{app_url}/widget.js" data-title="Ask Freja"></script>',
+        )
+    )
+    launcher = page.get_by_role("button", name="Ask Freja")
+    expect(launcher).to_be_visible()
+    page.wait_for_timeout(300)
+    assert [url for url in asked if url.startswith(app_url)] == [f"{app_url}/widget.js"]
+    with page.expect_request(f"{app_url}/config.json"):
+        launcher.click()
+    expect(page.get_by_role("dialog", name="Ask Freja")).to_be_visible()
+
+
 def test_static_build_on_another_origin_uses_the_api_url_from_config_json(
     page: Page, bucket_url: str, fake: FakeOpenAI
 ) -> None:

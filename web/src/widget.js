@@ -71,7 +71,6 @@ function mount() {
   document.body.append(host);
 
   let chat = null;
-  const endpointsPromise = endpoints();
   async function open() {
     panel.setAttribute("aria-modal", small.matches ? "true" : "false");
     panel.hidden = false;
@@ -79,7 +78,7 @@ function mount() {
     frame.classList.add("tw-open");
     if (!chat) {
       chat = mountChat(panel, {
-        ...(await endpointsPromise),
+        ...(await endpoints()), // fetched on the first opening: a closed widget asks the server nothing
         title,
         greeting: data.greeting,
         onClose: close,
