@@ -16,7 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.api import HttpApi
-from infra.config import APP_DEFAULTS, DEFAULT_LAMBDA_PACKAGE, read_config
+from infra.config import APP_DEFAULTS, DEFAULT_LAMBDA_PACKAGE, check_owner_password, read_config
 from infra.frontend import SiteContent, StaticSite
 from infra.function import Entry, TwinFunction, buffered_entry
 from infra.lambda_zip import PackageError
@@ -33,6 +33,7 @@ stack_config = pulumi.Config()
 config = read_config(stack_config)
 api_key = stack_config.get_secret("openaiApiKey")  # optional: without it the twin runs offline
 owner_password = stack_config.get_secret("ownerPassword")  # optional: without it /owner is closed
+check_owner_password(stack_config.get("ownerPassword"))
 naming = Naming(config.project_name, pulumi.get_stack())
 
 # Everything that can fail without the cloud fails first, before any resource is declared.

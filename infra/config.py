@@ -13,7 +13,7 @@ import msgspec
 import pulumi
 from pulumi_aws import Region
 
-from service.settings import ProfileName, Settings
+from service.settings import PASSWORD_MIN_LENGTH, Password, ProfileName, Settings
 
 #: The app's defaults: the stack uses the same model and retention unless configured otherwise.
 APP_DEFAULTS = Settings()
@@ -87,6 +87,12 @@ class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
             _fail("provider", "ollama serves models on your own machine, which a Lambda cannot reach")
         if not self.model.strip():
             _fail("model", "must not be empty")
+        if self.uses_bedrock and "." not in self.model:
+            _fail(
+                "model",
+                f"{self.model!r} is not a Bedrock model ID (provider.model, such as "
+                "anthropic.claude-3-5-haiku-20241022-v1:0); set twin:model with twin:provider bedrock",
+            )
         if not 1 <= self.lambda_timeout <= 900:
             _fail("lambdaTimeout", f"must be 1-900 seconds, got {self.lambda_timeout}")
         if not 128 <= self.lambda_memory <= 10240:
@@ -182,6 +188,20 @@ def _choices(key: str) -> list[str]:
     """The values a key of a Literal type accepts (empty for other types)."""
     kind = config_keys().get(key)
     return [str(value) for value in kind.values] if isinstance(kind, msgspec.inspect.LiteralType) else []
+
+
+def check_owner_password(password: str | None) -> None:
+    """The owner's room opens only with a password the app accepts (service.settings.Password):
+    refused here, before anything is created, rather than leaving /owner routed but closed."""
+    if password is None:
+        return
+    try:
+        msgspec.convert(password, Password)
+    except msgspec.ValidationError:
+        _fail(
+            "ownerPassword",
+            f"must be at least {PASSWORD_MIN_LENGTH} characters: the app would keep the room closed",
+        )
 
 
 def _fail(key: str, problem: str) -> None:

@@ -14,8 +14,9 @@ class MemoryBucket(pulumi.ComponentResource):
     """A private S3 bucket whose objects under `prefix` expire after `retention_days`.
 
     Records (contacts, questions, the owner's answers, feedback, budgets) live under `records_prefix`
-    and do not expire by lifecycle: the owner's answers must outlive conversations, and contacts and
-    questions are pruned by the app with the same retention as conversations.
+    and do not expire by lifecycle: the owner's answers must outlive conversations. Contacts,
+    questions and feedback are pruned by `twin conversations prune` run against the bucket (nothing
+    on Lambda runs it; docs/deploy.md).
     """
 
     bucket: aws.s3.Bucket

@@ -38,7 +38,9 @@ HostName = Annotated[str, Meta(pattern=r"^(\*|(\*\.)?[A-Za-z0-9_.-]+|\[[0-9A-Fa-
 LogLevel = Annotated[str, Meta(pattern=r"(?i)^(debug|info|warning|error|critical)$")]
 #: A value never repeated in an error message (the message names the variable only).
 SECRET = {"secret": True}
-Password = Annotated[str, Meta(min_length=12, extra=SECRET)]
+#: The owner's password's least length (checked here and, before a deployment, by infra/).
+PASSWORD_MIN_LENGTH = 12
+Password = Annotated[str, Meta(min_length=PASSWORD_MIN_LENGTH, extra=SECRET)]
 
 
 class SettingsError(ValueError):

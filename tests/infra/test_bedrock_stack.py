@@ -66,3 +66,10 @@ def test_an_openai_stack_gets_no_bedrock_grant(deployment: Deployment) -> None:
 def test_an_unknown_provider_is_refused_by_key() -> None:
     with pytest.raises(ConfigError, match="twin:provider"):
         parse_config({"region": "us-east-1", "provider": "claude"})
+
+
+def test_bedrock_with_a_model_name_bedrock_does_not_know_is_refused() -> None:
+    """The app's default model (gpt-4o-mini) is not a Bedrock model ID: every turn would fail."""
+    with pytest.raises(ConfigError, match=r"twin:model 'gpt-4o-mini' is not a Bedrock model ID"):
+        parse_config({"region": "us-east-1", "provider": "bedrock"})
+    assert parse_config({"region": "us-east-1", "provider": "bedrock", "model": MODEL}).model == MODEL

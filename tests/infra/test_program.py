@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pulumi
 import pytest
 
 from infra.frontend import SIMPLE_CORS
@@ -620,3 +621,11 @@ def test_the_app_answers_only_for_the_deployed_apis_host_name(deployment: Deploy
     order = [(r.type, r.name) for r in deployment.resources if r.custom]  # in the order they were made
     api, function = (API, f"twin-{deployment.stack}-http"), (FUNCTION, f"twin-{deployment.stack}-api")
     assert order.index(api) < order.index(function) < order.index((INTEGRATION, f"{api[1]}-lambda"))
+
+
+def test_an_owner_password_the_app_would_refuse_stops_the_program(
+    deploy_stack: Callable[..., Deployment],
+) -> None:
+    """Deployed, it would leave /owner routed but closed (the app refuses it at start)."""
+    with pytest.raises(pulumi.RunError, match="twin:ownerPassword must be at least 12 characters"):
+        deploy_stack("dev", owner_password="short-pw")
