@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from memory.conversations import ConversationStore
+from memory.conversations import ConversationStore, Versioned
 from memory.errors import ConflictError
 from memory.keys import derived_session_id
 from memory.model import Conversation, ImportedFrom, Message, utc_now
@@ -77,17 +77,24 @@ async def import_seed(source: Store, conversations: ConversationStore, secret: b
         if not items:
             report.skipped[name] = "no messages"
             continue
-        converted = _conversation(name, items, secret, report)
-        report.count(await _store(conversations, converted))
+        session_id = seed_session_id(name, secret)
+        found = await conversations.load(session_id)
+        # With no readable timestamp at all, the messages take the time of their first import, so
+        # importing again finds them unchanged.
+        undated = found.conversation.started_at if found is not None else utc_now()
+        converted = _conversation(name, session_id, items, undated, report)
+        report.count(await _store(conversations, converted, found))
     return report
 
 
-def _conversation(seed_id: str, items: list[Any], secret: bytes, report: SeedReport) -> Conversation:
+def _conversation(
+    seed_id: str, session_id: str, items: list[Any], undated: datetime, report: SeedReport
+) -> Conversation:
     messages: list[Message] = []
     unread: list[msgspec.Raw] = []
     known = (_timestamp(item.get("timestamp")) for item in items if isinstance(item, dict))
     #: A message without a readable timestamp takes the previous message's (the first known one's first).
-    last = next((moment for moment in known if moment is not None), None) or utc_now()
+    last = next((moment for moment in known if moment is not None), None) or undated
     for item in items:
         report.messages_read += 1
         content = item.get("content") if isinstance(item, dict) else None
@@ -109,7 +116,7 @@ def _conversation(seed_id: str, items: list[Any], secret: bytes, report: SeedRep
             unread.append(msgspec.Raw(msgspec.json.encode(item)))  # its other fields, with the message
             report.extra_fields += 1
     return Conversation(
-        session_id=seed_session_id(seed_id, secret),
+        session_id=session_id,
         started_at=messages[0].timestamp if messages else last,
         updated_at=messages[-1].timestamp if messages else last,
         messages=tuple(messages),
@@ -127,9 +134,10 @@ def _timestamp(value: object) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-async def _store(conversations: ConversationStore, converted: Conversation) -> Outcome:
+async def _store(
+    conversations: ConversationStore, converted: Conversation, found: Versioned | None
+) -> Outcome:
     """Write a converted conversation unless this deployment already holds it (or more of it)."""
-    found = await conversations.load(converted.session_id)
     if found is None:
         try:
             await conversations.write(converted, expected_version=None)

@@ -117,6 +117,22 @@ def test_importing_again_changes_nothing_then_brings_grown_conversations_up_to_d
     assert fred.messages[-1].content == "Thanks!"
 
 
+def test_a_seed_conversation_without_any_timestamp_imports_again_unchanged(
+    isolated_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its messages take the time of their first import, on every import after it too."""
+    seed_dir = tmp_path / "seed"
+    seed_dir.mkdir()
+    undated = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]
+    (seed_dir / "no-times.json").write_text(json.dumps(undated), encoding="utf-8")
+    assert main(["conversations", "import-seed", str(seed_dir)]) == 0
+    first = stored(isolated_env)["no-times"]
+    capsys.readouterr()
+    assert main(["conversations", "import-seed", str(seed_dir)]) == 0
+    assert "unchanged: 1" in capsys.readouterr().out
+    assert stored(isolated_env)["no-times"] == first
+
+
 def test_seed_memory_at_the_root_of_a_bucket(
     isolated_env: Path,
     moto_s3: MotoS3Server,
