@@ -69,6 +69,9 @@ class S3Store(Store):
         self._client = client or s3_client(
             timeout_seconds=timeout_seconds, max_attempts=max_attempts, endpoint_url=endpoint_url
         )
+        #: A call as a whole, retries included: botocore's timeouts bound each connect and each read
+        #: only, so a body trickling in a byte at a time would hold the caller for as long as it lasts.
+        self._deadline = 2 * timeout_seconds * max_attempts
         require_conditional_requests(self._client)
 
     @property
@@ -88,7 +91,14 @@ class S3Store(Store):
         return f"{self._full(key)}.json"
 
     async def _call(self, operation: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
-        return await call_s3(self.bucket, operation, fn, **kwargs)
+        try:
+            with anyio.fail_after(self._deadline):
+                return await call_s3(self.bucket, operation, fn, **kwargs)
+        except TimeoutError as exc:
+            log.warning(
+                "S3 %s on s3://%s failed: no answer within %g s", operation, self.bucket, self._deadline
+            )
+            raise StoreUnavailable(UNAVAILABLE) from exc
 
     async def _get(self, key: str) -> Document | None:
         try:
@@ -196,10 +206,11 @@ async def call_s3(bucket: str, operation: str, fn: Callable[..., T], /, **kwargs
     """Run one boto3 call in a worker thread and map its failure to the store's errors.
 
     A missing key raises `Missing`; 412 raises ConflictError; anything else is logged without the
-    key and raised as StoreUnavailable.
+    key and raised as StoreUnavailable. A cancelled caller (its deadline passed) stops waiting for
+    the thread, which finishes on its own, its result unused.
     """
     try:
-        return await anyio.to_thread.run_sync(functools.partial(fn, **kwargs))
+        return await anyio.to_thread.run_sync(functools.partial(fn, **kwargs), abandon_on_cancel=True)
     except ClientError as exc:
         code = _error_code(exc)
         if code in _MISSING_CODES:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -23,7 +25,7 @@ from memory.open import Memory
 from memory.s3 import UNAVAILABLE, S3Store
 from memory.store import namespace_of
 from tests.memory.test_conversations_contract import turn
-from tests.support.moto_s3 import MotoS3Server
+from tests.support.moto_s3 import FAKE_CREDENTIALS, MotoS3Server
 
 
 def on_s3(bucket: str, prefix: str = "", **options: Any) -> ConversationStore:
@@ -264,3 +266,47 @@ def test_a_botocore_without_conditional_requests_is_refused_at_start(
     monkeypatch.setitem(s3_module.REQUIRED_PARAMETERS, "PutObject", ("IfMatch", "IfMatchTheMoon"))
     with pytest.raises(StoreError, match=r"PutObject IfMatchTheMoon.*botocore \d"):
         S3Store("twin-any-bucket", endpoint_url=moto_s3.endpoint)
+
+
+class _Trickle(BaseHTTPRequestHandler):
+    """An S3 endpoint that answers a GET's body a byte at a time, each byte within the read timeout."""
+
+    sent = 0
+    released = threading.Event()
+
+    def log_message(self, *_args: Any) -> None:
+        """Quiet."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "40")
+        self.send_header("ETag", '"e"')
+        self.end_headers()
+        for _ in range(40):
+            if _Trickle.released.wait(0.2):
+                return
+            self.wfile.write(b" ")
+            self.wfile.flush()
+            _Trickle.sent += 1
+
+
+async def test_a_body_trickling_in_gives_up_at_the_calls_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore times each read, not the whole body: the store bounds the call as a whole (twice the
+    timeout per attempt) and fails as unavailable long before the last byte."""
+    for name, value in FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    store = S3Store(
+        "bucket", endpoint_url=f"http://127.0.0.1:{server.server_port}", timeout_seconds=0.5, max_attempts=1
+    )
+    try:
+        with pytest.raises(StoreUnavailable, match=UNAVAILABLE):
+            await store.get("doc")
+        assert 0 < _Trickle.sent < 40  # it was answering, slowly, when the store gave up
+    finally:
+        _Trickle.released.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
