@@ -313,7 +313,9 @@ class OwnerLoop:
 
         # Each record is judged again as it is deleted: a visitor may have come back since the listing.
         for contact in await self.contacts():
-            if stale_contact(contact) and await self.records.delete_if(CONTACTS, contact.id, stale_contact):
+            if contact.last_seen < older_than and await self.records.delete_if(
+                CONTACTS, contact.id, stale_contact
+            ):
                 erased += 1
         for question in await self.questions():
             if question.last_seen >= older_than:
