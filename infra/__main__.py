@@ -16,7 +16,14 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.api import HttpApi
-from infra.config import APP_DEFAULTS, DEFAULT_LAMBDA_PACKAGE, check_owner_password, read_config
+from infra.config import (
+    APP_DEFAULTS,
+    DEFAULT_LAMBDA_PACKAGE,
+    check_known_keys,
+    check_owner_password,
+    read_config,
+    stack_keys,
+)
 from infra.frontend import SiteContent, StaticSite
 from infra.function import Entry, TwinFunction, buffered_entry
 from infra.lambda_zip import PackageError
@@ -30,6 +37,7 @@ from infra.streaming import StreamEndpoint, stream_hosts, streaming_entry
 from infra.web import site_files
 
 stack_config = pulumi.Config()
+check_known_keys(stack_keys(), pulumi.get_project())
 config = read_config(stack_config)
 api_key = stack_config.get_secret("openaiApiKey")  # optional: without it the twin runs offline
 owner_password = stack_config.get_secret("ownerPassword")  # optional: without it /owner is closed

@@ -6,11 +6,14 @@ is declared, and a bad one stops `pulumi up` with a message naming the key.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 import msgspec
 import pulumi
+import pulumi.runtime.config
 from pulumi_aws import Region
 
 from service.settings import PASSWORD_MIN_LENGTH, Password, ProfileName, Settings
@@ -188,6 +191,30 @@ def _choices(key: str) -> list[str]:
     """The values a key of a Literal type accepts (empty for other types)."""
     kind = config_keys().get(key)
     return [str(value) for value in kind.values] if isinstance(kind, msgspec.inspect.LiteralType) else []
+
+
+#: Keys the program reads besides TwinConfig's own: the secrets, read as Pulumi Outputs.
+SECRET_KEYS = ("openaiApiKey", "ownerPassword")
+
+
+def check_known_keys(keys: Iterable[str], namespace: str) -> None:
+    """A key of the program's namespace that nothing reads is a typo, which would deploy the default
+    silently: refused, with the key it may have meant."""
+    known = sorted({*config_keys(), *SECRET_KEYS})
+    for full in sorted(keys):
+        prefix, _, key = full.partition(":")
+        if prefix == namespace and key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            _fail(
+                key,
+                "is not a setting of this program" + (f"; did you mean twin:{close[0]}?" if close else ""),
+            )
+
+
+def stack_keys() -> set[str]:
+    """Every config key of the stack. Pulumi has no public call that lists them: the engine passes
+    them to the program as PULUMI_CONFIG, and a program's unit tests set them in the process."""
+    return {*pulumi.runtime.config.get_config_env(), *pulumi.runtime.config.CONFIG.get()}
 
 
 def check_owner_password(password: str | None) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from infra.config import APP_DEFAULTS, ConfigError, TwinConfig, config_keys, parse_config
+from infra.config import APP_DEFAULTS, ConfigError, TwinConfig, check_known_keys, config_keys, parse_config
 from tests.infra.harness import STACKS, Deployment, stack_config
 
 
@@ -126,3 +126,11 @@ def test_a_list_key_set_as_a_plain_string_says_how_to_set_a_list(
 ) -> None:
     with pytest.raises(ConfigError, match=r"twin:corsOrigins must be a list: pulumi config set --path"):
         deploy_stack("dev", corsOrigins="https://a.example")
+
+
+def test_only_the_programs_own_namespace_is_checked_for_unknown_keys() -> None:
+    check_known_keys({"aws:region", "twin:region", "twin:ownerPassword", "other:anything"}, "twin")
+    with pytest.raises(ConfigError, match=r"twin:streamConcurency is not .* twin:streamConcurrency"):
+        check_known_keys({"twin:streamConcurency"}, "twin")
+    with pytest.raises(ConfigError, match=r"twin:xyzzy is not a setting of this program$"):
+        check_known_keys({"twin:xyzzy"}, "twin")

@@ -629,3 +629,11 @@ def test_an_owner_password_the_app_would_refuse_stops_the_program(
     """Deployed, it would leave /owner routed but closed (the app refuses it at start)."""
     with pytest.raises(pulumi.RunError, match="twin:ownerPassword must be at least 12 characters"):
         deploy_stack("dev", owner_password="short-pw")
+
+
+def test_a_misspelled_setting_stops_the_program_and_names_the_key_it_may_mean(
+    deploy_stack: Callable[..., Deployment],
+) -> None:
+    """Pulumi reads only the keys a program asks for: a typo would deploy the default silently."""
+    with pytest.raises(pulumi.RunError, match=r"twin:lambdaTimout is not a setting .* twin:lambdaTimeout\?"):
+        deploy_stack("dev", lambdaTimout="5")
