@@ -14,7 +14,8 @@ only client. `StreamDoor` stands between the adapter and the app:
   context did not come through the adapter and is refused;
 - the end of a response waits until the turn's background work (owner notifications, the spend cap's
   counters) has settled: Lambda freezes the environment as soon as the response is complete. The web
-  client stops reading at the `done` event, so visitors do not wait for it.
+  client stops reading at the `done` event, so visitors do not wait for it. The wait ends a second
+  before the invocation's deadline (from the Lambda context the adapter sends), as in the handler.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import time
 from collections.abc import Sequence
 
 import msgspec
@@ -42,6 +44,11 @@ SERVED = frozenset({("POST", STREAM_PATH), ("OPTIONS", STREAM_PATH), ("GET", REA
 
 #: The header the adapter sets to the invocation's request context (JSON).
 REQUEST_CONTEXT = b"x-amzn-request-context"
+#: The header the adapter sets to the Lambda invocation's context (JSON, with its `deadline`).
+LAMBDA_CONTEXT = b"x-amzn-lambda-context"
+#: What the end of a response leaves before the deadline after waiting for background work (as the
+#: buffered handler does).
+SETTLE_MARGIN_SECONDS = 1.0
 
 
 def visitor_address(context: bytes) -> str | None:
@@ -85,15 +92,32 @@ class StreamDoor:
                 await _refuse(send, 403, "chat requests come through the function URL")
                 return
             scope["client"] = (address, 0)
-        await self.app(scope, receive, self._settling(send))
+        left = time_left(dict(scope["headers"]).get(LAMBDA_CONTEXT))
+        ends = None if left is None else time.monotonic() + left - SETTLE_MARGIN_SECONDS
+        await self.app(scope, receive, self._settling(send, ends))
 
-    def _settling(self, send: Send) -> Send:
+    def _settling(self, send: Send, ends: float | None) -> Send:
+        """`send`, but the response's end first waits for the background work, until `ends` at most
+        (a monotonic time; None: the background's own limit)."""
+
         async def settle_then_send(message: Message) -> None:
             if message["type"] == "http.response.body" and not message.get("more_body", False):
-                await self.background.settle()
+                await self.background.settle(None if ends is None else ends - time.monotonic())
             await send(message)
 
         return settle_then_send
+
+
+def time_left(context: bytes | None) -> float | None:
+    """Seconds until the invocation's deadline (`deadline`, epoch milliseconds, in the Lambda context
+    the adapter sends); None without one."""
+    try:
+        deadline = json.loads(context)["deadline"] if context is not None else None
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not isinstance(deadline, int | float) or isinstance(deadline, bool):
+        return None
+    return deadline / 1000 - time.time()
 
 
 _encode = msgspec.json.Encoder().encode

@@ -4,12 +4,13 @@ background work has settled (Lambda freezes the environment when the response is
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, cast
 
 import pytest
 from litestar.types import Message, Receive, Scope, Send
 
-from service.entry.lambda_stream import StreamDoor, visitor_address
+from service.entry.lambda_stream import StreamDoor, time_left, visitor_address
 from service.runtime.background import Background
 from tests.support.web_adapter import function_url_context
 
@@ -36,6 +37,7 @@ class Recorder:
     def __init__(self) -> None:
         self.log: list[str] = []
         self.client: object = None
+        self.within: float | None = None
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.client = scope.get("client")
@@ -45,6 +47,7 @@ class Recorder:
 
     async def settle(self, within: float | None = None) -> None:
         self.log.append("settled")
+        self.within = within
 
     async def send(self, message: Message) -> None:
         self.log.append(f"{message['type']} more={message.get('more_body')}")
@@ -75,6 +78,32 @@ async def test_the_response_ends_only_after_the_background_work_has_settled() ->
         "http.response.body more=False",
     ]
     assert recorder.client == ("198.51.100.7", 0)  # the app's limits count the visitor, not the adapter
+
+
+@pytest.mark.parametrize(("seconds_left", "bounded"), [(12.0, True), (0.5, True), (None, False)])
+async def test_the_wait_for_background_work_ends_before_the_invocations_deadline(
+    seconds_left: float | None, bounded: bool
+) -> None:
+    """As the buffered handler does: a second before the deadline the adapter's Lambda context names
+    (epoch milliseconds); without one, the background's own limit."""
+    recorder = Recorder()
+    headers = [(b"x-amzn-request-context", function_url_context("198.51.100.7").encode())]
+    if seconds_left is not None:
+        deadline = int((time.time() + seconds_left) * 1000)
+        headers.append(
+            (b"x-amzn-lambda-context", json.dumps({"request_id": "r", "deadline": deadline}).encode())
+        )
+    await call(door_for(recorder), recorder, "/chat/stream", headers)
+    if not bounded:
+        assert recorder.within is None
+    else:
+        assert seconds_left is not None and recorder.within is not None
+        assert seconds_left - 1 - 0.5 < recorder.within <= seconds_left - 1
+
+
+@pytest.mark.parametrize("context", [b"{not json", b'{"deadline": "soon"}', b"[]", b'{"deadline": true}'])
+def test_a_lambda_context_without_a_usable_deadline_gives_no_bound(context: bytes) -> None:
+    assert time_left(context) is None
 
 
 async def test_the_readiness_check_reaches_the_app_from_the_adapters_own_address() -> None:
