@@ -66,11 +66,11 @@ def own_title(title: str) -> str:
     return f"my {title[:1].lower() + title[1:] if title[1:2].islower() else title}"
 
 
-#: Section kinds the built-ins produce; a plugin may use these (so publishing and suggestions
-#: understand its sections) or any other name.
 #: The largest source file read: a persona is a prompt, and the largest model context holds a few MB.
 MAX_SOURCE_BYTES = 10 * 10**6
 
+#: Section kinds the built-ins produce; a plugin may use these (so publishing and suggestions
+#: understand its sections) or any other name.
 SECTION_KINDS = (
     "text",
     "facts",

@@ -81,15 +81,13 @@ class FailedTurns:
         """Erase the failures of sessions whose newest failure is older than `older_than`."""
         erased = 0
 
-        def stale(value: object) -> bool:
-            failures = msgspec.convert(value, SessionFailures).failures
+        def old(failures: list[Failure]) -> bool:
             return bool(failures) and failures[-1].at < older_than
 
+        def stale(value: object) -> bool:  # judged again as stored when it is deleted
+            return old(msgspec.convert(value, SessionFailures).failures)
+
         for session_id, failures in (await self.all()).items():
-            if (
-                failures
-                and failures[-1].at < older_than
-                and await self._records.delete_if(FAILURES, _key(session_id), stale)
-            ):
+            if old(failures) and await self._records.delete_if(FAILURES, _key(session_id), stale):
                 erased += 1
         return erased
