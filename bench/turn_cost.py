@@ -11,10 +11,12 @@ process (tests/support/fake_openai.py), which answers either at once or after 30
 - load 1: 8 visitors x 25 turns each (one conversation each), instant model;
 - load 2: 64 visitors x 3 turns each, a 300 ms model.
 
-Subjects alternate, each on a fresh server and memory, `--rounds` times; medians are reported: turns
-per second, server CPU per turn (the server process's user + system time over the load), and the
-latency visitors saw minus the upstream's (p50 / p95). With `--profile`, py-spy samples twin's server
-during each load (flame graphs in DIR).
+Two more rows calibrate the rest: the stack alone (bench/floor_app: Litestar and the official client
+doing none of twin's work), and the upstream alone (the load generator, aiohttp, sending the same
+turns straight to the upstream). Subjects alternate, each on a fresh server and memory, `--rounds`
+times; medians are reported: turns per second, server CPU per turn (the server process's user + system
+time over the load), and the latency visitors saw minus the upstream's (p50 / p95). With `--profile`,
+py-spy samples twin's server during each load (flame graphs in DIR).
 
 Then one 30-turn conversation of ~200-token visitor messages goes through both apps, and the upstream
 records every prompt: prompt tokens per turn, the share of each prompt that repeats the previous one
@@ -38,14 +40,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 
 from bench.report import write_section
 from bench.served import free_port, twin_env, wait_until_healthy
@@ -56,6 +58,7 @@ from tests.support.fake_openai import FakeOpenAI, JSONObject, Reply, Script
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_APP = ROOT / "bench" / "seed_app"
+FLOOR_APP = ROOT / "bench" / "floor_app"
 #: The seed's design calls this model (bench/seed_app/server.py); prices are its list prices.
 MODEL = "gpt-4o-mini"
 HISTORY_BUDGET = 3000
@@ -92,10 +95,13 @@ LOADS = (
     Load("8 visitors x 25 turns, instant model", 8, 25, 0.0),
     Load("64 visitors x 3 turns, 300 ms model", 64, 3, 0.3),
 )
-SEED, TWIN, TWIN_HTTPX = "seed design", "twin", "twin, httpx transport"
+SEED, FLOOR, TWIN, TWIN_HTTPX = "seed design", "stack alone", "twin", "twin, httpx transport"
 #: The subjects of the two loads; twin calls the model through aiohttp (TWIN_HTTP_CLIENT's `auto` where
 #: it is installed), and once more through the client's default httpx, to show what that choice buys.
-SUBJECTS = (SEED, TWIN_HTTPX, TWIN)
+#: The stack alone (bench/floor_app) is Litestar and the official client doing none of twin's work.
+SUBJECTS = (SEED, FLOOR, TWIN_HTTPX, TWIN)
+#: The load generator sending the subjects' requests straight to the upstream: its own floor.
+UPSTREAM_ALONE = "upstream alone"
 TRANSPORTS = {TWIN: "aiohttp", TWIN_HTTPX: "httpx"}
 
 
@@ -162,6 +168,9 @@ def start(subject: str, upstream_url: str, work: Path, **extra_env: str) -> Serv
         env = base | {"OPENAI_BASE_URL": upstream_url, "OPENAI_API_KEY": "sk-bench-not-a-real-key"}
         env |= {"PERSONA_DIR": str(ROOT / "persona"), "MEMORY_DIR": str(home / "memory")}
         command = ["-m", "uvicorn", "server:app", "--app-dir", str(SEED_APP)]
+    elif subject == FLOOR:
+        env = twin_env(upstream_url, home, MODEL)
+        command = ["-m", "uvicorn", "server:app", "--app-dir", str(FLOOR_APP)]
     else:
         env = twin_env(upstream_url, home, MODEL) | {
             "TWIN_HISTORY_TOKEN_BUDGET": str(HISTORY_BUDGET),
@@ -213,38 +222,63 @@ class Measured:
         return self.cpu_seconds * 1000 / self.turns
 
 
-async def chat(client: httpx.AsyncClient, message: str, session: str | None) -> tuple[str, str]:
-    body: dict[str, Any] = {"message": message} | ({"session_id": session} if session else {})
-    response = await client.post("/chat", json=body)
-    response.raise_for_status()
-    data = response.json()
+#: The visitors' client. aiohttp, because httpx's connection pool delays concurrent requests by itself
+#: (encode/httpx#3215): driven by httpx, the upstream alone answered 64 visitors 100-150 ms late at the
+#: median, and a tenth of them about a second late; driven by aiohttp, under 10 and about 40 ms.
+Post = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+def poster(session: aiohttp.ClientSession) -> Post:
+    async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        async with session.post(path, json=body) as response:
+            response.raise_for_status()
+            data: dict[str, Any] = await response.json()
+            return data
+
+    return post
+
+
+async def chat(post: Post, message: str, session: str | None) -> tuple[str, str]:
+    data = await post("/chat", {"message": message} | ({"session_id": session} if session else {}))
     return str(data["session_id"]), str(data["response"])
 
 
-async def visitor(client: httpx.AsyncClient, turns: int, result: Measured) -> None:
+async def ask_upstream(post: Post, message: str, session: str | None) -> tuple[str, str]:
+    """One request as a subject sends it, straight to the upstream (the load generator's own floor)."""
+    messages = [{"role": "system", "content": "x" * 10_000}, {"role": "user", "content": message}]
+    data = await post("/v1/chat/completions", {"model": MODEL, "messages": messages})
+    return "", str(data["choices"][0]["message"]["content"])
+
+
+async def visitor(post: Post, turn: Callable[[Post, str, str | None], Awaitable[tuple[str, str]]],
+                  turns: int, result: Measured) -> None:  # fmt: skip
     session = None
     for _ in range(turns):
         started = time.perf_counter()
         try:
-            session, _ = await chat(client, QUESTION, session)
-        except httpx.HTTPError:
+            session, _ = await turn(post, QUESTION, session)
+        except aiohttp.ClientError:
             result.failures += 1
             continue
         result.latencies.append(time.perf_counter() - started)
 
 
-async def drive(server: Server, load: Load) -> Measured:
-    limits = httpx.Limits(max_connections=load.visitors, max_keepalive_connections=load.visitors)
-    async with httpx.AsyncClient(base_url=server.url, timeout=120, limits=limits) as client:
-        await chat(client, QUESTION, None)  # warm up: first-request work is not what a turn costs
-        cpu = cpu_seconds(server.process.pid)
+async def drive(url: str, load: Load, pid: int | None = None) -> Measured:
+    """`load` on the server at `url` (on the upstream itself when `pid` is None); CPU of process `pid`."""
+    turn = chat if pid is not None else ask_upstream
+    connector = aiohttp.TCPConnector(limit=load.visitors)
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(url, connector=connector, timeout=timeout) as session:
+        post = poster(session)
+        await turn(post, QUESTION, None)  # warm up: first-request work is not what a turn costs
+        cpu = cpu_seconds(pid) if pid is not None else 0.0
         result = Measured(turns=load.visitors * load.turns, seconds=0.0, cpu_seconds=0.0)
         started = time.perf_counter()
         async with asyncio.TaskGroup() as group:
             for _ in range(load.visitors):
-                group.create_task(visitor(client, load.turns, result))
+                group.create_task(visitor(post, turn, load.turns, result))
         result.seconds = time.perf_counter() - started
-        result.cpu_seconds = cpu_seconds(server.process.pid) - cpu
+        result.cpu_seconds = cpu_seconds(pid) - cpu if pid is not None else 0.0
     return result
 
 
@@ -255,26 +289,21 @@ def profiled(server: Server, out: Path | None, name: str) -> subprocess.Popen[by
         return None
     out.mkdir(parents=True, exist_ok=True)
     target = out / f"{name}.svg"
-    command = [spy, "record", "--pid", str(server.process.pid), "--rate", "250", "-o", str(target)]
+    command = [spy, "record", "--pid", str(server.process.pid), "--rate", "250", "--nonblocking"]
+    command += ["-o", str(target)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def run_loads(rounds: int, work: Path, profile: Path | None) -> dict[str, dict[str, list[Measured]]]:
-    results = {load.name: {subject: list[Measured]() for subject in SUBJECTS} for load in LOADS}
+    """Each load on each subject, and on the upstream alone, `rounds` times, alternating."""
+    order = (*SUBJECTS, UPSTREAM_ALONE)
+    results = {load.name: {subject: list[Measured]() for subject in order} for load in LOADS}
     for load in LOADS:
         upstream = Upstream(load.delay)
         try:
             for round_ in range(rounds):
-                for subject in SUBJECTS if round_ % 2 == 0 else SUBJECTS[::-1]:
-                    server = start(subject, upstream.base_url, work)
-                    spy = profiled(server, profile if subject == TWIN and round_ == 0 else None,
-                                   f"twin-{load.visitors}x{load.turns}")  # fmt: skip
-                    try:
-                        measured = asyncio.run(drive(server, load))
-                    finally:
-                        stop(server)
-                        if spy is not None:
-                            spy.wait(timeout=60)
+                for subject in order if round_ % 2 == 0 else order[::-1]:
+                    measured = run_load(subject, load, upstream, work, profile if round_ == 0 else None)
                     results[load.name][subject].append(measured)
                     print(
                         f"{load.name}, {subject}: {measured.turns_per_second:.1f} turns/s, "
@@ -284,6 +313,20 @@ def run_loads(rounds: int, work: Path, profile: Path | None) -> dict[str, dict[s
         finally:
             upstream.stop()
     return results
+
+
+def run_load(subject: str, load: Load, upstream: Upstream, work: Path, profile: Path | None) -> Measured:
+    """`load` on a fresh server of `subject` (py-spy sampling twin's into `profile`)."""
+    if subject == UPSTREAM_ALONE:
+        return asyncio.run(drive(upstream.base_url.removesuffix("/v1"), load))
+    server = start(subject, upstream.base_url, work)
+    spy = profiled(server, profile if subject == TWIN else None, f"twin-{load.visitors}x{load.turns}")
+    try:
+        return asyncio.run(drive(server.url, load, server.process.pid))
+    finally:
+        stop(server)
+        if spy is not None:
+            spy.wait(timeout=60)
 
 
 # ------------------------------------------------------------------------------------ conversation
@@ -306,10 +349,10 @@ def converse(subject: str, turns: int, work: Path) -> Conversation:
     replies: list[str] = []
 
     async def talk() -> None:
-        async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+        async with aiohttp.ClientSession(server.url, timeout=aiohttp.ClientTimeout(total=60)) as client:
             session = None
             for message in messages:
-                session, reply = await chat(client, message, session)
+                session, reply = await chat(poster(client), message, session)
                 replies.append(reply)
 
     try:
@@ -419,24 +462,27 @@ def render(
         "",
         f"Measured {when}; Python {platform.python_version()} on {platform.system()} {platform.machine()}, "
         f"{os.cpu_count()} CPUs shared with other work (figures vary between runs; the ratios, taken in "
-        "the same run, are what to compare). Both apps on uvicorn against one local OpenAI-compatible "
-        "upstream in its own process; the load generator runs on the same machine. Medians of "
-        f"{rounds} alternating rounds, each on a fresh server and memory, after one warm-up request. "
-        "Latency is what visitors saw minus the upstream's delay.",
+        "the same run, are what to compare). Every subject on uvicorn against one local "
+        "OpenAI-compatible upstream in its own process; the load generator (aiohttp) runs on the same "
+        "machine. *Upstream alone* is the load generator sending a subject's request straight to the "
+        "upstream; *stack alone* is Litestar and the official client doing none of twin's work "
+        f"(bench/floor_app). Medians of {rounds} alternating rounds, each on a fresh server and "
+        "memory, after one warm-up request. Latency is what visitors saw minus the upstream's delay.",
         "",
-        "| load | subject | turns/s | twin / seed | server CPU ms / turn | p50 ms | p95 ms | failed |",
+        "| load | subject | turns/s | ÷ seed | server CPU ms / turn | p50 ms | p95 ms | failed |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for load in LOADS:
         medians = {}
-        for subject in SUBJECTS:
+        for subject in (UPSTREAM_ALONE, *SUBJECTS):
             runs = loads[load.name][subject]
             latencies = [value - load.delay for run in runs for value in run.latencies]
             medians[subject] = statistics.median(run.turns_per_second for run in runs)
-            ratio = f"{medians[subject] / medians[SEED]:.2f}" if subject != SEED else ""
+            ratio = f"{medians[subject] / medians[SEED]:.2f}" if subject in SUBJECTS[1:] else ""
+            cpu = statistics.median(run.cpu_ms_per_turn for run in runs)
             lines.append(
                 f"| {load.name} | {subject} | {medians[subject]:.1f} | {ratio} "
-                f"| {statistics.median(run.cpu_ms_per_turn for run in runs):.2f} "
+                f"| {f'{cpu:.2f}' if subject != UPSTREAM_ALONE else ''} "
                 f"| {p(latencies, 0.5) * 1000:.0f} | {p(latencies, 0.95) * 1000:.0f} "
                 f"| {sum(run.failures for run in runs)} |"
             )
