@@ -11,7 +11,11 @@ from memory.errors import InvalidSessionId
 
 #: 24 random bytes -> 32 URL-safe base64 characters (192 bits).
 SESSION_ID_BYTES = 24
-SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{32}$"
+#: The end of the text, in a pattern Python and JSON Schema (ECMA-262, as clients of the OpenAPI and
+#: MCP schemas read it) both take alike: Python's `$` also matches before a final newline, and
+#: ECMA-262 has no `\Z`.
+END = r"(?!\n)$"
+SESSION_ID_PATTERN = rf"^[A-Za-z0-9_-]{{32}}{END}"
 _SESSION_ID = re.compile(SESSION_ID_PATTERN)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from memory.keys import SESSION_ID_PATTERN
+from memory.keys import END, SESSION_ID_PATTERN
 from service.owner.audit import AuditEntry
 from service.owner.inbox import Vote
 from service.owner.instructions import MAX_CHARS as INSTRUCTIONS_MAX_CHARS
@@ -51,7 +51,7 @@ class Response(msgspec.Struct, kw_only=True):
     """Base of response bodies."""
 
 
-IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
+IDEMPOTENCY_KEY_PATTERN = rf"^[A-Za-z0-9_-]{{16,64}}{END}"
 IDEMPOTENCY_KEY_HELP = (
     "A random key the client sends again when it retries this message after a timeout: the turn is "
     "then answered from memory, not stored or billed twice (also for a first message sent without "

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from memory.keys import END
 from service.http.contract import NON_BLANK, MessageText, SessionId
 from service.owner.loop import EMAIL_PATTERN
 from service.owner.tools import Email, Note, ToolArgs, VisitorName, tool_spec
@@ -35,7 +36,10 @@ ConversationId = Annotated[
 ]
 ReplyEmail = Annotated[
     Email,
-    Meta(pattern=f"^{EMAIL_PATTERN}$", description="The user's email address, where the owner should reply."),
+    Meta(
+        pattern=f"^{EMAIL_PATTERN}{END}",
+        description="The user's email address, where the owner should reply.",
+    ),
 ]
 SenderName = Annotated[VisitorName, Meta(description="The user's name, if they gave it.")]
 MessageForOwner = Annotated[

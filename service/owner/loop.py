@@ -41,7 +41,7 @@ EMAIL_PATTERN = r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,6
 #: An address in running text, whole: not the tail of a longer one ("JOSÉ.garcia@..." is not
 #: ".garcia@...") nor the head of one in a script it does not read ("bob@shop.exämple.com").
 EMAIL = re.compile(rf"(?<![\w.%+-]){EMAIL_PATTERN}(?![\w-]|\.[\w-])")
-_EMAIL_ONLY = re.compile(f"^{EMAIL_PATTERN}$")
+_EMAIL_ONLY = re.compile(EMAIL_PATTERN)
 
 
 class Contact(msgspec.Struct, kw_only=True):
@@ -130,7 +130,7 @@ class OwnerLoop:
     ) -> tuple[Contact, bool]:
         """Store or refresh a contact. Returns: the contact and whether it is new."""
         email = normalise_email(email)
-        if not _EMAIL_ONLY.match(email):
+        if not _EMAIL_ONLY.fullmatch(email):
             raise ValueError("that does not look like an email address")
         key = record_id(email)
         now = utc_now()

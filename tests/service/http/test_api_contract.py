@@ -63,7 +63,9 @@ def test_unknown_but_well_formed_session_is_404_and_not_created(client: Client, 
     assert not Path(settings.storage.memory_dir, f"{chosen}.json").exists()
 
 
-@pytest.mark.parametrize("session_id", ["../../etc/passwd", "short", "A" * 33, "A" * 31 + "/", 42])
+@pytest.mark.parametrize(
+    "session_id", ["../../etc/passwd", "short", "A" * 33, "A" * 31 + "/", "A" * 32 + "\n", 42]
+)
 def test_malformed_session_id_is_400(client: Client, session_id: object) -> None:
     response = client.post("/chat", json={"message": "hi", "session_id": session_id})
     assert response.status_code == 400
@@ -78,6 +80,7 @@ def test_malformed_session_id_is_400(client: Client, session_id: object) -> None
         ({"message": "   \n "}, "message"),
         ({}, "message"),
         ({"message": 5}, "message"),
+        ({"message": "hi", "idempotency_key": "k" * 20 + "\n"}, "idempotency_key"),
     ],
 )
 def test_bad_chat_bodies_are_400_with_validation_detail(client: Client, body: object, fragment: str) -> None:

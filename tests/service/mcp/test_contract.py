@@ -40,10 +40,12 @@ def test_nested_results_keep_their_definitions_beside_an_object_root() -> None:
 
 
 def test_the_structs_that_describe_the_arguments_are_the_ones_that_check_them() -> None:
-    with pytest.raises(msgspec.ValidationError, match=r"at `\$.conversation_id`"):
-        msgspec.convert({"question": "hi", "conversation_id": "x"}, AskArgs)
-    with pytest.raises(msgspec.ValidationError, match=r"at `\$.email`"):
-        msgspec.convert({"email": "ada at example dot com", "message": "hi"}, MessageArgs)
+    for conversation_id in ("x", "A" * 32 + "\n"):  # Python's `$` alone would take the newline
+        with pytest.raises(msgspec.ValidationError, match=r"at `\$.conversation_id`"):
+            msgspec.convert({"question": "hi", "conversation_id": conversation_id}, AskArgs)
+    for email in ("ada at example dot com", "ada@example.com\n"):
+        with pytest.raises(msgspec.ValidationError, match=r"at `\$.email`"):
+            msgspec.convert({"email": email, "message": "hi"}, MessageArgs)
     with pytest.raises(msgspec.ValidationError, match=r"at `\$.message`"):
         msgspec.convert({"email": "ada@example.com", "message": " \n "}, MessageArgs)
     assert msgspec.convert({"email": "Ada@Example.com", "message": "hi"}, MessageArgs).name == ""
