@@ -31,6 +31,7 @@ from infra.memory_bucket import MemoryBucket
 from infra.naming import Naming
 from infra.notify import OwnerTopic
 from infra.package import lambda_package, resolve
+from infra.retention import RetentionSchedule
 from infra.routes import app_routes
 from infra.secret import ApiKeySecret, OwnerPasswordSecret
 from infra.streaming import StreamEndpoint, stream_hosts, streaming_entry
@@ -100,6 +101,7 @@ def twin_function(
 # the app answers only for the API's own host name.
 function = twin_function(buffered_entry(config), api.host, owner_room=room)
 api.route_to(function)
+RetentionSchedule(naming, function=function, opts=opts)
 stream_url = None
 if config.streaming:
     streamer = twin_function(streaming_entry(config), stream_hosts(config.region))

@@ -298,6 +298,11 @@ class TwinFunction(pulumi.ComponentResource):
         return self.alias.invoke_arn if self.alias else self.function.invoke_arn
 
     @property
+    def target_arn(self) -> pulumi.Output[str]:
+        """What an EventBridge rule invokes: the alias when there is one, else the function ($LATEST)."""
+        return self.alias.arn if self.alias else self.function.arn
+
+    @property
     def qualifier(self) -> pulumi.Output[str] | None:
         """The alias's name for permissions and URLs that must address it, else None."""
         return self.alias.name if self.alias else None

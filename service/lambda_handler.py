@@ -1,4 +1,5 @@
-"""AWS Lambda entry point (`service.lambda_handler.handler`): the same app through Mangum.
+"""AWS Lambda entry point (`service.lambda_handler.handler`): the same app through Mangum, and the
+stack's daily retention pass (an EventBridge schedule's event, `service.owner.retention`).
 
 The app, persona, provider and store are built once per container at import, not per invocation;
 lifespan is off because Mangum would otherwise run it on every invocation. Lambda freezes the
@@ -22,18 +23,24 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 import random
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from mangum import Mangum
 from mangum.types import ASGI
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
+from memory import Memory
 from service.app import create_app
 from service.entry.secrets import with_secrets
+from service.owner.retention import prune
 from service.runtime.background import Background
 from service.settings import Settings
+
+log = logging.getLogger("twin.retention")
 
 #: Seconds of an invocation's remaining time kept free when settling background work.
 SETTLE_MARGIN_SECONDS = 1.0
@@ -41,17 +48,26 @@ SETTLE_MARGIN_SECONDS = 1.0
 
 @dataclass(frozen=True)
 class Serving:
-    """The app as this environment serves it: its background work (to settle) and Mangum around it."""
+    """The app as this environment serves it: its background work (to settle), Mangum around it,
+    and its memory with the retention period (for the scheduled pass)."""
 
     background: Background
     asgi: Mangum
+    memory: Memory
+    retention_days: int
 
 
 def serve() -> Serving:
     """The app built from the environment's settings and the key from SSM."""
-    app = create_app(with_secrets(Settings.from_env(env_file=None)))
-    # Litestar's typed scope is narrower than Mangum's ASGI protocol; at run time they are the same.
-    return Serving(background=app.state.background, asgi=Mangum(cast(ASGI, app), lifespan="off"))
+    settings = with_secrets(Settings.from_env(env_file=None))
+    app = create_app(settings)
+    return Serving(
+        background=app.state.background,
+        # Litestar's typed scope is narrower than Mangum's ASGI protocol; at run time they are the same.
+        asgi=Mangum(cast(ASGI, app), lifespan="off"),
+        memory=app.state.memory,
+        retention_days=settings.storage.retention_days,
+    )
 
 
 _serving = serve()
@@ -77,12 +93,34 @@ register_before_snapshot(snapshot)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """One API Gateway (HTTP API, payload 2.0) invocation."""
+    """One API Gateway (HTTP API, payload 2.0) invocation, or the daily retention pass."""
     serving = _serving
-    response: dict[str, Any] = serving.asgi(event, context)
+    loop = asyncio.get_event_loop()  # the loop Mangum runs the app on
+    if is_schedule(event):
+        response = loop.run_until_complete(retention(serving))
+    else:
+        response = serving.asgi(event, context)
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     within = remaining() / 1000 - SETTLE_MARGIN_SECONDS if remaining else None
-    asyncio.get_event_loop().run_until_complete(
-        serving.background.settle(within)
-    )  # the loop Mangum ran it on
+    loop.run_until_complete(serving.background.settle(within))
     return response
+
+
+def is_schedule(event: dict[str, Any]) -> bool:
+    """Whether `event` is an EventBridge schedule's (API Gateway's events never say so)."""
+    return event.get("source") == "aws.events" and event.get("detail-type") == "Scheduled Event"
+
+
+async def retention(serving: Serving) -> dict[str, Any]:
+    """What `twin conversations prune` does, with the deployment's retention period; the counts are
+    logged and returned."""
+    now = datetime.now(UTC)
+    pruned = await prune(serving.memory, now - timedelta(days=serving.retention_days), now)
+    log.info(
+        "retention (%d days): erased %d conversation(s), %d visitor record(s), %d audit entries",
+        serving.retention_days,
+        pruned.conversations,
+        pruned.records,
+        pruned.audit_entries,
+    )
+    return {"retention_days": serving.retention_days, "erased": asdict(pruned)}

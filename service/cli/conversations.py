@@ -21,20 +21,14 @@ from memory.secret import SharedSecret
 from memory.seed import import_seed
 from memory.store import Store
 from service.cli.memory import command, where_parser
-from service.owner.audit import AuditTrail
 from service.owner.erasure import Erasure
-from service.owner.failures import FailedTurns
-from service.owner.loop import OwnerLoop
-from service.owner.notify import Notifier
-from service.owner.read_marks import ReadMarks
+from service.owner.retention import prune
 from service.owner.safe_text import json_text, lines, one_line
 from service.settings import Settings
 
 _FIRST_QUESTION_CHARS = 60
 #: Printed before each further line of a message in `show`: the tool's own lines start with `[`.
 _CONTINUED = "    | "
-#: The owner's audit trail outlives conversations: it is pruned after a year, whatever the retention.
-AUDIT_RETENTION = timedelta(days=365)
 _encoder = msgspec.json.Encoder()
 
 
@@ -159,26 +153,16 @@ async def _prune(args: argparse.Namespace, settings: Settings, memory: Memory) -
             print(f"{s.session_id}  updated {_when(s.updated_at)}  {s.turns} turns")
         print(f"would prune {_count(len(old))} {since}", file=sys.stderr)
         return 0
-    pruned = await store.prune(cutoff)
-    print(f"pruned {_count(pruned)} {since} from {store.location}")
-    # Retention applies to what visitors left besides their conversations (emails included).
-    records = memory.records
-    erased = (
-        await OwnerLoop(records).prune(cutoff)
-        + await Notifier(records, []).prune(cutoff)
-        + await FailedTurns(records).prune(cutoff)
-    )
-    await ReadMarks(records).prune(cutoff)
+    pruned = await prune(memory, cutoff, datetime.now(UTC))
+    print(f"pruned {_count(pruned.conversations)} {since} from {store.location}")
     print(
-        f"erased {erased} visitor record(s) (contacts, questions, feedback, notifications, failed turns) "
-        f"{since}"
+        f"erased {pruned.records} visitor record(s) (contacts, questions, feedback, notifications, "
+        f"failed turns) {since}"
     )
-    audited = await AuditTrail(records).prune(datetime.now(UTC) - AUDIT_RETENTION)
-    if audited:
-        print(f"erased {audited} audit entries older than a year")
-    leftovers = await memory.store.clean_leftovers()
-    if leftovers:
-        print(f"removed {leftovers} temporary file(s) left by interrupted writes")
+    if pruned.audit_entries:
+        print(f"erased {pruned.audit_entries} audit entries older than a year")
+    if pruned.leftovers:
+        print(f"removed {pruned.leftovers} temporary file(s) left by interrupted writes")
     return 0
 
 

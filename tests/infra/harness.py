@@ -78,6 +78,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 state["arn"] = f"arn:aws:logs:{region}:{ACCOUNT}:log-group:{inputs['name']}"
             case "aws:iam/role:Role":
                 state["arn"] = f"arn:aws:iam::{ACCOUNT}:role/{args.name}"
+            case "aws:cloudwatch/eventRule:EventRule":
+                state["arn"] = f"arn:aws:events:{region}:{ACCOUNT}:rule/{inputs['name']}"
             case "aws:sns/topic:Topic":
                 state["arn"] = f"arn:aws:sns:{region}:{ACCOUNT}:{inputs['name']}"
             case "aws:ssm/parameter:Parameter":

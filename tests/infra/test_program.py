@@ -46,6 +46,8 @@ TOPIC = "aws:sns/topic:Topic"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 ALIAS = "aws:lambda/alias:Alias"
 FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+EVENT_RULE = "aws:cloudwatch/eventRule:EventRule"
+EVENT_TARGET = "aws:cloudwatch/eventTarget:EventTarget"
 #: The twin's functions by name part: the buffered API's and the streaming one.
 PARTS = ("api", "stream")
 
@@ -66,6 +68,7 @@ UNTAGGABLE = {
     SUBSCRIPTION,
     ALIAS,
     FUNCTION_URL,
+    EVENT_TARGET,
 }
 APP = Settings()
 
@@ -139,6 +142,7 @@ def test_every_aws_resource_is_a_child_of_one_of_the_twins_components(deployment
         "twin:infra:SiteContent",
         "twin:infra:OwnerTopic",
         "twin:infra:StreamEndpoint",
+        "twin:infra:RetentionSchedule",
     }
 
 
@@ -553,6 +557,26 @@ def test_api_proxies_to_the_lambda_and_only_this_api_may_invoke_it(deployment: D
     assert permission["function"] == f"twin-{deployment.stack}-api"
     assert permission.get("qualifier") == ("live" if snap_start else None)
     assert permission["sourceArn"] == f"arn:aws:execute-api:us-east-1:{ACCOUNT}:{API_ID}/*/*"
+
+
+def test_a_daily_rule_invokes_the_apis_function_for_retention_and_only_it_may(deployment: Deployment) -> None:
+    """Was: nothing on Lambda applied retention to records (contacts, questions, feedback)."""
+    rule = deployment.one(EVENT_RULE).inputs
+    assert rule["scheduleExpression"] == "rate(1 day)"
+    rule_arn = f"arn:aws:events:us-east-1:{ACCOUNT}:rule/{rule['name']}"
+    function_arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:twin-{deployment.stack}-api"
+    snap_start = cfg(deployment, "snapStart") == "true"
+    target = deployment.one(EVENT_TARGET).inputs
+    assert target["rule"] == rule["name"]
+    assert target["arn"] == (f"{function_arn}:live" if snap_start else function_arn)
+    assert "input" not in target  # the schedule's own event, which the handler recognises
+    [permission] = [
+        p.inputs for p in deployment.of_type(PERMISSION) if p.inputs["principal"] == "events.amazonaws.com"
+    ]
+    assert permission["action"] == "lambda:InvokeFunction"
+    assert permission["function"] == f"twin-{deployment.stack}-api"
+    assert permission.get("qualifier") == ("live" if snap_start else None)
+    assert permission["sourceArn"] == rule_arn
 
 
 def test_every_route_targets_the_lambda_integration(deployment: Deployment) -> None:

@@ -9,11 +9,13 @@ import that would fail quietly."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import zipfile
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -21,6 +23,8 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
+import memory.conversations as conversations_module
+import service.owner.loop as loop_module
 from infra.lambda_zip import (
     KEEP_SOURCES,
     NEVER_IMPORTED,
@@ -31,6 +35,10 @@ from infra.lambda_zip import (
     runtime_requirements,
     stage,
 )
+from memory import Memory, Message
+from memory.model import utc_now
+from memory.s3 import S3Store
+from service.owner.loop import OwnerLoop
 from tests.conftest import EXAMPLE_PERSONA
 from tests.support.apigw import http_event
 from tests.support.fake_openai import FakeOpenAI
@@ -263,6 +271,58 @@ def test_the_handler_serves_every_kind_of_request_on_s3(
     messages = json.loads(conversation["body"])["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant"]
     assert messages[0]["content"] == "Where do you work?"
+
+
+#: An EventBridge schedule's event, as the stack's daily rule sends it.
+SCHEDULED = {
+    "version": "0",
+    "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+    "detail-type": "Scheduled Event",
+    "source": "aws.events",
+    "account": "123456789012",
+    "time": "2026-12-02T03:00:00Z",
+    "region": "us-east-1",
+    "resources": ["arn:aws:events:us-east-1:123456789012:rule/twin-dev-retention"],
+    "detail": {},
+}
+
+
+async def visited(memory: Memory, session_id: str, email: str) -> None:
+    """A conversation and the contact its visitor left, as a turn stores them."""
+    message = Message(role="user", content=f"Reach me at {email}", timestamp=utc_now())
+    await memory.conversations.append(session_id, [message], create=True)
+    await OwnerLoop(memory.records).record_contact(session_id, email)
+
+
+def test_the_daily_schedule_erases_what_the_retention_period_has_passed_on_s3(
+    python312: str,
+    unzipped: Path,
+    runtime: Path,
+    moto_s3: MotoS3Server,
+    bucket: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Was: nothing on Lambda applied retention to records: visitors' email addresses stayed for good."""
+    memory = Memory.of(S3Store(bucket, endpoint_url=moto_s3.endpoint), "conversations/", "records/")
+    old, recent = "O" * 32, "R" * 32
+    long_ago = utc_now() - timedelta(days=31)
+    with monkeypatch.context() as clock:
+        for module in (conversations_module, loop_module):
+            clock.setattr(module, "utc_now", lambda: long_ago)
+        asyncio.run(visited(memory, old, "gone@example.com"))
+    asyncio.run(visited(memory, recent, "kept@example.com"))
+
+    [response] = invoke(python312, unzipped, runtime, lambda_env(moto_s3, bucket), [SCHEDULED])
+
+    assert response == {
+        "retention_days": 30,
+        "erased": {"conversations": 1, "records": 1, "audit_entries": 0, "leftovers": 0},
+    }
+    client = boto3.client("s3", endpoint_url=moto_s3.endpoint)
+    keys = {o["Key"] for o in client.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert f"conversations/{recent}.json" in keys and f"conversations/{old}.json" not in keys
+    [contact] = asyncio.run(OwnerLoop(memory.records).contacts())
+    assert contact.email == "kept@example.com"
 
 
 def test_the_handler_lists_the_mcp_tools_and_asks_the_twin_through_them_on_s3(
