@@ -1,6 +1,7 @@
 // The chat itself, shared by the page and the widget: mountChat(container, options) builds it inside
 // any element (in the document or in a shadow root) and talks to the API through Api.
 import { Api, newIdempotencyKey } from "./api.js";
+import { messageComposer } from "./composer.js";
 import { el, nextId } from "./dom.js";
 import { messageFor } from "./errors.js";
 import { watchOwner } from "./live.js";
@@ -52,18 +53,13 @@ export function mountChat(container, options = {}) {
   }));
   const { announce } = log;
   const suggestions = el("div", { class: "tw-suggest", role: "group", "aria-label": "Suggested questions" });
-  const input = el("textarea", {
-    id: `${id}-input`,
-    class: "tw-input",
-    rows: "2",
-    placeholder: "Ask me anything…",
-    "aria-describedby": `${id}-count`,
-    autocomplete: "off",
+  const composer = messageComposer({
+    id,
+    limit: () => (state.card ? state.card.max_message_chars : Infinity),
+    canSend: () => state.ready && !state.busy && Date.now() >= state.waitUntil,
+    onSend: (text) => send(text),
   });
-  const label = el("label", { class: "tw-sr", for: `${id}-input`, text: "Your message" });
-  const count = el("p", { class: "tw-count", id: `${id}-count` });
-  const sendButton = el("button", { type: "submit", class: "tw-send", text: "Send" });
-  const form = el("form", { class: "tw-form" }, label, input, sendButton, count);
+  const { input } = composer;
 
   const root = el(
     "section",
@@ -81,7 +77,7 @@ export function mountChat(container, options = {}) {
     notice.node,
     log.node,
     suggestions,
-    form,
+    composer.node,
     log.live,
   );
   container.append(root);
@@ -108,29 +104,10 @@ export function mountChat(container, options = {}) {
     suggestions.hidden = questions.length === 0;
   }
 
-  function limit() {
-    return state.card ? state.card.max_message_chars : Infinity;
-  }
-
-  function updateCount() {
-    const length = input.value.length;
-    const max = limit();
-    const tooLong = length > max;
-    count.textContent = Number.isFinite(max)
-      ? tooLong
-        ? `Too long: ${length} of at most ${max} characters. Please shorten it.`
-        : `${length} / ${max} characters`
-      : "";
-    count.classList.toggle("tw-over", tooLong);
-    input.setAttribute("aria-invalid", tooLong ? "true" : "false");
-    updateSend();
-  }
-
-  function updateSend() {
-    const waiting = Date.now() < state.waitUntil;
-    const blocked = state.busy || waiting || !state.ready || !input.value.trim() || input.value.length > limit();
-    sendButton.disabled = blocked;
+  /** What shows whether the chat can take a message: the busy look and the message box. */
+  function updateComposer() {
     root.classList.toggle("tw-busy", state.busy);
+    composer.update();
   }
 
   function updateTools() {
@@ -221,7 +198,7 @@ export function mountChat(container, options = {}) {
     resetLog();
     if (state.sessionId) await restore();
     state.ready = true;
-    updateCount();
+    updateComposer();
     if (state.sessionId) watch();
     options.onReady?.(card);
     if (state.sendWhenReady) {
@@ -261,13 +238,13 @@ export function mountChat(container, options = {}) {
 
   function waitFor(seconds) {
     state.waitUntil = Date.now() + seconds * 1000;
-    updateSend();
+    updateComposer();
     setTimeout(
       () => {
         if (Date.now() >= state.waitUntil) {
           state.waitUntil = 0;
           if (notice.kind === "wait") notice.clear();
-          updateSend();
+          updateComposer();
         }
       },
       seconds * 1000 + 50,
@@ -281,14 +258,14 @@ export function mountChat(container, options = {}) {
       return;
     }
     if (!text || state.busy || Date.now() < state.waitUntil) return;
-    if (text.length > limit()) {
-      updateCount();
+    if (text.length > state.card.max_message_chars) {
+      updateComposer();
       return;
     }
     notice.clear();
     state.busy = true;
     input.value = "";
-    updateCount();
+    updateComposer();
     input.focus();
     const previous = state.sessionId;
     // The key names this message to the server. The same words sent again after a failure (Retry, or
@@ -352,7 +329,7 @@ export function mountChat(container, options = {}) {
       if (!expired) failed(error, text);
     } finally {
       state.busy = false;
-      updateCount();
+      updateComposer();
       updateTools();
     }
     if (expired) {
@@ -418,23 +395,12 @@ export function mountChat(container, options = {}) {
 
   // ---------------------------------------------------------------- events
 
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    send(input.value);
-  });
-  input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      send(input.value);
-    }
-  });
-  input.addEventListener("input", updateCount);
   newButton.addEventListener("click", newConversation);
   deleteButton.addEventListener("click", deleteConversation);
   closeButton?.addEventListener("click", () => options.onClose());
 
   updateTools();
-  updateCount();
+  updateComposer();
   const ready = start();
   return { root, input, ready, focus: () => input.focus() };
 }
