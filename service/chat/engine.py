@@ -28,11 +28,11 @@ from service.chat.instructions import InstructionsCache, instructions_prompt
 from service.chat.quotas import TokenQuotas
 from service.chat.stored import check_key, replies, stored_reply
 from service.chat.turn import Turn, TurnServices
-from service.chat.window import MESSAGE_OVERHEAD, OWNER_MARK, history_window
+from service.chat.window import MESSAGE_OVERHEAD, OWNER_MARK, history_window, unmarked
 from service.errors import ConversationFull, MessageBlank, MessageTooLong
 from service.owner.notify import Announcer
 from service.owner.tools import TOOLS
-from service.providers import ChatTurn, Provider, ProviderRequest
+from service.providers import Provider, ProviderRequest
 from service.providers.tokens import count_tokens
 from service.settings import LimitSettings
 
@@ -127,12 +127,10 @@ class ChatEngine:
             + answers_prompt(name, answers)
             + instructions_prompt(name, await self._instructions.text())
             + (OWNER_NOTE.format(name=name, mark=OWNER_MARK.strip()) if _owner_spoke(history) else ""),
-            # no control or invisible characters reach the model, whatever the visitor sent
-            history=tuple(
-                ChatTurn(t.role, without_controls(t.content))
-                for t in history_window(history, self._limits.history_token_budget)
-            ),
-            message=visible,
+            # no control or invisible characters reach the model, whatever the visitor sent, and no
+            # copy of the owner's mark
+            history=history_window(history, self._limits.history_token_budget),
+            message=unmarked(visible),
             max_tokens=self._max_reply_tokens,
             stream=stream,
             tools=TOOLS,

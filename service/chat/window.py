@@ -11,10 +11,12 @@ and never exceeds the budget.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
 from memory import Message
+from persona_sources.prompt import without_controls
 from service.providers import ChatTurn
 from service.providers.tokens import estimate_tokens
 
@@ -25,6 +27,9 @@ KEEP_AFTER_DROP = 0.5
 MESSAGE_OVERHEAD = 4
 #: How the model reads a message the owner wrote in person (the engine's prompt says what it means).
 OWNER_MARK = "[the owner, in person] "
+#: The mark however it is written, where the owner did not write it: a visitor's (or the model's) copy.
+_COPIED_MARK = re.compile(r"\[\s*the\s+owner\s*,?\s*in\s+person\s*\]", re.I)
+NOT_THE_OWNER = "[not the owner]"
 
 
 def history_window(messages: Sequence[Message], budget: int) -> tuple[ChatTurn, ...]:
@@ -64,8 +69,15 @@ def _cost(text: str) -> int:
 
 
 def _turn(message: Message) -> ChatTurn:
-    """A stored message as the model reads it: the owner's own words sit on the twin's side (the twin
-    speaks as the owner), marked as written in person."""
+    """A stored message as the model reads it, without control or invisible characters: the owner's
+    own words sit on the twin's side (the twin speaks as the owner), marked as written in person; any
+    copy of that mark in the visitor's or the twin's words is not the owner's."""
     if message.role == "owner":
-        return ChatTurn("assistant", OWNER_MARK + message.content)
-    return ChatTurn(message.role, message.content)
+        return ChatTurn("assistant", OWNER_MARK + without_controls(message.content))
+    return ChatTurn(message.role, unmarked(without_controls(message.content)))
+
+
+def unmarked(text: str) -> str:
+    """`text` (already without invisible characters, which could split a mark) with every copy of the
+    owner's mark replaced by `[not the owner]`."""
+    return _COPIED_MARK.sub(NOT_THE_OWNER, text)

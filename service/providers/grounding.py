@@ -108,6 +108,20 @@ class Grounder:
         for score, index in ranked:
             passage = self.passages[index]
             share, specific = self.coverage(terms, passage.searchable)
-            if specific and share >= GROUNDED and score >= ranked[0][0] * 0.4:
+            if (
+                specific
+                and share >= GROUNDED
+                and score >= ranked[0][0] * 0.4
+                and self._asks(terms, question, passage)
+            ):
                 found.append(passage)
         return found[:limit]
+
+    def _asks(self, terms: Sequence[Term], question: str, passage: Passage) -> bool:
+        """An owner's answer is searched with the question it replied to (`context`). A later question
+        takes it when the answer alone covers it, or when it asks what that question asked (this
+        rule the other way round): not when it shares one topic of a question that asked several."""
+        if passage.kind != "qa" or not passage.context:
+            return True
+        share, specific = self.coverage(terms, f"{passage.title} {passage.text}")
+        return (specific and share >= GROUNDED) or self.grounds(passage.context, question)

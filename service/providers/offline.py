@@ -24,19 +24,39 @@ from service.providers.usage import Usage
 
 OFFLINE_NOTE = "_(I'm answering offline from my notes, without an AI model, so I quote them as written.)_"
 
+_HELLO = r"hi|hello|hey|hiya|howdy|greetings|good (morning|afternoon|evening)"
+_THANK = r"thanks|thank you|many thanks|cheers|ty"
+_SMALL_TALK = r"how are you( doing)?( today)?|how's it going|how do you do|what's up"
+#: A greeting or thanks with at most a few words after it and no question but small talk: all the
+#: message says.
 _GREETING = re.compile(
-    r"^\W*(hi|hello|hey|hiya|howdy|greetings|good (morning|afternoon|evening))\b[\W\w]{0,20}$", re.I
+    rf"^\W*(({_HELLO})\b([^?]{{0,20}}|[^?]{{0,12}}\b({_SMALL_TALK})\b\W*)|({_SMALL_TALK})\W*)$", re.I
 )
-_THANKS = re.compile(r"^\W*(thanks|thank you|cheers|ty)\b", re.I)
-_IDENTITY = re.compile(r"\b(are you (a |an )?(human|real|bot|robot|ai|person|machine)|what are you)\b", re.I)
+_THANKS = re.compile(rf"^\W*({_THANK})\b[^?]{{0,30}}$", re.I)
+#: A greeting or thanks before what the visitor asks ("Thanks! And where did you study?").
+_PLEASANTRY = re.compile(
+    rf"^\W*({_HELLO}|{_THANK})\b(\s+(there|again|so much|a lot))?[\s,.!:;-]*(and\b\W*)?", re.I
+)
+_KIND = r"(a |an )?(human|real|bot|robot|ai|person|machine|chatbot|real person)"
+_WHAT = rf"{_KIND}( or {_KIND})?"
+#: Asking what the twin is, as the whole question ("Are you a bot?", "What are you?"), not a question
+#: that starts the same way ("Are you a person who likes mentoring?", "What are you working on?").
+_IDENTITY = re.compile(
+    rf"^\W*(are you {_WHAT}|am i (talking|speaking|chatting) (to|with) {_WHAT}|"
+    rf"what (exactly )?are you|is this {_WHAT})\W*$",
+    re.I,
+)
 _QUESTION = re.compile(
     r"\?\s*$|^\W*(what|who|whom|whose|where|when|why|how|which|do|does|did|are|is|was|were|have|has|"
     r"can|could|would|will|should|tell)\b",
     re.I,
 )
+#: Asking for the set-up or to leave the role. "act as" and "you are now" only as an order, at a
+#: sentence's start ("Act as my lawyer"), not in a question ("Did you act as incident commander?").
 _EXTRACTION = re.compile(
-    r"(system prompt|your (instructions|rules|prompt)|ignore (all |any )?(previous|prior|above)|"
-    r"developer mode|jailbreak|pretend (you are|to be)|you are now|act as)",
+    r"\b(system prompt|your (instructions|rules|prompt)|ignore (all |any )?(previous|prior|above)|"
+    r"developer mode|jailbreak|pretend (you are|to be))\b|"
+    r"(^|[.!?:;]\s*|\b(please|now|from now on),?\s+)(act as|you are now)\b",
     re.I,
 )
 
@@ -97,7 +117,7 @@ class OfflineProvider:
 
     def grounded_reply(self, message: str, answers: tuple[Section, ...] = ()) -> str | None:
         """The reply the notes support (the owner's answers first), or None when nothing grounds it."""
-        text = message.strip()
+        text = _substance(message.strip())
         notes = self._notes_with(answers)
         owner = [p for p in notes.answers(text) if p.kind == "qa"]  # the owner's own answers come first
         if owner:
@@ -170,6 +190,12 @@ class OfflineProvider:
         for piece in re.findall(r"\S+\s*|\s+", reply):
             yield piece
         yield Usage()
+
+
+def _substance(text: str) -> str:
+    """What a message asks, a greeting or thanks before it left out ("Hi! Where are you based?")."""
+    found = _PLEASANTRY.match(text)
+    return text[found.end() :] if found and found.end() < len(text) else text
 
 
 def _recorded(rounds: tuple[ToolRound, ...]) -> set[str]:
