@@ -26,7 +26,7 @@ from service.chat.answers import AnswersCache, answers_prompt
 from service.chat.budget import capped_note
 from service.chat.instructions import InstructionsCache, instructions_prompt
 from service.chat.quotas import TokenQuotas
-from service.chat.stored import check_key, replies, stored_reply
+from service.chat.stored import check_key, held_before, replies, stored_reply
 from service.chat.turn import Turn, TurnServices
 from service.chat.window import MESSAGE_OVERHEAD, OWNER_MARK, history_window, unmarked
 from service.errors import ConversationFull, MessageBlank, MessageTooLong
@@ -111,7 +111,9 @@ class ChatEngine:
         replay = stored_reply(history, idempotency_key)
         if replay is None and _turns(history) >= self._limits.max_session_turns:
             raise ConversationFull(self._limits.max_session_turns)
-        held = replay is None and owner_present
+        # A message the owner is here to read, or a retry of one they were here to read: its answer
+        # stays what it was (no model call, nothing charged), even once they have left.
+        held = replay is None and (owner_present or held_before(history, idempotency_key))
         cap = self._services.spend_cap
         capped = None
         if replay is None and not held and not self._provider.offline and cap.enabled:

@@ -46,3 +46,14 @@ def stored_reply(messages: Sequence[Message], key: str | None) -> tuple[int, str
         if message.role == "user" and message.idempotency_key == key and answered:
             return replies(messages[: index + 2]), messages[index + 1].content
     return None
+
+
+def held_before(messages: Sequence[Message], key: str | None) -> bool:
+    """Whether the user message carrying `key` is stored with no reply of the twin after it: it was
+    held for the owner, who was in the conversation in person (a failed turn stores nothing)."""
+    if key is None:
+        return False
+    for index, message in enumerate(messages):
+        if message.role == "user" and message.idempotency_key == key:
+            return index + 1 == len(messages) or messages[index + 1].role != "assistant"
+    return False

@@ -65,6 +65,33 @@ async def test_while_the_owner_is_in_the_visitor_writes_to_them_and_the_twin_sta
     ]
 
 
+async def test_a_retry_of_a_message_held_for_the_owner_stays_held_after_they_left(
+    settings: Settings, backend: Store, fake: FakeOpenAI
+) -> None:
+    """Was: once the owner had left, each retry of the held message called the model, was charged,
+    got another reply and stored none of them."""
+    twin = twin_for(on_fake_model(settings, fake.base_url), backend)
+    fake.reply("Hello.")
+    first = await twin.engine.reply("Hi!", None)
+    live = LiveOwner(twin.memory.conversations, quiet_seconds=300)
+    await live.join(first.session_id)
+    held = await twin.engine.reply("Can we talk tomorrow?", first.session_id, idempotency_key="k" * 20)
+    await live.leave(first.session_id)
+    calls = fake.request_count
+    for _ in range(2):
+        again = await twin.engine.reply("Can we talk tomorrow?", first.session_id, idempotency_key="k" * 20)
+        assert again.held and again.reply == ""
+    assert held.held and fake.request_count == calls
+    stored = await twin.memory.conversations.load(first.session_id)
+    assert stored is not None
+    assert [m.role for m in stored.conversation.messages] == ["user", "assistant", "user"]
+    [day] = [use for use in await twin.spend_cap.spent() if use.period == "daily"]
+    assert day.turns == 1
+    fake.reply("Sure.")
+    nxt = await twin.engine.reply("So?", first.session_id)
+    assert not nxt.held and nxt.number == 2
+
+
 async def test_only_the_owners_own_words_carry_the_owners_mark_to_the_model(
     settings: Settings, backend: Store, fake: FakeOpenAI
 ) -> None:
