@@ -188,7 +188,7 @@ class Turn:
         sent in word-sized pieces. Sets `reply`."""
         judge = self._services.judge
         if judge is not None and not self.provider.offline:
-            self.reply, self.usage = await self._checked_reply(judge)
+            self.reply = await self._checked_reply(judge)
             self._first = time.perf_counter()
             for piece in _WORDS.findall(self.reply):
                 yield piece
@@ -341,25 +341,24 @@ class Turn:
             async for item in fallback.stream(msgspec.structs.replace(request, tools=())):
                 yield item
 
-    async def _generate(self, request: ProviderRequest) -> tuple[str, Usage]:
-        before = self.usage
-        self.usage = Usage()
-        parts = [item async for item in self._generated(request)]
-        usage, self.usage = self.usage, before
-        return "".join(parts), usage
+    async def _generate(self, request: ProviderRequest) -> str:
+        """A whole reply to `request` (its usage added to the turn's as each call ends)."""
+        return "".join([item async for item in self._generated(request)])
 
-    async def _checked_reply(self, judge: Judge) -> tuple[str, Usage]:
-        """The reply after the judge: kept when supported, regenerated once with feedback when not."""
-        reply, usage = await self._generate(self._request)
+    async def _checked_reply(self, judge: Judge) -> str:
+        """The reply after the judge: kept when supported, regenerated once with feedback when not.
+        Every call's usage is the turn's as soon as it ends, so a turn that fails or is abandoned
+        later is charged for the calls it made."""
+        reply = await self._generate(self._request)
         try:
             verdict = await judge(self._request.message, reply)
         except JudgeError as exc:
             log.warning("judge unavailable, reply sent unchecked: %s", exc)
-            return reply, usage
-        usage += verdict.usage
+            return reply
+        self.usage += verdict.usage
         if verdict.supported and not verdict.unsupported_claims:
             log.info("judge approved the reply")
-            return reply, usage
+            return reply
         log.info("judge flagged %d unsupported claim(s); regenerating once", len(verdict.unsupported_claims))
         claims = (" ".join(as_data(claim).split()) for claim in verdict.unsupported_claims)
         feedback = "\n".join(f"- {claim}" for claim in claims) or "- (not specified)"
@@ -369,6 +368,6 @@ class Turn:
             stream=False,
             tools=(),  # anything worth recording was recorded by the first draft
         )
-        regenerated, more = await self._generate(retry)
+        regenerated = await self._generate(retry)
         log.info("judge rerun done: the regenerated reply was sent")
-        return regenerated, usage + more
+        return regenerated

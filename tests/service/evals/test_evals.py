@@ -18,6 +18,7 @@ from service.cli import main
 from service.evals.cases import EvalCase, generate_cases, owner_cases
 from service.evals.grade import grade
 from service.evals.run import run_cases
+from service.providers import ProviderError
 from service.providers.grounding import Grounder
 from service.providers.retrieval import passages_of
 from tests.conftest import EXAMPLE_PERSONA
@@ -260,6 +261,25 @@ async def test_reply_judge_regenerates_a_flagged_reply_once(
     assert (turn.usage.prompt_tokens, turn.usage.completion_tokens) == (520, 30)
     stored = await twin.memory.conversations.load(turn.session_id)
     assert stored is not None and stored.conversation.messages[-1].content == turn.reply
+
+
+async def test_a_judged_turn_that_fails_is_charged_for_the_calls_it_made(
+    fake: FakeOpenAI, model_twin: Callable[..., Twin]
+) -> None:
+    """Was: the draft's and the verdict's tokens were held aside until the end, so a regeneration
+    that failed left the spend cap uncharged (the log line said charged: false)."""
+    fake.reply("I was an astronaut.", prompt_tokens=3000, completion_tokens=500)
+    fake.reply(
+        '{"supported": false, "unsupported_claims": ["astronaut"]}', prompt_tokens=4000, completion_tokens=30
+    )
+    fake.fail(500)
+    twin = model_twin(TWIN_JUDGE=True)
+    turn = await twin.engine.begin("What did you do before?", None)
+    with pytest.raises(ProviderError):
+        _ = [piece async for piece in turn.deltas()]
+    await twin.background.settle()
+    [day] = [use for use in await twin.spend_cap.spent() if use.period == "daily"]
+    assert (day.tokens, day.turns) == (7530, 1)
 
 
 async def test_reply_judge_that_approves_sends_the_first_reply(
