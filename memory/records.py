@@ -15,12 +15,14 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
 from memory.errors import StoreError, Undecodable
 from memory.store import UNCHANGED, Document, OnStore, Seen, read_many
+
+T = TypeVar("T")
 
 log = logging.getLogger("twin.memory")
 
@@ -120,6 +122,18 @@ class RecordStore(OnStore):
         keys = await self.keys(collection)
         found = await read_many(keys, lambda key: self._readable(collection, key))
         return {key: record for key, record in zip(keys, found, strict=True) if record is not None}
+
+    async def values(self, collection: str, kind: type[T]) -> list[T]:
+        """Every record of `collection` as `kind`; one whose value has another shape (edited by hand,
+        or written by another version) is skipped with a warning, as an undecodable one is, so that
+        the owner's listings, erasure and retention go on with the others."""
+        found = []
+        for key, record in (await self.items(collection)).items():
+            try:
+                found.append(msgspec.convert(record.value, kind))
+            except msgspec.ValidationError as exc:
+                log.warning("stored record %s/%s has another shape (%s): skipped", collection, key, exc)
+        return found
 
     async def _readable(self, collection: str, key: str) -> Record | None:
         try:

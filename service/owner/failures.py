@@ -69,9 +69,7 @@ class FailedTurns:
 
     async def all(self) -> dict[str, list[Failure]]:
         """Every session's failures, by session id."""
-        found = [
-            msgspec.convert(r.value, SessionFailures) for r in (await self._records.items(FAILURES)).values()
-        ]
+        found = await self._records.values(FAILURES, SessionFailures)
         return {item.session_id: item.failures for item in found}
 
     async def forget(self, session_id: str) -> None:

@@ -181,12 +181,12 @@ class OwnerLoop:
 
     async def contacts(self) -> list[Contact]:
         """Every contact, most recent first."""
-        found = [msgspec.convert(r.value, Contact) for r in (await self.records.items(CONTACTS)).values()]
+        found = await self.records.values(CONTACTS, Contact)
         return sorted(found, key=lambda c: c.last_seen, reverse=True)
 
     async def questions(self, status: str | None = None) -> list[Question]:
         """Questions (of one status, when given), most asked first."""
-        found = [msgspec.convert(r.value, Question) for r in (await self.records.items(QUESTIONS)).values()]
+        found = await self.records.values(QUESTIONS, Question)
         found = [q for q in found if status is None or q.status == status]
         return sorted(found, key=lambda q: (-q.count, q.first_seen))
 
@@ -245,7 +245,7 @@ class OwnerLoop:
         return feedback
 
     async def feedback(self) -> list[Feedback]:
-        return [msgspec.convert(r.value, Feedback) for r in (await self.records.items(FEEDBACK)).values()]
+        return await self.records.values(FEEDBACK, Feedback)
 
     async def forget_session(self, session_id: str, replies: int) -> int:
         """Erase what one conversation left: its contacts and questions (or the session in them, when

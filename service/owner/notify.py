@@ -263,7 +263,7 @@ class Notifier:
 
     async def pending(self) -> list[Notification]:
         """Notifications still waiting for a channel, oldest first."""
-        found = [msgspec.convert(r.value, Notification) for r in (await self.records.items(OUTBOX)).values()]
+        found = await self.records.values(OUTBOX, Notification)
         return sorted(found, key=lambda n: n.created)
 
     async def retry_pending(self) -> tuple[int, int]:

@@ -64,6 +64,28 @@ async def test_erasing_a_session_erases_what_its_visitor_left(
     assert not await erasure.erase(me)  # already gone: 404 over HTTP
 
 
+async def test_a_record_of_another_shape_is_skipped_and_erasure_and_retention_go_on(
+    settings: Settings, backend: Store, records: RecordStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Was: one contact edited by hand (or written by another version) stopped every listing, the
+    erasure of any conversation and retention, with a traceback."""
+    twin = twin_for(settings, backend)
+    owner = OwnerLoop(records)
+    me = (await twin.engine.reply("Where do you work?", None)).session_id
+    await owner.record_contact(me, "ada@example.com")
+    await records.put(CONTACTS, "deadbeef0000", {"id": "deadbeef0000", "email": 5})
+    await records.put(FEEDBACK, "deadbeef0001", ["not", "feedback"])
+    assert [c.email for c in await owner.contacts()] == ["ada@example.com"]
+    assert await owner.feedback() == []
+    erasure = Erasure(
+        twin.memory.conversations, owner, Notifier(records, []), FailedTurns(records), ReadMarks(records)
+    )
+    assert await erasure.erase(me)
+    assert await owner.contacts() == []
+    assert "contacts/deadbeef0000 has another shape" in caplog.text
+    assert await records.get(CONTACTS, "deadbeef0000") is not None  # kept as it is, for the owner to see
+
+
 A, B = "A" * 32, "B" * 32
 
 
