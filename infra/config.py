@@ -16,7 +16,7 @@ import pulumi
 import pulumi.runtime.config
 from pulumi_aws import Region
 
-from service.settings import PASSWORD_MIN_LENGTH, Password, ProfileName, Settings
+from service.settings import MAX_RETENTION_DAYS, PASSWORD_MIN_LENGTH, Password, ProfileName, Settings
 
 #: The app's defaults: the stack uses the same model and retention unless configured otherwise.
 APP_DEFAULTS = Settings()
@@ -104,8 +104,8 @@ class TwinConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
             _fail("throttleBurstLimit", f"must be positive, got {self.throttle_burst_limit}")
         if self.throttle_rate_limit <= 0:
             _fail("throttleRateLimit", f"must be positive, got {self.throttle_rate_limit:g}")
-        if self.memory_retention_days <= 0:
-            _fail("memoryRetentionDays", f"must be positive, got {self.memory_retention_days}")
+        if not 1 <= self.memory_retention_days <= MAX_RETENTION_DAYS:
+            _fail("memoryRetentionDays", f"must be 1-{MAX_RETENTION_DAYS}, got {self.memory_retention_days}")
         if self.daily_token_budget < 0:
             _fail("dailyTokenBudget", f"must be 0 (no cap) or more, got {self.daily_token_budget}")
         if self.monthly_token_budget < 0:

@@ -26,6 +26,9 @@ ProviderName = Literal["openai", "anthropic", "gemini", "bedrock", "ollama", "of
 HttpClientName = Literal["auto", "aiohttp", "httpx"]
 
 Positive = Annotated[int, Meta(ge=1)]
+#: The longest retention period: a century (a cut-off that far back is still a date).
+MAX_RETENTION_DAYS = 36_500
+RetentionDays = Annotated[int, Meta(ge=1, le=MAX_RETENTION_DAYS)]
 PositiveSeconds = Annotated[float, Meta(gt=0)]
 #: 0 turns a limit or budget off.
 Limit = Annotated[int, Meta(ge=0)]
@@ -137,7 +140,7 @@ class StorageSettings(Group, frozen=True, kw_only=True):
     s3_records_prefix: str = field(default="records/", name="S3_RECORDS_PREFIX")
     s3_timeout_seconds: PositiveSeconds = field(default=5.0, name="TWIN_S3_TIMEOUT_SECONDS")
     #: Conversations untouched for longer than this are erased by `twin conversations prune`.
-    retention_days: Positive = field(default=30, name="TWIN_RETENTION_DAYS")
+    retention_days: RetentionDays = field(default=30, name="TWIN_RETENTION_DAYS")
 
     @property
     def kind(self) -> Literal["local", "s3"]:

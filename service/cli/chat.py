@@ -8,6 +8,7 @@ import sys
 from typing import Any, TextIO
 
 from memory import StoreError
+from service.errors import TwinError
 from service.owner.safe_text import for_terminal
 from service.providers import ProviderError
 from service.settings import Settings
@@ -55,8 +56,8 @@ async def chat_loop(
                     stdout.flush()
                 stdout.write("\n")
                 session_id = turn.session_id
-            except (ProviderError, StoreError) as exc:
-                stdout.write(f"\n[error] {exc}\n")
+            except (TwinError, ProviderError, StoreError) as exc:  # too long, blank, ...: said, not raised
+                stdout.write(f"\n[error] {for_terminal(str(exc))}\n")
                 if not interactive:
                     return 1
     finally:

@@ -20,11 +20,12 @@ from memory.model import Conversation
 from memory.secret import SharedSecret
 from memory.seed import import_seed
 from memory.store import Store
+from service.cli.arguments import days
 from service.cli.memory import command, where_parser
 from service.owner.erasure import Erasure
 from service.owner.retention import prune
 from service.owner.safe_text import json_text, lines, one_line
-from service.settings import Settings
+from service.settings import MAX_RETENTION_DAYS, Settings
 
 _FIRST_QUESTION_CHARS = 60
 #: Printed before each further line of a message in `show`: the tool's own lines start with `[`.
@@ -64,7 +65,10 @@ def add_commands(subparsers: Any) -> None:
         "prune", parents=[where], help="erase conversations unchanged for longer than the retention period"
     )
     prune.add_argument(
-        "--days", type=_positive_int, metavar="N", help="retention in days (default: TWIN_RETENTION_DAYS, 30)"
+        "--days",
+        type=days(MAX_RETENTION_DAYS),
+        metavar="N",
+        help="retention in days (default: TWIN_RETENTION_DAYS, 30)",
     )
     prune.add_argument("--dry-run", action="store_true", help="only list what would be erased")
     prune.set_defaults(run=command(_prune, reads="conversations"))
@@ -212,11 +216,3 @@ def _when(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M}"
 
 
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {value!r}") from None
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {number}")
-    return number

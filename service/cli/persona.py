@@ -15,9 +15,10 @@ from persona_sources.coverage import DEFAULT_MIN_COVERAGE
 from persona_sources.options import describe_options
 from persona_sources.plugins import default_source_types
 from persona_sources.publish import PUBLISHED_KINDS, left_out, llms_txt, person_jsonld_text
+from service.cli.arguments import days
 from service.evals.cases import OWNER_CASES
 from service.providers.tokens import count_tokens, prompt_budget
-from service.settings import Settings
+from service.settings import MAX_RETENTION_DAYS, Settings
 
 #: `twin persona check` flags exports older than this unless told otherwise.
 DEFAULT_MAX_AGE_DAYS = 365
@@ -33,7 +34,7 @@ def add_commands(subparsers: Any) -> None:
     check = commands.add_parser("check", help="lint the persona; exits 1 on errors (for CI)")
     check.add_argument(
         "--max-age-days",
-        type=int,
+        type=days(MAX_RETENTION_DAYS),
         default=DEFAULT_MAX_AGE_DAYS,
         help=f"flag source exports older than this (default {DEFAULT_MAX_AGE_DAYS})",
     )

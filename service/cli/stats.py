@@ -10,6 +10,7 @@ import msgspec
 
 from memory import Memory
 from service.chat.budget import SpendCap
+from service.cli.arguments import days
 from service.cli.memory import command, where_parser
 from service.owner.failures import FailedTurns
 from service.owner.loop import OwnerLoop
@@ -23,7 +24,7 @@ def add_commands(subparsers: Any) -> None:
         parents=[where_parser(conversations=True, records=True)],
         help="the last N days from the stores: turns, tokens, cost, contacts, questions, feedback",
     )
-    parser.add_argument("--days", type=_days, default=7, metavar="N", help="days up to today (default: 7)")
+    parser.add_argument("--days", type=days(366), default=7, metavar="N", help="days up to today (default 7)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(run=command(_stats, reads="conversations"))
 
@@ -86,11 +87,3 @@ def _cost(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4f}"
 
 
-def _days(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {value!r}") from None
-    if not 1 <= number <= 366:
-        raise argparse.ArgumentTypeError(f"must be 1-366, got {number}")
-    return number

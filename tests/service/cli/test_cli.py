@@ -55,6 +55,23 @@ def test_chat_reads_lines_interactively_until_eof(tmp_path: Path) -> None:
     assert "offline" in result.stdout and "you> " in result.stdout
 
 
+def test_chat_says_why_a_message_is_refused_and_goes_on_when_interactive(tmp_path: Path) -> None:
+    """Was: a pasted line over the limit (or only invisible characters) ended the session with a
+    traceback."""
+    result = subprocess.run(
+        [sys.executable, "-m", "service.cli", "chat"],
+        input="x" * 5000 + "\n\u200b\nWhere did you study?\n\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert "[error] message is 5000 characters long" in result.stdout
+    assert "KTH" in result.stdout and "Traceback" not in result.stderr
+    assert main(["chat", "-m", "x" * 5000]) == 1
+
+
 def test_persona_show_prints_prompt_sources_and_size(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["persona", "show"]) == 0
     out = capsys.readouterr().out

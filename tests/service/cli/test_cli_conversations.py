@@ -176,14 +176,22 @@ def test_prune_days_flag_and_dry_run(
     assert [p.stem for p in (tmp_path / "conversations").glob("*.json")] == [recent.session_id]
 
 
-@pytest.mark.parametrize("days", ["0", "-3", "soon"])
-def test_prune_rejects_days_that_are_not_positive_whole_numbers(
+@pytest.mark.parametrize("days", ["0", "-3", "soon", "800000", "1000000000"])  # was: OverflowError
+def test_prune_rejects_days_that_are_not_whole_numbers_of_a_century_at_most(
     days: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["conversations", "prune", "--days", days])
     assert exited.value.code == 2
     assert "--days" in capsys.readouterr().err
+
+
+def test_a_retention_setting_past_a_century_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TWIN_RETENTION_DAYS", "99999999999")
+    assert main(["conversations", "prune"]) == 1
+    assert "TWIN_RETENTION_DAYS: expected `int` <= 36500" in capsys.readouterr().err
 
 
 def test_file_and_s3_flags_are_mutually_exclusive(capsys: pytest.CaptureFixture[str]) -> None:

@@ -133,6 +133,24 @@ def test_a_seed_conversation_without_any_timestamp_imports_again_unchanged(
     assert stored(isolated_env)["no-times"] == first
 
 
+def test_a_timestamp_utc_cannot_hold_is_guessed_like_an_unreadable_one(
+    isolated_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: an OverflowError stopped the import at that file, with a traceback."""
+    seed_dir = tmp_path / "seed"
+    seed_dir.mkdir()
+    messages = [
+        {"role": "user", "content": "hi", "timestamp": "2025-03-01T10:00:00"},
+        {"role": "assistant", "content": "hello", "timestamp": "0001-01-01T00:00:00+01:00"},
+        {"role": "user", "content": "bye", "timestamp": "9999-12-31T23:59:59-01:00"},
+    ]
+    (seed_dir / "a.json").write_text(json.dumps(messages))
+    assert main(["conversations", "import-seed", str(seed_dir)]) == 0
+    assert "imported: 1" in capsys.readouterr().out
+    [conversation] = stored(isolated_env).values()
+    assert [m.timestamp for m in conversation.messages] == [datetime(2025, 3, 1, 10, tzinfo=UTC)] * 3
+
+
 def test_seed_memory_at_the_root_of_a_bucket(
     isolated_env: Path,
     moto_s3: MotoS3Server,
