@@ -35,6 +35,10 @@ Limit = Annotated[int, Meta(ge=0)]
 NonNegativeSeconds = Annotated[float, Meta(ge=0)]
 Temperature = Annotated[float, Meta(ge=0, le=2)]
 HttpUrl = Annotated[str, Meta(pattern=r"^https?://\S+$")]
+#: An SNS topic's whole ARN: its region is where the notifications are published.
+TopicArn = Annotated[
+    str, Meta(pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+]
 #: A host name a request may name in its Host header: a name or address (IPv6 in brackets), `*.`
 #: before a domain for its subdomains, or `*` for any.
 HostName = Annotated[str, Meta(pattern=r"^(\*|(\*\.)?[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])$")]
@@ -151,7 +155,7 @@ class NotifySettings(Group, frozen=True, kw_only=True):
     """How the owner hears of new contacts and questions: a JSON webhook and/or an SNS topic."""
 
     webhook_url: HttpUrl | None = field(default=None, name="TWIN_NOTIFY_WEBHOOK_URL")
-    sns_topic_arn: str | None = field(default=None, name="TWIN_NOTIFY_SNS_TOPIC_ARN")
+    sns_topic_arn: TopicArn | None = field(default=None, name="TWIN_NOTIFY_SNS_TOPIC_ARN")
     timeout_seconds: PositiveSeconds = field(default=5.0, name="TWIN_NOTIFY_TIMEOUT_SECONDS")
     #: Undelivered notifications are retried on a turn at most this often (and by `twin notify retry`).
     retry_seconds: NonNegativeSeconds = field(default=300.0, name="TWIN_NOTIFY_RETRY_SECONDS")
