@@ -40,7 +40,8 @@ class RoomQuestions:
         except KeyError:
             raise QuestionNotFound() from None
         self._answers_changed()
-        await self._audit.record("answer", target=question.id, detail=question.question, ip=ip)
+        # The question by its id only: its wording is the visitor's, which their erasure takes away.
+        await self._audit.record("answer", target=question.id, ip=ip)
         return question
 
     async def dismiss(self, question_id: str, ip: str) -> Question:
@@ -50,7 +51,7 @@ class RoomQuestions:
         except KeyError:
             raise QuestionNotFound() from None
         self._answers_changed()  # a dismissed answer leaves the prompt too
-        await self._audit.record("dismiss", target=question.id, detail=question.question, ip=ip)
+        await self._audit.record("dismiss", target=question.id, ip=ip)
         return question
 
 

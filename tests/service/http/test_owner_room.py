@@ -298,6 +298,9 @@ def test_the_audit_trail_records_the_owners_actions_newest_first(room: Room) -> 
     assert [e["action"] for e in entries] == ["instructions", "leave", "join", "answer", "sign_in"]
     assert entries[1]["target"] == session_id and entries[3]["target"] == question["id"]
     assert all(e["ip"] == "testclient" for e in entries)
+    # Was: the answer's entry quoted the visitor's question, which outlived the visitor's erasure.
+    assert client.delete(f"/conversation/{session_id}").status_code == 204
+    assert UNANSWERABLE not in str(client.get("/owner/api/audit").json())
 
 
 def test_the_owners_instructions_reach_the_prompt_after_its_stable_part(settings: Settings) -> None:
