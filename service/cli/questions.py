@@ -34,8 +34,8 @@ def add_commands(subparsers: Any) -> None:
     answer.add_argument("text", metavar="TEXT", help="the answer, in the first person as the twin speaks")
     answer.add_argument(
         "--topic",
-        default="",
-        help="what the answer is about, in your words (the visitor's wording never reaches the twin)",
+        help="what the answer is about, in your words (the visitor's wording never reaches the twin); "
+        "without it an earlier topic stays, --topic '' clears it",
     )
     answer.set_defaults(run=command(_answer))
 

@@ -195,7 +195,11 @@ class OwnerLoop:
         return sorted(await self.questions("answered"), key=lambda q: (q.answered_at or q.first_seen, q.id))
 
     async def _set_status(
-        self, question_id: str, status: Literal["answered", "dismissed"], answer: str, topic: str = ""
+        self,
+        question_id: str,
+        status: Literal["answered", "dismissed"],
+        answer: str,
+        topic: str | None = None,
     ) -> Question:
         try:
             key = validate_key(question_id.strip().lower())
@@ -209,7 +213,8 @@ class OwnerLoop:
             found = msgspec.convert(current, Question)
             found.status = status
             found.answer = answer
-            found.topic = topic
+            if topic is not None:
+                found.topic = topic
             found.answered_at = now if status == "answered" else None
             return _to_doc(found)
 
@@ -220,13 +225,15 @@ class OwnerLoop:
             raise KeyError(question_id)
         return msgspec.convert(stored, Question)
 
-    async def answer(self, question_id: str, answer: str, topic: str = "") -> Question:
-        """The owner's answer and, optionally, what it is about in the owner's words; the twin answers
-        from them from now on (never from the visitor's wording). Raises: KeyError if unknown."""
+    async def answer(self, question_id: str, answer: str, topic: str | None = None) -> Question:
+        """The owner's answer and, optionally, what it is about in the owner's words (None keeps the
+        topic it has, "" clears it); the twin answers from them from now on (never from the visitor's
+        wording). Raises: KeyError if unknown."""
         answer = answer.strip()
         if not answer:
             raise ValueError("the answer is empty")
-        return await self._set_status(question_id, "answered", answer, " ".join(topic.split()))
+        topic = None if topic is None else " ".join(topic.split())
+        return await self._set_status(question_id, "answered", answer, topic)
 
     async def dismiss(self, question_id: str) -> Question:
         """Not worth an answer (spam, off-topic). Raises: KeyError if unknown."""

@@ -97,6 +97,18 @@ async def test_answers_are_cached_until_the_refresh_interval_passes(
     assert QUESTION not in quote_section(section)  # searched by the offline provider, quoted nowhere
 
 
+async def test_changing_an_answer_keeps_its_topic_unless_told_otherwise(
+    backend: Store, records: RecordStore
+) -> None:
+    """Was: changing an answer in the owner's room (which has no topic field) erased the topic set
+    from the command line."""
+    owner = OwnerLoop(records)
+    question, _ = await owner.record_question("s" * 32, QUESTION)
+    await owner.answer(question.id, ANSWER, topic="the bagpipes")
+    assert (await owner.answer(question.id, "Only badly, since 2019.")).topic == "the bagpipes"
+    assert (await owner.answer(question.id, "Only badly.", topic="")).topic == ""
+
+
 async def test_dismissed_questions_never_reach_the_twin(fresh: Settings, backend: Store) -> None:
     twin = twin_for(fresh, backend)
     question, _ = await twin.owner.record_question("s" * 32, "Buy cheap pills?")
