@@ -36,6 +36,10 @@ HOSTILE_REPLY = (
     "![tracker](https://evil.example/t.png) <a href='https://evil.example' onclick=alert(1)>x</a> \u202eend"
     + "\n" * 30
     + "after"
+    + "\n\u00a0" * 30  # lines that draw nothing are blank too
+    + "\nthen"
+    + "\n\u3164" * 30
+    + "\nlast"
 )
 
 
@@ -180,8 +184,11 @@ def test_answering_a_question_teaches_the_twin_what_the_visitor_then_hears(
         card = httpx.get(f"{served.url}/persona", timeout=10).json()
         visit(visitor, served.url, card, UNANSWERABLE, "passed your question on")
         sign_in(owner, served.url)
-        owner.get_by_role("link", name="Questions").click()
+        owner.locator(".or-item a").first.click()
+        owner.get_by_role("link", name="Answer it").click()  # was: the link's #q-... was dropped
+        expect(owner).to_have_url(re.compile(r"/owner/questions\?status=open#q-[0-9a-f]+$"))
         question = owner.locator(".or-question").filter(has_text=UNANSWERABLE)
+        expect(question).to_be_in_viewport()
         question.get_by_label("Answer in your own words (first person)").fill(ANSWER)
         question.get_by_role("button", name="Answer").click()
         expect(owner.get_by_role("status").filter(has_text="Answered")).to_be_visible()
@@ -343,6 +350,9 @@ def test_hostile_visitor_and_model_text_stays_inert_in_every_owner_view(
     expect(reply.locator("strong")).to_have_text("Bold")
     expect(reply).to_contain_text("\u27e8U+202E\u27e9end")
     expect(reply).to_contain_text("\u27e829 blank lines\u27e9")
+    expect(reply).to_contain_text(
+        re.compile(r"after\s*\u27e8\d+ blank lines\u27e9\s*then\s*\u27e8\d+ blank lines\u27e9\s*last")
+    )
     expect(owner.locator(".or-event")).to_contain_text(["<img src=x onerror=alert('comment')>\u2407"])
     owner.get_by_role("link", name="Feedback").click()
     expect(owner.locator(".or-vote")).to_contain_text("onerror=alert('comment')")
@@ -384,6 +394,18 @@ def test_the_rooms_pages_have_no_serious_accessibility_violations(
             assert run_axe(page) == [], path
     finally:
         ctx.close()
+
+
+def test_the_instructions_counter_counts_as_the_server_does(owner: Page, room_url: str) -> None:
+    """Was: an emoji counted two (UTF-16 units) and trailing blanks counted, so text the server takes
+    was shown as too long with Save disabled."""
+    sign_in(owner, room_url)
+    owner.get_by_role("link", name="Instructions").click()
+    box = owner.get_by_role("textbox")
+    box.fill("\U0001f600" * 1500 + "\n\n")
+    expect(owner.locator("#or-instructions-count")).to_have_text("1500 / 2000 characters")
+    owner.get_by_role("button", name="Save").click()
+    expect(owner.get_by_text("Saved: the twin follows them from the next message.")).to_be_visible()
 
 
 def test_a_keyboard_alone_answers_a_question_and_moves_between_pages(

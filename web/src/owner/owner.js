@@ -72,7 +72,7 @@ function mountRoom(root) {
     const url = new URL(a.href);
     if (url.origin !== location.origin) return;
     event.preventDefault();
-    history.pushState(null, "", url.pathname + url.search);
+    history.pushState(null, "", url.pathname + url.search + url.hash); // the hash: "Answer it" finds its card
     show(url.pathname);
   });
   window.addEventListener("popstate", () => show(location.pathname));

@@ -8,9 +8,10 @@ const HIDDEN = /(?![\t\n])[\p{Cc}\p{Cf}]/gu;
 // Emoji around a zero-width joiner: one picture (a family, a profession), not a hidden split.
 const EMOJI_BEFORE = /\p{Extended_Pictographic}\uFE0F?$/u;
 const EMOJI_AFTER = /^\p{Extended_Pictographic}/u;
-// Five line breaks or more in a row (blanks between them aside): one marker, so that a visitor's
-// thousand empty lines cannot push the rest of a page out of sight.
-const BLANK_RUN = /\n(?:[ \t\r]*\n){4,}/g;
+// Five line breaks or more in a row (between them only what shows as blank: spaces of any width,
+// no-break ones among them, and the letters that draw nothing, such as U+3164 and U+2800): one
+// marker, so that a visitor's thousand empty lines cannot push the rest of a page out of sight.
+const BLANK_RUN = /\n(?:[\t\r\p{Zs}\p{Zl}\p{Zp}\u115F\u1160\u2800\u3164\uFFA0]*\n){4,}/gu;
 
 function picture(char, offset, text) {
   const code = char.codePointAt(0);

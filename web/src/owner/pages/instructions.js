@@ -32,8 +32,9 @@ export async function instructions(main) {
   main.append(heading("Instructions"), said.node, form);
 
   let max = 2000;
+  // Counted as the server counts: characters (an emoji is one), without the blanks around the text.
   const update = () => {
-    const length = text.value.length;
+    const length = [...text.value.trim()].length;
     counter.textContent = `${length} / ${max} characters`;
     const over = length > max;
     counter.classList.toggle("or-over", over);
@@ -51,7 +52,7 @@ export async function instructions(main) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      show(await api.send("PUT", "/instructions", { text: text.value }));
+      show(await api.send("PUT", "/instructions", { text: text.value.trim() }));
       said.show(text.value ? "Saved: the twin follows them from the next message." : "Cleared.", "ok");
     } catch (error) {
       said.show(error.message, "error");
