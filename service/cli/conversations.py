@@ -139,9 +139,12 @@ def _write_lines(conversations: list[Conversation], out: TextIO) -> None:
 
 async def _delete(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
     store = memory.conversations
-    erasure = Erasure.of(memory)  # as DELETE /conversation/{id}
-    if not await erasure.erase(args.session_id):
-        raise SessionNotFound(f"no conversation {args.session_id} in {store.location}")
+    erasure = Erasure.of(memory)  # as DELETE /conversation/{id}, and for a conversation gone already
+    if not await erasure.erase(args.session_id, records_of_a_gone_one=True):
+        raise SessionNotFound(
+            f"no conversation {args.session_id} in {store.location}; what that session left in "
+            f"{memory.records.location} is erased"
+        )
     print(f"deleted {args.session_id} and what its visitor left in {memory.records.location}")
     return 0
 
@@ -214,5 +217,3 @@ def _count(n: int) -> str:
 
 def _when(moment: datetime) -> str:
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M}"
-
-

@@ -85,5 +85,3 @@ async def _stats(args: argparse.Namespace, settings: Settings, memory: Memory) -
 
 def _cost(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4f}"
-
-

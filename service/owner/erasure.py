@@ -48,11 +48,18 @@ class Erasure:
         return cls(memory.conversations, OwnerLoop(records), Notifier(records, []), FailedTurns(records),
                    ReadMarks(records))  # fmt: skip
 
-    async def erase(self, session_id: str) -> bool:
-        """Returns: whether the conversation existed. Raises: InvalidSessionId, StoreError."""
+    async def erase(self, session_id: str, *, records_of_a_gone_one: bool = False) -> bool:
+        """Returns: whether the conversation existed. `records_of_a_gone_one`: also search the records
+        for what the session left when the conversation is gone already (expired, or removed by
+        hand): the owner's erasure on a visitor's request; a visitor's own call for an id nobody
+        holds reads no more than that id. Raises: InvalidSessionId, StoreError."""
         found = await self._conversations.load(session_id)
-        if found is not None:
-            replies = sum(1 for m in found.conversation.messages if m.role == "assistant")
+        if found is not None or records_of_a_gone_one:
+            replies = (
+                None
+                if found is None
+                else sum(1 for m in found.conversation.messages if m.role == "assistant")
+            )
             await self._owner.forget_session(session_id, replies)
             await self._notifier.forget_session(session_id)
         await self._failures.forget(session_id)

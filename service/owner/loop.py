@@ -254,10 +254,11 @@ class OwnerLoop:
     async def feedback(self) -> list[Feedback]:
         return await self.records.values(FEEDBACK, Feedback)
 
-    async def forget_session(self, session_id: str, replies: int) -> int:
+    async def forget_session(self, session_id: str, replies: int | None) -> int:
         """Erase what one conversation left: its contacts and questions (or the session in them, when
         other conversations left them too; an answered question keeps the owner's answer and loses
-        the visitor's wording) and its feedback on each of its `replies`. Returns: records erased."""
+        the visitor's wording) and its feedback on each of its `replies` (None: unknown, every vote
+        is read). Returns: records erased."""
         erased = 0
         for contact in await self.contacts():
             if session_id in contact.sessions:
@@ -266,7 +267,14 @@ class OwnerLoop:
             if session_id in question.sessions:
                 keep = question.status == "answered"
                 erased += await self._forget(QUESTIONS, question.id, session_id, keep=keep)
-        votes = {digest_key(f"{session_id}:{n}") for n in range(1, replies + 1)}
+        if replies is None:
+            votes = {
+                digest_key(f"{session_id}:{f.reply}")
+                for f in await self.feedback()
+                if f.session_id == session_id
+            }
+        else:
+            votes = {digest_key(f"{session_id}:{n}") for n in range(1, replies + 1)}
         for key in votes.intersection(await self.records.keys(FEEDBACK)):
             erased += await self.records.delete(FEEDBACK, key)
         log.info("session erased from the records session=%s records=%d", session_hash(session_id), erased)

@@ -62,7 +62,10 @@ def test_explicit_provider_wins() -> None:
         ({"TWIN_LOG_LEVEL": "loud"}, "TWIN_LOG_LEVEL"),
         ({"TWIN_NOTIFY_RETRY_SECONDS": "-5"}, "TWIN_NOTIFY_RETRY_SECONDS: expected `float` >= 0.0"),
         # was: botocore's NoRegionError and a traceback from `twin notify list`
-        ({"TWIN_NOTIFY_SNS_TOPIC_ARN": "twin-dev-owner"}, "TWIN_NOTIFY_SNS_TOPIC_ARN: expected `str` matching"),
+        (
+            {"TWIN_NOTIFY_SNS_TOPIC_ARN": "twin-dev-owner"},
+            "TWIN_NOTIFY_SNS_TOPIC_ARN: expected `str` matching",
+        ),
         ({"TWIN_RETENTION_DAYS": "99999999999"}, "TWIN_RETENTION_DAYS: expected `int` <= 36500"),
         (
             {"USE_S3": "1", "S3_BUCKET": "b", "S3_PREFIX": "x", "S3_RECORDS_PREFIX": "/x/"},

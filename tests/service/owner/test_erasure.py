@@ -155,3 +155,30 @@ def test_twin_conversations_delete_erases_the_records_too(
     assert main(["conversations", "delete", session_id]) == 0
     assert "and what its visitor left" in capsys.readouterr().out
     assert asyncio.run(OwnerLoop(file_memory(settings.storage.memory_dir).records).contacts()) == []
+
+
+def test_twin_conversations_delete_erases_what_a_gone_conversation_left(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: once the conversation itself was gone (expired, removed by hand), the command stopped
+    at "no conversation" and the visitor's contact, question and vote stayed."""
+
+    async def visit() -> str:
+        twin = twin_for(settings)
+        try:
+            session_id = (await twin.engine.reply("Please write to grace@example.com", None)).session_id
+            await twin.owner.record_question(session_id, "Do you sail?")
+            await twin.owner.record_feedback(session_id, 1, "down", "Grace: wrong")
+            await twin.memory.conversations.delete(session_id)  # gone before the visitor asked
+            return session_id
+        finally:
+            await twin.close()
+
+    session_id = asyncio.run(visit())
+    monkeypatch.setenv("MEMORY_DIR", str(settings.storage.memory_dir))
+    monkeypatch.delenv("USE_S3", raising=False)
+    assert main(["conversations", "delete", session_id]) == 1
+    assert "what that session left" in capsys.readouterr().err
+    owner = OwnerLoop(file_memory(settings.storage.memory_dir).records)
+    assert asyncio.run(owner.contacts()) == [] and asyncio.run(owner.questions()) == []
+    assert asyncio.run(owner.feedback()) == []
