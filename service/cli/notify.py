@@ -46,7 +46,7 @@ async def _retry(args: argparse.Namespace, settings: Settings, memory: Memory) -
     digests = await send_digests(notifier, NotifyThrottle(memory.records, settings.notify))
     elsewhere = sorted({c for n in await notifier.pending() for c in n.pending} - set(notifier.channels))
     delivered, failed = await notifier.retry_pending()
-    print(f"delivered {delivered}, still pending {failed}" + (f", digests sent {digests}" if digests else ""))
+    print(f"delivered {delivered}, still failing {failed}" + (f", digests sent {digests}" if digests else ""))
     if elsewhere:
         print(
             f"twin: kept for channels not configured here: {', '.join(elsewhere)} "

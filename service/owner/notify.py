@@ -212,15 +212,16 @@ class Notifier:
             return False
         return True
 
-    async def deliver(self, notification: Notification) -> bool:
+    async def deliver(self, notification: Notification) -> bool | None:
         """Try every channel still pending that this process has; update or clear the outbox entry.
-        Returns: all delivered.
+        Returns: whether each of those delivered it (None: this process has none of them).
 
-        A channel this process does not have stays pending: the twin that queued it (the deployed
-        one, or the owner's machine running `twin notify retry`) may have it. Retention prunes it.
+        A channel this process does not have stays pending, and is no failure: the twin that queued
+        it (the deployed one, or the owner's machine running `twin notify retry`) may have it.
+        Retention prunes it.
         """
         left: list[str] = []
-        tried = False
+        tried = failed = False
         for name in notification.pending:
             channel = self.channels.get(name)
             if channel is None:
@@ -239,14 +240,15 @@ class Notifier:
                     exc if isinstance(exc, NotifyError) else "timed out",
                 )
                 left.append(name)
+                failed = True
             else:
                 log.info("notification %s (%s) delivered by %s", notification.id, notification.kind, name)
         if not tried:
-            return False
+            return None
         try:
             if left:
                 notification.pending = left
-                notification.attempts += 1
+                notification.attempts += int(failed)
                 await self.records.update(
                     OUTBOX, notification.id, lambda _: msgspec.to_builtins(notification)
                 )
@@ -254,9 +256,9 @@ class Notifier:
                 await self.records.delete(OUTBOX, notification.id)
         except StoreError as exc:
             log.warning("notification outbox not updated: %s", type(exc).__name__)
-        return not left
+        return not failed
 
-    async def submit(self, notification: Notification) -> bool:
+    async def submit(self, notification: Notification) -> bool | None:
         """Queue then deliver (the whole of what a turn starts in the background)."""
         await self.enqueue(notification)
         return await self.deliver(notification)
@@ -267,12 +269,14 @@ class Notifier:
         return sorted(found, key=lambda n: n.created)
 
     async def retry_pending(self) -> tuple[int, int]:
-        """Deliver what is in the outbox. Returns: (delivered, still pending)."""
+        """Deliver what is in the outbox through this process's channels. Returns: (delivered, still
+        failing here); what only other channels wait for counts as neither."""
         delivered = failed = 0
         for notification in await self.pending():
-            if await self.deliver(notification):
+            outcome = await self.deliver(notification)
+            if outcome is True:
                 delivered += 1
-            else:
+            elif outcome is False:
                 failed += 1
         return delivered, failed
 

@@ -201,8 +201,32 @@ def test_notify_list_and_retry_deliver_pending_to_the_webhook(
         assert main(["notify", "list"]) == 0
         assert "1 pending notification(s)" in capsys.readouterr().err
         assert main(["notify", "retry"]) == 0
-        assert "delivered 1, still pending 0" in capsys.readouterr().out
+        assert "delivered 1, still failing 0" in capsys.readouterr().out
         assert [b["message"] for b in receiver.bodies] == ["Do you sail?"]
+
+
+def test_notify_retry_counts_a_delivery_here_and_is_no_failure_for_channels_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: a notification pending on the webhook and SNS, delivered to the webhook here, was counted
+    still pending, its attempts went up, and every run exited 1 for the SNS it could never try."""
+    from tests.support.webhook import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        monkeypatch.setenv("TWIN_NOTIFY_WEBHOOK_URL", receiver.url)
+        store = records(tmp_path)
+        notifier = Notifier(store, [])
+        queued = notifier.new("question", "twin: a question", "Do you sail?")
+        queued.pending = ["sns", "webhook"]
+        asyncio.run(notifier.enqueue(queued))
+        for _ in range(2):
+            assert main(["notify", "retry"]) == 0
+        captured = capsys.readouterr()
+        assert "delivered 1, still failing 0" in captured.out
+        assert "kept for channels not configured here: sns" in captured.err
+        assert [b["message"] for b in receiver.bodies] == ["Do you sail?"]
+        [left] = asyncio.run(notifier.pending())
+        assert (left.pending, left.attempts) == (["sns"], 0)
 
 
 def test_twin_chat_delivers_the_notification_before_it_exits(
