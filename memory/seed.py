@@ -7,6 +7,9 @@ only this deployment can derive from the seed's id (keyed with its secret), so i
 what the last import wrote: unchanged files are left alone, files the seed has added to since are
 brought up to date, and conversations that went on in twin are kept as they are.
 
+A conversation erased after its import (the visitor's request, or the owner's) leaves a mark, the
+keyed hash of its id, in the records (`seed_erased/`), and is not imported again.
+
 Nothing is dropped silently: a message the twin cannot read as one (another role, content that is not
 text) and any field beside role, content and timestamp are kept verbatim with the conversation
 (`Conversation.imported.unread`), and the report says how much of the input reached the twin.
@@ -23,12 +26,15 @@ from memory.conversations import ConversationStore, Versioned
 from memory.errors import ConflictError
 from memory.keys import derived_session_id
 from memory.model import Conversation, ImportedFrom, Message, utc_now
+from memory.records import RecordStore, digest_key
 from memory.store import Store
 
 #: What the seed writes for each message; anything else is kept aside verbatim.
 SEED_FIELDS = frozenset({"role", "content", "timestamp"})
 
-Outcome = Literal["imported", "updated", "unchanged", "kept"]
+Outcome = Literal["imported", "updated", "unchanged", "kept", "erased earlier"]
+#: Records marking imported conversations that were erased, by a hash of their twin id.
+ERASED = "seed_erased"
 
 
 class SeedReport(msgspec.Struct, kw_only=True):
@@ -59,9 +65,19 @@ def seed_session_id(seed_id: str, secret: bytes) -> str:
     return derived_session_id(seed_id, secret, b"twin-seed")
 
 
-async def import_seed(source: Store, conversations: ConversationStore, secret: bytes) -> SeedReport:
-    """Import every seed conversation in `source` (a store over the seed's directory or bucket)."""
+async def remember_erased(records: RecordStore, conversation: Conversation) -> None:
+    """Mark an imported conversation as erased, so importing again does not bring it back."""
+    if conversation.imported is not None and conversation.imported.source == "seed":
+        await records.put(ERASED, digest_key(conversation.session_id), {})
+
+
+async def import_seed(
+    source: Store, conversations: ConversationStore, records: RecordStore, secret: bytes
+) -> SeedReport:
+    """Import every seed conversation in `source` (a store over the seed's directory or bucket), but
+    those erased since an earlier import (`records` holds their marks)."""
     report = SeedReport()
+    erased = set(await records.keys(ERASED))
     for name in await source.list():
         report.files += 1
         document = await source.get(name)
@@ -78,6 +94,9 @@ async def import_seed(source: Store, conversations: ConversationStore, secret: b
             report.skipped[name] = "no messages"
             continue
         session_id = seed_session_id(name, secret)
+        if digest_key(session_id) in erased:
+            report.count("erased earlier")
+            continue
         found = await conversations.load(session_id)
         # With no readable timestamp at all, the messages take the time of their first import, so
         # importing again finds them unchanged.

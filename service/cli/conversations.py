@@ -186,7 +186,7 @@ async def _import_seed(args: argparse.Namespace, settings: Settings, memory: Mem
         source = S3Store(args.s3_bucket, args.s3_prefix, timeout_seconds=settings.storage.s3_timeout_seconds)
     try:
         secret = (await SharedSecret(memory.records).get()).key("seed-import")
-        report = await import_seed(source, memory.conversations, secret)
+        report = await import_seed(source, memory.conversations, memory.records, secret)
     finally:
         await source.close()
     print(f"read {report.files} file(s) from {source.location} into {memory.conversations.location}")

@@ -10,13 +10,15 @@ What remains afterwards holds nothing of the visitor: the aggregate counters (th
 turns and cost per day and month; the hour's notification counts), a contact or question other
 conversations also left (without this session), an answered question's answer and topic (the owner's
 words; its wording is erased when no other conversation asked it), the owner's audit trail (which
-names the session id, not its contents), the turn log lines (a hash of the session id, no text) and
-notifications the owner has already received.
+names the session id, not its contents), the turn log lines (a hash of the session id, no text),
+notifications the owner has already received, and for a conversation imported from the seed a mark
+(a hash of its id) that keeps the next import from bringing it back.
 """
 
 from __future__ import annotations
 
 from memory import ConversationStore, Memory
+from memory.seed import remember_erased
 from service.owner.failures import FailedTurns
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Notifier
@@ -64,4 +66,6 @@ class Erasure:
             await self._notifier.forget_session(session_id)
         await self._failures.forget(session_id)
         await self._reads.forget(session_id)
+        if found is not None:
+            await remember_erased(self._owner.records, found.conversation)  # no import brings it back
         return found is not None and await self._conversations.delete(session_id)

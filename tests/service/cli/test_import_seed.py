@@ -117,6 +117,21 @@ def test_importing_again_changes_nothing_then_brings_grown_conversations_up_to_d
     assert fred.messages[-1].content == "Thanks!"
 
 
+def test_a_conversation_erased_after_its_import_is_not_imported_again(
+    isolated_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Was: a conversation erased on its visitor's request came back with the next import."""
+    seed_dir = write_seed(tmp_path / "seed")
+    assert main(["conversations", "import-seed", str(seed_dir)]) == 0
+    fred = stored(isolated_env)["3f2a9c1b-7d0e-4b8a-9c1d-2e3f4a5b6c7d"]
+    assert main(["conversations", "delete", fred.session_id]) == 0
+    capsys.readouterr()
+    assert main(["conversations", "import-seed", str(seed_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "erased earlier: 1" in out and "unchanged: 1" in out
+    assert "3f2a9c1b-7d0e-4b8a-9c1d-2e3f4a5b6c7d" not in stored(isolated_env)
+
+
 def test_a_seed_conversation_without_any_timestamp_imports_again_unchanged(
     isolated_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
