@@ -18,6 +18,7 @@ notifications the owner has already received, and for a conversation imported fr
 from __future__ import annotations
 
 from memory import ConversationStore, Memory
+from memory.errors import Undecodable
 from memory.seed import remember_erased
 from service.owner.failures import FailedTurns
 from service.owner.loop import OwnerLoop
@@ -54,9 +55,16 @@ class Erasure:
         """Returns: whether the conversation existed. `records_of_a_gone_one`: also search the records
         for what the session left when the conversation is gone already (expired, or removed by
         hand): the owner's erasure on a visitor's request; a visitor's own call for an id nobody
-        holds reads no more than that id. Raises: InvalidSessionId, StoreError."""
-        found = await self._conversations.load(session_id)
-        if found is not None or records_of_a_gone_one:
+        holds reads no more than that id. A conversation this code cannot read (written by another
+        version, or damaged) is erased too, what it left searched for as for a gone one.
+        Raises: InvalidSessionId, StoreError."""
+        try:
+            found = await self._conversations.load(session_id)
+        except Undecodable:
+            found, unreadable = None, True
+        else:
+            unreadable = False
+        if found is not None or unreadable or records_of_a_gone_one:
             replies = (
                 None
                 if found is None
@@ -68,4 +76,4 @@ class Erasure:
         await self._reads.forget(session_id)
         if found is not None:
             await remember_erased(self._owner.records, found.conversation)  # no import brings it back
-        return found is not None and await self._conversations.delete(session_id)
+        return (found is not None or unreadable) and await self._conversations.delete(session_id)

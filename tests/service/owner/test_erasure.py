@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from litestar.testing import TestClient
 
-from memory import RecordStore, Store, file_memory
+from memory import RecordStore, Store, file_memory, new_session_id
 from service.app import create_app
 from service.cli import main
 from service.owner.erasure import Erasure
@@ -84,6 +84,24 @@ async def test_a_record_of_another_shape_is_skipped_and_erasure_and_retention_go
     assert await owner.contacts() == []
     assert "contacts/deadbeef0000 has another shape" in caplog.text
     assert await records.get(CONTACTS, "deadbeef0000") is not None  # kept as it is, for the owner to see
+
+
+async def test_a_conversation_this_code_cannot_read_is_erased_with_what_it_left(
+    settings: Settings, backend: Store, records: RecordStore
+) -> None:
+    """Was: its erasure failed (503, exit 1) for as long as it could not be decoded."""
+    twin = twin_for(settings, backend)
+    owner = OwnerLoop(records)
+    damaged = new_session_id()
+    await twin.memory.conversations.store.put(damaged, b'{"session_id": "x", "messages": [{"role": "visitor"')
+    await owner.record_contact(damaged, "ada@example.com")
+    await owner.record_feedback(damaged, 1, "down", "Ada here")
+    erasure = Erasure(
+        twin.memory.conversations, owner, Notifier(records, []), FailedTurns(records), ReadMarks(records)
+    )
+    assert await erasure.erase(damaged)
+    assert await twin.memory.conversations.store.get(damaged) is None
+    assert await owner.contacts() == [] and await owner.feedback() == []
 
 
 A, B = "A" * 32, "B" * 32
