@@ -74,13 +74,13 @@ def read_manifest(persona_dir: Path) -> Manifest:
 def _seed_layout(persona_dir: Path) -> Manifest:
     """summary.txt, style.txt, facts.json and any *.pdf (a LinkedIn export), as the seed kept them."""
     sources: list[dict[str, Any]] = []
-    for name, kind, title in (
-        ("summary.txt", "text", "Summary"),
-        ("style.txt", "text", "Communication style"),
-        ("facts.json", "facts", "Facts"),
+    for name, kind, title, options in (
+        ("summary.txt", "text", "Summary", {}),
+        ("style.txt", "text", "Communication style", {"kind": "style"}),
+        ("facts.json", "facts", "Facts", {}),
     ):
         if (persona_dir / name).exists():
-            sources.append({"id": Path(name).stem, "type": kind, "path": name, "title": title})
+            sources.append({"id": Path(name).stem, "type": kind, "path": name, "title": title} | options)
     for index, pdf in enumerate(sorted(persona_dir.glob("*.pdf"))):
         source_id = "linkedin" if index == 0 else f"linkedin_{index + 1}"
         sources.append({"id": source_id, "type": "linkedin_pdf", "path": pdf.name})

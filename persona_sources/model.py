@@ -84,6 +84,7 @@ SECTION_KINDS = (
     "honors",
     "contact",
     "qa",
+    "style",
 )
 
 

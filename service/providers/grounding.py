@@ -28,6 +28,16 @@ GENERIC = word_set(
     "explain tell share talk background"
 )
 GENERIC_WEIGHT = 0.25
+#: A question about what the owner likes ("What is your favourite game?", "Do you like Stockholm?"):
+#: a note answers it only when it says what they like too, not by naming the thing.
+_ASKS_PREFERENCE = re.compile(
+    r"\bfavou?rites?\b|\b(do|did) you (really |still )?(like|love|enjoy|prefer|hate|dislike)\b", re.I
+)
+_STATES_PREFERENCE = re.compile(
+    r"\b(favou?rites?|likes?|liked|loves?|loved|enjoy(s|ed)?|prefers?|preferred|passion(ate)?|fond|hates?|"
+    r"dislikes?)\b",
+    re.I,
+)
 #: A digit on its own ("1", a list's number, a stray key) is as rare in the notes as a name, but it
 #: is no topic: it weighs and grounds like a generic word.
 _LONE_DIGIT = re.compile(r"[0-9]")
@@ -105,6 +115,7 @@ class Grounder:
         weights = {word: term.weight / max(len(term.matches), 1) for term in terms for word in term.matches}
         ranked = self.index.search(weights, limit=limit * 4)
         found = []
+        preference = _ASKS_PREFERENCE.search(question) is not None
         for score, index in ranked:
             passage = self.passages[index]
             share, specific = self.coverage(terms, passage.searchable)
@@ -113,6 +124,7 @@ class Grounder:
                 and share >= GROUNDED
                 and score >= ranked[0][0] * 0.4
                 and self._asks(terms, question, passage)
+                and (not preference or _STATES_PREFERENCE.search(passage.searchable) is not None)
             ):
                 found.append(passage)
         return found[:limit]

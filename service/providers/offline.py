@@ -61,6 +61,9 @@ _EXTRACTION = re.compile(
 )
 
 
+_BULLET = re.compile(r"^(?:[-*+\u2022]|\d{1,3}[.)])\s+")
+
+
 @dataclass(frozen=True)
 class OfflineTools:
     """The tools the offline provider calls as a model would, given by the wiring (the owner's loop
@@ -214,6 +217,7 @@ def _recorded(rounds: tuple[ToolRound, ...]) -> set[str]:
 
 
 def _quoted(passages: list[Passage]) -> str:
-    """Notes quoted as written, each with where it comes from (the citation its source declares)."""
-    lines = [f"- {p.text} (from {p.citation})" for p in passages]
+    """Notes quoted as written, each with where it comes from (the citation its source declares), as
+    a list (a note that is an item of the owner's own list keeps its words, not its bullet)."""
+    lines = [f"- {_BULLET.sub('', p.text)} (from {p.citation})" for p in passages]
     return "Here's what my notes say:\n\n" + "\n".join(lines) + f"\n\n{OFFLINE_NOTE}"

@@ -90,6 +90,8 @@ class Passage(msgspec.Struct, frozen=True):
 
 #: Section kinds whose every line is a fact of its own.
 LINE_KINDS = ("facts", "profile")
+#: Section kinds that say how the owner talks, not what is true of them: never a note to quote.
+UNQUOTED_KINDS = ("style",)
 
 
 def passages_of(sections: Iterable[Section]) -> list[Passage]:
@@ -97,6 +99,8 @@ def passages_of(sections: Iterable[Section]) -> list[Passage]:
     paragraphs; an owner's answer is one passage searched with its question."""
     out = []
     for section in sections:
+        if section.kind in UNQUOTED_KINDS:
+            continue
         citation = section.cited_as()
         if section.kind == "qa" and section.fields.get("answer"):
             chunks, context = [section.fields["answer"]], section.fields.get("question", "")

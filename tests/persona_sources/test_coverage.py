@@ -197,7 +197,7 @@ def test_twin_persona_check_prints_the_coverage_of_every_source(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("PERSONA_DIR", str(EXAMPLE_PERSONA))
-    assert main(["persona", "check", "--max-age-days", "100000"]) == 0
+    assert main(["persona", "check", "--max-age-days", "36500"]) == 0
     out = capsys.readouterr().out
     assert "coverage linkedin: 100% of " in out and "coverage facts: 100% of" in out
     assert main(["persona", "show"]) == 0

@@ -84,6 +84,7 @@ def test_seed_layout_is_recognised_without_a_manifest(tmp_path: Path) -> None:
     )
     persona = load_persona(tmp_path)
     assert [s.source_id for s in persona.sections] == ["summary", "style", "facts"]
+    assert [s.kind for s in persona.sections] == ["text", "style", "facts"]  # followed, never quoted
 
 
 def test_prompt_is_byte_identical_across_loads_and_date_goes_after_it(tmp_path: Path) -> None:

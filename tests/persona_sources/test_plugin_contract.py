@@ -146,13 +146,26 @@ def test_a_type_that_declares_no_options_takes_none(tmp_path: Path) -> None:
     (tmp_path / "bio.md").write_text("I build robots.")
     (tmp_path / "facts.json").write_text(json.dumps({"full_name": "Ada Example"}))
     (tmp_path / "persona.toml").write_text(
-        '[[sources]]\nid = "bio"\ntype = "text"\npath = "bio.md"\nkind = "summary"\n'
-        '[[sources]]\nid = "facts"\ntype = "facts"\npath = "facts.json"\n'
+        '[[sources]]\nid = "bio"\ntype = "text"\npath = "bio.md"\n'
+        '[[sources]]\nid = "facts"\ntype = "facts"\npath = "facts.json"\nkind = "summary"\n'
     )
     with pytest.raises(
-        PersonaError, match=r"'bio' \(text, .*\): unknown option `kind` \(options: none besides"
+        PersonaError, match=r"'facts' \(facts, .*\): unknown option `kind` \(options: none besides"
     ):
         load(tmp_path)
+
+
+def test_a_text_source_is_the_owners_style_only_when_it_says_so(tmp_path: Path) -> None:
+    (tmp_path / "bio.md").write_text("I build robots.")
+    (tmp_path / "persona.toml").write_text(
+        '[[sources]]\nid = "bio"\ntype = "text"\npath = "bio.md"\nkind = "summary"\n'
+    )
+    with pytest.raises(PersonaError, match=r"option `kind`: invalid enum value 'summary'"):
+        load(tmp_path)
+    (tmp_path / "persona.toml").write_text(
+        '[persona]\nname = "Ada"\n[[sources]]\nid = "bio"\ntype = "text"\npath = "bio.md"\nkind = "style"\n'
+    )
+    assert [s.kind for s in load(tmp_path).sections] == ["style"]
 
 
 def test_a_plugins_own_tests_build_a_source_spec_and_read_typed_options(tmp_path: Path) -> None:

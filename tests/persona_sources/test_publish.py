@@ -56,7 +56,7 @@ def test_publish_names_the_sources_it_leaves_out(
     assert main(["persona", "publish", "-o", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "not published (the files carry the kinds profile, summary, experience" in out
-    assert "  'style' (text): 1 text section" in out and "  'facts' (facts): 1 facts section" in out
+    assert "  'style' (text): 1 style section" in out and "  'facts' (facts): 1 facts section" in out
 
 
 def test_the_mcp_endpoint_is_named_only_when_given(persona: Persona) -> None:

@@ -277,3 +277,37 @@ def test_a_question_using_the_words_of_an_order_is_not_refused(freja: OfflinePro
 )
 def test_an_order_to_leave_the_role_is_still_refused(freja: OfflineProvider, order: str) -> None:
     assert "can't share how I'm set up" in freja.answer(order)
+
+
+@pytest.mark.parametrize(
+    ("question", "never"),
+    [
+        ("What is your favourite game?", "matchmaking"),
+        ("Do you like Stockholm?", "Stockholm"),
+        ("Do you like numbers?", "careful with them"),
+    ],
+)
+def test_a_question_of_taste_is_not_answered_by_a_note_that_only_names_the_thing(
+    freja: OfflineProvider, question: str, never: str
+) -> None:
+    """Was: a note that mentions a game or a city, or the style guide's third-person lines, quoted as
+    what the owner likes."""
+    assert_not_answered(freja, question, never)
+
+
+def test_the_owners_style_guide_is_followed_and_never_quoted(freja: OfflineProvider) -> None:
+    """The example persona's style.txt is `kind = "style"`: in the prompt, never a quoted note."""
+    for question in ("Do you say we or I for team results?", "Do you use Swedish words?"):
+        reply = freja.answer(question)
+        assert "communication style" not in reply and "- - " not in reply
+
+
+def test_a_note_from_a_list_is_quoted_without_its_own_bullet(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text(
+        "Things I do:\n\n- I restore vintage sailboats every summer in Gdansk.\n"
+    )
+    (tmp_path / "persona.toml").write_text(
+        '[persona]\nname = "Ada"\n[[sources]]\nid = "notes"\ntype = "text"\npath = "notes.md"\n'
+    )
+    reply = OfflineProvider(load_persona(tmp_path), OFFLINE_TOOLS).answer("Do you restore sailboats?")
+    assert "- I restore vintage sailboats every summer in Gdansk. (from" in reply and "- - " not in reply
