@@ -116,7 +116,7 @@ class _Context:
 
     def __init__(
         self,
-        contacts: list[Contact],
+        contacts: tuple[list[Contact], dict[str, dict[str, datetime]]],
         questions: list[Question],
         feedback: list[Feedback],
         failures: dict[str, list[Failure]],
@@ -124,10 +124,12 @@ class _Context:
     ) -> None:
         self.failures = failures
         self.reads = reads
+        #: When each conversation last left each of its contacts (session id -> contact id -> time).
+        self.contact_visits = contacts[1]
         self.contacts: dict[str, list[Contact]] = defaultdict(list)
         self.questions: dict[str, list[Question]] = defaultdict(list)
         self.feedback: dict[str, list[Feedback]] = defaultdict(list)
-        for contact in contacts:
+        for contact in contacts[0]:
             for session_id in contact.sessions:
                 self.contacts[session_id].append(contact)
         for question in questions:
@@ -252,7 +254,7 @@ class Inbox:
             else {session_id: await self._failures.of(session_id)}
         )
         return _Context(
-            contacts=await self._owner.contacts(),
+            contacts=await self._owner.contacts_and_visits(),
             questions=await self._owner.questions(),
             feedback=await self._owner.feedback(),
             failures=failures,
@@ -277,7 +279,8 @@ def _flags(conversation: Conversation, context: _Context, now: datetime) -> Flag
     attention: list[AttentionReason] = []
     if any(q.status == "open" for q in context.questions[session_id]):
         attention.append("open_question")
-    if any(since_read(c.last_seen) for c in context.contacts[session_id]):
+    # this conversation's own visits: another one leaving the same address is news there, not here
+    if any(since_read(at) for at in context.contact_visits.get(session_id, {}).values()):
         attention.append("new_contact")
     if any(v.rating == "down" and since_read(v.at) for v in context.feedback[session_id]):
         attention.append("thumbs_down")

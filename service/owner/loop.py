@@ -65,6 +65,14 @@ class Left(msgspec.Struct, kw_only=True):
     name: str = ""
     note: str = ""
     count: int = 0
+    #: When this conversation last left the address (None: stored before this was kept).
+    at: datetime | None = None
+
+
+class _StoredContact(Contact, kw_only=True):
+    """A contact as stored: with what each conversation left."""
+
+    left: dict[str, Left] = msgspec.field(default_factory=dict)
 
 
 class Question(msgspec.Struct, kw_only=True):
@@ -142,7 +150,9 @@ class OwnerLoop:
             else:
                 contact, left = _contact_of(current)
             mine = left.pop(session_id, Left())
-            left[session_id] = Left(name=name or mine.name, note=note or mine.note, count=mine.count + 1)
+            left[session_id] = Left(
+                name=name or mine.name, note=note or mine.note, count=mine.count + 1, at=now
+            )
             contact.sessions = _remember(contact.sessions, session_id)
             contact.last_seen = now
             return _contact_doc(contact, left)
@@ -181,8 +191,19 @@ class OwnerLoop:
 
     async def contacts(self) -> list[Contact]:
         """Every contact, most recent first."""
-        found = await self.records.values(CONTACTS, Contact)
-        return sorted(found, key=lambda c: c.last_seen, reverse=True)
+        return (await self.contacts_and_visits())[0]
+
+    async def contacts_and_visits(self) -> tuple[list[Contact], dict[str, dict[str, datetime]]]:
+        """Every contact, most recent first, and when each conversation last left each one: session
+        id -> contact id -> time (the contact's last time, for what was stored before that was kept)."""
+        stored = await self.records.values(CONTACTS, _StoredContact)
+        visits: dict[str, dict[str, datetime]] = {}
+        for contact in stored:
+            for session_id in contact.sessions:
+                entry = contact.left.get(session_id)
+                visits.setdefault(session_id, {})[contact.id] = (entry and entry.at) or contact.last_seen
+        found = [Contact(**{name: getattr(c, name) for name in Contact.__struct_fields__}) for c in stored]
+        return sorted(found, key=lambda c: c.last_seen, reverse=True), visits
 
     async def questions(self, status: str | None = None) -> list[Question]:
         """Questions (of one status, when given), most asked first."""

@@ -98,6 +98,10 @@ def test_the_inbox_flags_three_visitors_and_opening_one_marks_it_read(room: Room
     after = flags(client)
     assert not any(f["unread"] for f in after.values())
     assert after[contact]["attention"] == [] and after[voter]["attention"] == []
+    # Was: another conversation leaving the same address flagged this one again.
+    other = chat(client, f"Hello again, write to {EMAIL}")["session_id"]
+    again = flags(client)
+    assert again[contact]["attention"] == [] and again[other]["attention"] == ["new_contact"]
     assert after[question]["attention"] == ["open_question"]  # until it is answered or dismissed
     chat(client, "And before that?", voter)
     assert flags(client)[voter]["unread"] is True  # the visitor wrote again
