@@ -235,8 +235,9 @@ class Inbox:
         return found.conversation, found.version
 
     async def mark_read(self, detail: ConversationDetail) -> None:
-        """The owner has now seen the conversation and what happened in it (written only when
-        something was new since the last time)."""
+        """The owner has now seen the conversation and what happened in it, up to the newest thing
+        `detail` shows: a message that arrives while the page is built stays unread (written only
+        when something was new since the last time)."""
         newest = max(
             [m.timestamp for m in detail.messages if m.role != "owner"]
             + [e.at for e in detail.events]
@@ -245,7 +246,7 @@ class Inbox:
         )
         seen = (await self.reads.all()).get(detail.session_id)
         if newest is not None and (seen is None or seen < newest):
-            await self.reads.mark(detail.session_id, utc_now())
+            await self.reads.mark(detail.session_id, newest)
 
     async def _context(self, session_id: str | None = None) -> _Context:
         failures = (

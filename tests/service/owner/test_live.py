@@ -10,11 +10,13 @@ from datetime import timedelta
 import msgspec
 import pytest
 
-from memory import Conversation, Store
+from memory import Conversation, Message, Store
 from memory.model import utc_now
 from service.chat.window import OWNER_MARK
 from service.errors import OwnerNotPresent
+from service.owner.inbox import Inbox
 from service.owner.live import LiveOwner
+from service.owner.read_marks import ReadMarks
 from service.owner.stats import compute
 from service.providers import ProviderError
 from service.settings import Settings
@@ -189,3 +191,22 @@ async def test_a_reply_keeps_the_tools_it_called_and_why_it_answered_offline(
     assert second.answered_offline == "fallback" and fell_back.reply
     raw = await backend.with_namespace("conversations").get(asked.session_id)
     assert raw is not None and b'"tools":[]' not in raw.raw  # defaults are not written
+
+
+async def test_a_message_arriving_while_the_owner_opens_the_conversation_stays_unread(
+    settings: Settings, backend: Store, fake: FakeOpenAI
+) -> None:
+    """Was: the read mark took the time it was written, after the page was built, so a visitor's
+    message stored in between was marked read unseen."""
+    twin = twin_for(on_fake_model(settings, fake.base_url), backend)
+    fake.reply("Hello.")
+    first = await twin.engine.reply("Hi!", None)
+    reads = ReadMarks(twin.memory.records)
+    inbox = Inbox(twin.memory.conversations, twin.owner, twin.failures, reads)
+    conversation, _ = await inbox.load(first.session_id)
+    detail = await inbox.detail(conversation)
+    late = Message(role="user", content="Are you there?", timestamp=utc_now())
+    await twin.memory.conversations.append(first.session_id, [late])
+    await inbox.mark_read(detail)
+    [item] = (await inbox.page()).items
+    assert item.flags.unread
