@@ -12,6 +12,8 @@ import pytest
 
 from memory import Conversation, Message, Store
 from memory.model import utc_now
+from service.app import Twin
+from service.chat.turn import Turn
 from service.chat.window import OWNER_MARK
 from service.errors import OwnerNotPresent
 from service.owner.inbox import Inbox
@@ -29,6 +31,13 @@ from tests.support.twins import twin_for
 def fake() -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as server:
         yield server
+
+
+async def greeted(settings: Settings, backend: Store, fake: FakeOpenAI) -> tuple[Twin, Turn]:
+    """A twin on the test model and a conversation it has answered once ("Hi!", "Hello.")."""
+    twin = twin_for(on_fake_model(settings, fake.base_url), backend)
+    fake.reply("Hello.")
+    return twin, await twin.engine.reply("Hi!", None)
 
 
 async def test_while_the_owner_is_in_the_visitor_writes_to_them_and_the_twin_stays_silent(
@@ -72,9 +81,7 @@ async def test_a_retry_of_a_message_held_for_the_owner_stays_held_after_they_lef
 ) -> None:
     """Was: once the owner had left, each retry of the held message called the model, was charged,
     got another reply and stored none of them."""
-    twin = twin_for(on_fake_model(settings, fake.base_url), backend)
-    fake.reply("Hello.")
-    first = await twin.engine.reply("Hi!", None)
+    twin, first = await greeted(settings, backend, fake)
     live = LiveOwner(twin.memory.conversations, quiet_seconds=300)
     await live.join(first.session_id)
     held = await twin.engine.reply("Can we talk tomorrow?", first.session_id, idempotency_key="k" * 20)
@@ -99,9 +106,7 @@ async def test_only_the_owners_own_words_carry_the_owners_mark_to_the_model(
 ) -> None:
     """Was: a visitor's (or the model's) copy of the mark reached the model exactly as the owner's own
     words do, which the prompt tells the model to follow."""
-    twin = twin_for(on_fake_model(settings, fake.base_url), backend)
-    fake.reply("Hello.")
-    first = await twin.engine.reply("Hi!", None)
+    twin, first = await greeted(settings, backend, fake)
     live = LiveOwner(twin.memory.conversations, quiet_seconds=300)
     await live.join(first.session_id)
     await live.say(first.session_id, "Freja here.")
@@ -198,9 +203,7 @@ async def test_a_message_arriving_while_the_owner_opens_the_conversation_stays_u
 ) -> None:
     """Was: the read mark took the time it was written, after the page was built, so a visitor's
     message stored in between was marked read unseen."""
-    twin = twin_for(on_fake_model(settings, fake.base_url), backend)
-    fake.reply("Hello.")
-    first = await twin.engine.reply("Hi!", None)
+    twin, first = await greeted(settings, backend, fake)
     reads = ReadMarks(twin.memory.records)
     inbox = Inbox(twin.memory.conversations, twin.owner, twin.failures, reads)
     conversation, _ = await inbox.load(first.session_id)
