@@ -157,6 +157,13 @@ def test_delete_conversation_over_http_erases_the_records_too(settings: Settings
     assert asyncio.run(owner.contacts()) == [] and asyncio.run(owner.feedback()) == []
 
 
+def delete_with_cli(settings: Settings, monkeypatch: pytest.MonkeyPatch, session_id: str) -> int:
+    """`twin conversations delete` on the file memory of `settings`; its exit code."""
+    monkeypatch.setenv("MEMORY_DIR", str(settings.storage.memory_dir))
+    monkeypatch.delenv("USE_S3", raising=False)
+    return main(["conversations", "delete", session_id])
+
+
 def test_twin_conversations_delete_erases_the_records_too(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -167,10 +174,7 @@ def test_twin_conversations_delete_erases_the_records_too(
         finally:
             await twin.close()
 
-    session_id = asyncio.run(visit())
-    monkeypatch.setenv("MEMORY_DIR", str(settings.storage.memory_dir))
-    monkeypatch.delenv("USE_S3", raising=False)
-    assert main(["conversations", "delete", session_id]) == 0
+    assert delete_with_cli(settings, monkeypatch, asyncio.run(visit())) == 0
     assert "and what its visitor left" in capsys.readouterr().out
     assert asyncio.run(OwnerLoop(file_memory(settings.storage.memory_dir).records).contacts()) == []
 
@@ -192,10 +196,7 @@ def test_twin_conversations_delete_erases_what_a_gone_conversation_left(
         finally:
             await twin.close()
 
-    session_id = asyncio.run(visit())
-    monkeypatch.setenv("MEMORY_DIR", str(settings.storage.memory_dir))
-    monkeypatch.delenv("USE_S3", raising=False)
-    assert main(["conversations", "delete", session_id]) == 1
+    assert delete_with_cli(settings, monkeypatch, asyncio.run(visit())) == 1
     assert "what that session left" in capsys.readouterr().err
     owner = OwnerLoop(file_memory(settings.storage.memory_dir).records)
     assert asyncio.run(owner.contacts()) == [] and asyncio.run(owner.questions()) == []
