@@ -95,7 +95,7 @@ register_before_snapshot(snapshot)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """One API Gateway (HTTP API, payload 2.0) invocation, or the daily retention pass."""
     serving = _serving
-    loop = asyncio.get_event_loop()  # the loop Mangum runs the app on
+    loop = _event_loop()
     if is_schedule(event):
         response = loop.run_until_complete(retention(serving))
     else:
@@ -104,6 +104,17 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     within = remaining() / 1000 - SETTLE_MARGIN_SECONDS if remaining else None
     loop.run_until_complete(serving.background.settle(within))
     return response
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """The loop Mangum runs the app on (set up as Mangum does when none is set yet, as on a
+    container's first invocation when that is the schedule's)."""
+    try:
+        return asyncio.get_event_loop()
+    except RuntimeError:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        return loop
 
 
 def is_schedule(event: dict[str, Any]) -> bool:
