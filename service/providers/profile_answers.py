@@ -195,13 +195,22 @@ def _employer(profile: ProfileAnswers, question: str) -> Reply | None:
     sections = [s for s in profile.experience if s.fields["company"] in named]
     parts = []
     for section in sections:
-        role = f"At {section.fields['company']} I was {section.fields.get('title', 'there')}"
+        tense = "am" if _is_current(profile, section) else "was"
+        role = f"At {section.fields['company']} I {tense} {section.fields.get('title', 'there')}"
         parts.append(role + (f" ({_dates(section)})." if _dates(section) else "."))
         parts += section.text.split("\n\n")[1:4]
     text = "\n\n".join(parts)
     return Reply(
         f"{text}\n\n(from {sections[0].cited_as()})", text + " " + " ".join(s.text for s in sections)
     )
+
+
+def _is_current(profile: ProfileAnswers, section: Section) -> bool:
+    """Whether a position is the one the persona holds now (its current employer, and role if known)."""
+    employer, role = profile.fact("current_employer"), profile.fact("current_role")
+    if employer is None or section.fields.get("company") != employer[0]:
+        return False
+    return role is None or section.fields.get("title") == role[0]
 
 
 def _education(profile: ProfileAnswers, question: str) -> Reply | None:

@@ -311,3 +311,13 @@ def test_a_note_from_a_list_is_quoted_without_its_own_bullet(tmp_path: Path) -> 
     )
     reply = OfflineProvider(load_persona(tmp_path), OFFLINE_TOOLS).answer("Do you restore sailboats?")
     assert "- I restore vintage sailboats every summer in Gdansk. (from" in reply and "- - " not in reply
+
+
+def test_the_current_position_is_told_in_the_present_and_past_ones_in_the_past(
+    freja: OfflineProvider,
+) -> None:
+    """Was: "At Corvina Pay I was Staff Platform Engineer (March 2021 - Present ...)"."""
+    assert "At Corvina Pay I am Staff Platform Engineer" in freja.answer("What do you do at Corvina Pay?")
+    assert "At Nordlys Freight I was Senior Platform Engineer" in freja.answer(
+        "What did you do at Nordlys Freight?"
+    )
