@@ -348,11 +348,18 @@ class OwnerLoop:
             return msgspec.convert(value, Feedback).at < older_than
 
         # Each record is judged again as it is deleted: a visitor may have come back since the listing.
-        for contact in await self.contacts():
-            if contact.last_seen < older_than and await self.records.delete_if(
-                CONTACTS, contact.id, stale_contact
+        contacts, visits = await self.contacts_and_visits()
+        for contact in contacts:
+            if contact.last_seen < older_than:
+                if await self.records.delete_if(CONTACTS, contact.id, stale_contact):
+                    erased += 1
+            elif any(
+                visits.get(s, {}).get(contact.id, contact.last_seen) < older_than for s in contact.sessions
             ):
-                erased += 1
+                # kept for a recent conversation: what older ones left with it (names, notes) goes
+                await self.records.update(
+                    CONTACTS, contact.id, lambda current: _without_old_visits(current, older_than)
+                )
         for question in await self.questions():
             if question.last_seen >= older_than:
                 continue
@@ -365,6 +372,19 @@ class OwnerLoop:
             if vote.at < older_than and await self.records.delete_if(FEEDBACK, vote.id, stale_vote):
                 erased += 1
         return erased
+
+
+def _without_old_visits(current: Any, older_than: datetime) -> Any:
+    """A contact without the conversations that last left it before `older_than` (their names and
+    notes go with them); one stored before each visit's time was kept is left as it is."""
+    if current is None:
+        return None
+    contact, left = _contact_of(current)
+    old = {s for s, entry in left.items() if entry.at is not None and entry.at < older_than}
+    if not old:
+        return current
+    contact.sessions = [s for s in contact.sessions if s not in old]
+    return _contact_doc(contact, left) if contact.sessions else current
 
 
 def _contact_of(stored: Any) -> tuple[Contact, dict[str, Left]]:

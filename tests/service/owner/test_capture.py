@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -225,16 +225,16 @@ async def test_prune_keeps_a_contact_renewed_after_the_listing(
     owner = twin_for(settings, backend).owner
     await owner.record_contact("s" * 32, "back@example.com")
     [old] = await owner.contacts()
-    listing = owner.contacts
+    listing = owner.contacts_and_visits
 
-    async def listed_then_renewed() -> list[Contact]:
+    async def listed_then_renewed() -> tuple[list[Contact], dict[str, dict[str, datetime]]]:
         found = await listing()
         await owner.record_contact("t" * 32, "back@example.com", note="call me today")
         return found
 
-    monkeypatch.setattr(owner, "contacts", listed_then_renewed)
+    monkeypatch.setattr(owner, "contacts_and_visits", listed_then_renewed)
     assert await owner.prune(old.last_seen + timedelta(microseconds=1)) == 0
-    [kept] = await listing()
+    [kept], _ = await listing()
     assert kept.sessions == ["s" * 32, "t" * 32] and kept.last_seen > old.last_seen
 
 
@@ -291,3 +291,26 @@ async def test_records_store_down_the_visitor_still_gets_an_honest_reply(
     assert "passed your email on" not in turn.reply  # nothing was recorded: the twin does not claim it
     assert await records.keys(CONTACTS) == []
     await store.close()
+
+
+async def test_retention_takes_an_old_conversations_name_and_note_from_a_contact_kept_for_a_new_one(
+    settings: Settings, backend: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Was: a contact the same address renewed later kept, for good, the name and note an old,
+    pruned conversation had left with it."""
+    import service.owner.loop as loop
+
+    owner = twin_for(settings, backend).owner
+    long_ago = utc_now() - timedelta(days=40)
+    monkeypatch.setattr(loop, "utc_now", lambda: long_ago)
+    await owner.record_contact("o" * 32, "back@example.com", "Grace Old", "my old number is 555-0100")
+    monkeypatch.undo()
+    await owner.record_contact("n" * 32, "back@example.com", "Grace", "call me today")
+    assert await owner.prune(utc_now() - timedelta(days=30)) == 0
+    [kept] = await owner.contacts()
+    assert (kept.sessions, kept.name, kept.note, kept.count) == (["n" * 32], "Grace", "call me today", 1)
+    stored = await owner.records.get(CONTACTS, kept.id)
+    assert stored is not None and "555-0100" not in str(stored.value) and "Grace Old" not in str(stored.value)
+    assert await owner.prune(utc_now() - timedelta(days=30)) == 0
+    again = await owner.records.get(CONTACTS, kept.id)
+    assert again is not None and again.version == stored.version  # nothing old left: not written again
