@@ -39,21 +39,26 @@ def check_key(messages: Sequence[Message], key: str | None, text: str) -> None:
 def stored_reply(messages: Sequence[Message], key: str | None) -> tuple[int, str] | None:
     """The number and text of the reply stored after the user message carrying `key`, if that message
     was already answered."""
-    if key is None:
+    index = _keyed(messages, key)
+    if index is None or not _answered(messages, index):
         return None
-    for index, message in enumerate(messages[:-1]):
-        answered = messages[index + 1].role == "assistant"  # a message held for the owner was not
-        if message.role == "user" and message.idempotency_key == key and answered:
-            return replies(messages[: index + 2]), messages[index + 1].content
-    return None
+    return replies(messages[: index + 2]), messages[index + 1].content
 
 
 def held_before(messages: Sequence[Message], key: str | None) -> bool:
     """Whether the user message carrying `key` is stored with no reply of the twin after it: it was
     held for the owner, who was in the conversation in person (a failed turn stores nothing)."""
+    index = _keyed(messages, key)
+    return index is not None and not _answered(messages, index)
+
+
+def _keyed(messages: Sequence[Message], key: str | None) -> int | None:
+    """Where the user message carrying `key` is (a conversation stores a key's turn once)."""
     if key is None:
-        return False
-    for index, message in enumerate(messages):
-        if message.role == "user" and message.idempotency_key == key:
-            return index + 1 == len(messages) or messages[index + 1].role != "assistant"
-    return False
+        return None
+    return next((i for i, m in enumerate(messages) if m.role == "user" and m.idempotency_key == key), None)
+
+
+def _answered(messages: Sequence[Message], index: int) -> bool:
+    """Whether the twin's reply follows the message at `index` (one held for the owner has none)."""
+    return index + 1 < len(messages) and messages[index + 1].role == "assistant"

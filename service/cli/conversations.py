@@ -152,7 +152,8 @@ async def _delete(args: argparse.Namespace, settings: Settings, memory: Memory) 
 async def _prune(args: argparse.Namespace, settings: Settings, memory: Memory) -> int:
     store = memory.conversations
     days = args.days or settings.storage.retention_days
-    cutoff = datetime.now(UTC) - timedelta(days=days)
+    now = datetime.now(UTC)
+    cutoff = now - timedelta(days=days)
     since = f"not changed since {_when(cutoff)} UTC ({days} days)"
     if args.dry_run:
         old = [s for s in await store.list() if s.updated_at < cutoff]
@@ -160,7 +161,7 @@ async def _prune(args: argparse.Namespace, settings: Settings, memory: Memory) -
             print(f"{s.session_id}  updated {_when(s.updated_at)}  {s.turns} turns")
         print(f"would prune {_count(len(old))} {since}", file=sys.stderr)
         return 0
-    pruned = await prune(memory, cutoff, datetime.now(UTC))
+    pruned = await prune(memory, cutoff, now)
     print(f"pruned {_count(pruned.conversations)} {since} from {store.location}")
     print(
         f"erased {pruned.records} visitor record(s) (contacts, questions, feedback, notifications, "

@@ -116,7 +116,8 @@ class _Context:
 
     def __init__(
         self,
-        contacts: tuple[list[Contact], dict[str, dict[str, datetime]]],
+        contacts: list[Contact],
+        contact_visits: dict[str, dict[str, datetime]],
         questions: list[Question],
         feedback: list[Feedback],
         failures: dict[str, list[Failure]],
@@ -125,11 +126,11 @@ class _Context:
         self.failures = failures
         self.reads = reads
         #: When each conversation last left each of its contacts (session id -> contact id -> time).
-        self.contact_visits = contacts[1]
+        self.contact_visits = contact_visits
         self.contacts: dict[str, list[Contact]] = defaultdict(list)
         self.questions: dict[str, list[Question]] = defaultdict(list)
         self.feedback: dict[str, list[Feedback]] = defaultdict(list)
-        for contact in contacts[0]:
+        for contact in contacts:
             for session_id in contact.sessions:
                 self.contacts[session_id].append(contact)
         for question in questions:
@@ -254,8 +255,10 @@ class Inbox:
             if session_id is None
             else {session_id: await self._failures.of(session_id)}
         )
+        contacts, visits = await self._owner.contacts_and_visits()
         return _Context(
-            contacts=await self._owner.contacts_and_visits(),
+            contacts=contacts,
+            contact_visits=visits,
             questions=await self._owner.questions(),
             feedback=await self._owner.feedback(),
             failures=failures,
