@@ -2,8 +2,13 @@
 
 A key `a/b` is the file `<root>/a/b.json`. Writes go to a temporary file that is fsynced and then
 `os.replace`d over the old one, so a crash leaves either the old or the new document, never a torn
-one; a per-document `flock` makes compare-and-swap safe across threads and processes. Every call runs
-in a worker thread through `_run`, the one place an OS error becomes `StoreUnavailable`.
+one; a per-document `flock` makes compare-and-swap safe across threads and processes.
+
+Writes, deletes and listings run in a worker thread (`_run`): a write waits for two fsyncs. Reading one
+document runs in the event loop (`_now`): a small file from the page cache takes microseconds, while a
+hop to a worker thread and back costs more CPU than that and, under load, waits behind every other
+request's work twice (docs/benchmarks.md, "turn cost"). Both are where an OS error becomes
+`StoreUnavailable`.
 """
 
 from __future__ import annotations
@@ -59,11 +64,21 @@ class FileStore(Store):
         try:
             return await anyio.to_thread.run_sync(functools.partial(fn, *args))
         except OSError as exc:
-            log.warning("file store %s failed: %s (%s)", self.root, type(exc).__name__, exc.strerror)
-            raise StoreUnavailable(UNAVAILABLE) from exc
+            raise self._unavailable(exc) from exc
+
+    def _now(self, fn: Callable[..., T], *args: object) -> T:
+        """Run one quick file operation here, in the event loop; any OS failure is StoreUnavailable."""
+        try:
+            return fn(*args)
+        except OSError as exc:
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: OSError) -> StoreUnavailable:
+        log.warning("file store %s failed: %s (%s)", self.root, type(exc).__name__, exc.strerror)
+        return StoreUnavailable(UNAVAILABLE)
 
     async def _get(self, key: str) -> Document | None:
-        return await self._run(self._get_sync, key)
+        return self._now(self._get_sync, key)
 
     async def _put(self, key: str, raw: bytes, expected_version: str | None) -> str:
         return await self._run(self._put_sync, key, raw, expected_version)

@@ -88,6 +88,23 @@ async def test_a_read_only_directory_is_unavailable_for_writes_and_readable(
     assert await memory.conversations.load(sid) is not None
 
 
+async def test_a_document_that_cannot_be_read_is_unavailable(tmp_path: Path) -> None:
+    """Reads run in the event loop rather than a worker thread: an OS error there is still
+    StoreUnavailable, and the other documents stay readable."""
+    memory = file_memory(tmp_path)
+    sid, other = new_session_id(), new_session_id()
+    await memory.conversations.append(other, a_turn("hello"), create=True)
+    (tmp_path / f"{sid}.json").mkdir()  # where the document's file should be
+    await memory.records.put("contacts", "k1", {"n": 1})
+    (tmp_path / "records" / "contacts" / "k2.json").mkdir()
+    with pytest.raises(StoreUnavailable, match="memory unavailable"):
+        await memory.conversations.load(sid)
+    with pytest.raises(StoreUnavailable):
+        await memory.records.get("contacts", "k2")
+    assert (await memory.conversations.load(other)) is not None
+    assert (await memory.records.get("contacts", "k1")).value == {"n": 1}  # type: ignore[union-attr]
+
+
 async def test_a_memory_path_that_is_a_file_is_unavailable(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("a file where the memory directory should be")
