@@ -32,7 +32,7 @@ from service.chat.judge import Judge
 from service.chat.quotas import TokenQuotas
 from service.chat.turn import TurnServices
 from service.errors import TwinError
-from service.http.admission import ANY_ORIGIN, Admission
+from service.http.admission import ANY_ORIGIN, Admission, ChatDoor
 from service.http.contract import PersonaCard
 from service.http.controllers import CONTROLLERS, McpController, WebAssets, WebController
 from service.http.controllers.meta import health_of
@@ -210,7 +210,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *_owner_room(twin, reads, erasure),
         ],
         dependencies=_singletons(
-            engine=twin.engine,
+            door=ChatDoor(admission, twin.engine),
             conversations=twin.memory.conversations,
             owner=twin.owner,
             erasure=erasure,

@@ -12,7 +12,10 @@ from typing import Any
 
 from litestar import Request
 
+from service.chat.engine import ChatEngine
+from service.chat.turn import Turn
 from service.errors import OriginNotAllowed, RateLimited
+from service.http.contract import ChatRequest
 from service.http.limits import VisitorLimits
 from service.settings import LimitSettings
 
@@ -48,6 +51,34 @@ class Admission:
         allowed = self.any_origin or origin in self.allowed_origins or origin == _own_origin(request)
         if origin and not allowed:
             raise OriginNotAllowed(origin)
+
+
+class ChatDoor:
+    """The chat routes' one dependency: a visitor's message is admitted, then the engine takes it.
+
+    One object rather than `admission` and `engine` side by side: Litestar resolves two or more
+    dependencies of a handler in a task group of their own, one more pass through the event loop for
+    every message, and under load each pass waits behind every other request's work (see "turn cost"
+    in docs/benchmarks.md).
+    """
+
+    def __init__(self, admission: Admission, engine: ChatEngine) -> None:
+        self.admission = admission
+        self.engine = engine
+
+    async def reply(self, request: Request[Any, Any, Any], data: ChatRequest, key: str | None) -> Turn:
+        """The whole turn (Raises: as `Admission.admit` and `ChatEngine.begin`)."""
+        client_ip = self.admission.admit(request, data.session_id)
+        return await self.engine.reply(
+            data.message, data.session_id, idempotency_key=key, client_ip=client_ip
+        )
+
+    async def begin(self, request: Request[Any, Any, Any], data: ChatRequest, key: str | None) -> Turn:
+        """The turn, ready to stream (Raises: as `Admission.admit` and `ChatEngine.begin`)."""
+        client_ip = self.admission.admit(request, data.session_id)
+        return await self.engine.begin(
+            data.message, data.session_id, idempotency_key=key, client_ip=client_ip
+        )
 
 
 def _own_origin(request: Request[Any, Any, Any]) -> str:

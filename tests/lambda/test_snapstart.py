@@ -65,7 +65,7 @@ def test_a_restored_environment_gets_a_new_seed_and_an_app_built_anew(handler_mo
     restored = handler_module._serving
     assert random.getstate() != shared
     assert restored.background is not snapshot.background and restored.asgi is not snapshot.asgi
-    for part in ("engine", "conversations", "owner"):  # the app's collaborators, each made anew
+    for part in ("door", "conversations", "owner"):  # the app's collaborators, each made anew
         assert served(restored, part) is not served(snapshot, part)
     body = json.dumps({"message": "Where do you work?"})
     event = http_event("POST", "/chat", body=body, headers={"content-type": "application/json"})

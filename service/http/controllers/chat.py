@@ -13,10 +13,9 @@ from litestar.params import HeaderParameter, JSONBody
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from memory import StoreError
-from service.chat.engine import ChatEngine
 from service.chat.turn import Turn
 from service.errors import classify, public_message, retry_after
-from service.http.admission import Admission
+from service.http.admission import ChatDoor
 from service.http.contract import (
     IDEMPOTENCY_KEY_HELP,
     IDEMPOTENCY_KEY_PATTERN,
@@ -70,13 +69,10 @@ class ChatController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[ChatRequest],
-        engine: NamedDependency[ChatEngine],
-        admission: NamedDependency[Admission],
+        door: NamedDependency[ChatDoor],
         idempotency_header: IdempotencyHeader = None,
     ) -> ChatResponse:
-        key = idempotency_key(data, idempotency_header)
-        client_ip = admission.admit(request, data.session_id)
-        turn = await engine.reply(data.message, data.session_id, idempotency_key=key, client_ip=client_ip)
+        turn = await door.reply(request, data, idempotency_key(data, idempotency_header))
         return ChatResponse(
             response=turn.reply,
             session_id=turn.session_id,
@@ -106,13 +102,10 @@ class ChatController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[ChatRequest],
-        engine: NamedDependency[ChatEngine],
-        admission: NamedDependency[Admission],
+        door: NamedDependency[ChatDoor],
         idempotency_header: IdempotencyHeader = None,
     ) -> ServerSentEvent:
-        key = idempotency_key(data, idempotency_header)
-        client_ip = admission.admit(request, data.session_id)
-        turn = await engine.begin(data.message, data.session_id, idempotency_key=key, client_ip=client_ip)
+        turn = await door.begin(request, data, idempotency_key(data, idempotency_header))
         return ServerSentEvent(
             _events(turn), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         )
