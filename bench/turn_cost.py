@@ -2,10 +2,11 @@
 
     .venv/bin/python -m bench.turn_cost [--rounds 3] [--profile DIR] [--no-write]
 
-In one run, both apps serve real HTTP (uvicorn on 127.0.0.1; the seed's design from bench/seed_app:
-FastAPI, the sync OpenAI client, JSON files; twin with the OpenAI provider, file memory, rate limits
-off, the spend cap counting but never reached; twin once more with the client's httpx transport
-instead of aiohttp) against one local OpenAI-compatible upstream in its own
+In one run, both apps serve real HTTP (uvicorn on 127.0.0.1, on uvloop and httptools, which twin's
+dependencies install; the seed's design from bench/seed_app: FastAPI, the sync OpenAI client, JSON
+files; twin with `twin serve`'s protocol, the OpenAI provider, file memory, rate limits off, the spend
+cap counting but never reached; twin once more with the client's httpx transport instead of aiohttp)
+against one local OpenAI-compatible upstream in its own
 process (tests/support/fake_openai.py), which answers either at once or after 300 ms:
 
 - load 1: 8 visitors x 25 turns each (one conversation each), instant model;
@@ -103,6 +104,8 @@ SUBJECTS = (SEED, FLOOR, TWIN_HTTPX, TWIN)
 #: The load generator sending the subjects' requests straight to the upstream: its own floor.
 UPSTREAM_ALONE = "upstream alone"
 TRANSPORTS = {TWIN: "aiohttp", TWIN_HTTPX: "httpx"}
+#: The HTTP protocol `twin serve` runs (uvicorn's httptools one with its limits on slow clients).
+SERVE_PROTOCOL = "service.entry.serving:RequestDeadlineProtocol"
 
 
 # ------------------------------------------------------------------------------------------ upstream
@@ -177,7 +180,8 @@ def start(subject: str, upstream_url: str, work: Path, **extra_env: str) -> Serv
             "MEMORY_DIR": str(home / "memory"),
             "TWIN_HTTP_CLIENT": TRANSPORTS[subject],
         }
-        command = ["-m", "uvicorn", "service.entry.asgi:app"]
+        # `twin serve`'s protocol; uvicorn's own choices otherwise (uvloop and httptools, for all).
+        command = ["-m", "uvicorn", "service.entry.asgi:app", "--http", SERVE_PROTOCOL]
     env |= extra_env
     command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
     with open(home / "server.log", "wb") as log:

@@ -43,9 +43,10 @@ MAX_UNZIPPED = 250 * 1024 * 1024
 RUNTIME_PROVIDED = {"boto3", "botocore"}
 RUNTIME_ONLY = {"snapshot-restore-py"}
 NEVER_IMPORTED = {"pypdf"}
-#: Only worth its size in a long-running server with many visitors at once: the openai client's aiohttp
-#: transport. A Lambda container serves one request at a time, so its entries use the default httpx.
-SERVER_ONLY = {"aiohttp"}
+#: Only worth their size in a long-running server with many visitors at once: the openai client's
+#: aiohttp transport, and the event loop and HTTP parser `twin serve` runs on. A Lambda container serves
+#: one request at a time, so its entries use the default httpx, asyncio's loop and h11.
+SERVER_ONLY = {"aiohttp", "uvloop", "httptools"}
 #: Packages that dependencies pull in for their own CLIs, test factories, pretty printing or (the MCP
 #: SDK's jsonschema and what it needs) a client's checks of tool results, which the app never uses.
 #: Only httpx imports any (rich, pygments and click for its command-line client, in a `try/except

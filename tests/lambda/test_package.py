@@ -198,7 +198,7 @@ def test_the_zip_has_the_app_the_compiled_persona_and_bytecode_but_not_what_neve
     assert infos and all(f"{info}/METADATA" in names for info in infos)
     assert not any(name.endswith(("/RECORD", "/INSTALLER", "py.typed", ".pyi")) for name in names)
     tops = {name.split("/", 1)[0] for name in names}
-    for absent in ("boto3", "botocore", "pypdf", "aiohttp", "faker", "tests"):
+    for absent in ("boto3", "botocore", "pypdf", "aiohttp", "uvloop", "httptools", "faker", "tests"):
         assert absent not in tops
     assert {n for n in names if n.startswith("web/")} == {
         "web/dist/owner/owner.js",

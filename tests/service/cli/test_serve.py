@@ -3,6 +3,7 @@ silent or foreign-named clients hold it."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -95,6 +96,75 @@ def test_a_request_that_never_arrives_whole_is_disconnected(server: int, sent: b
     sock = connect(server)
     sock.sendall(sent)
     assert closed_within(sock) < PATIENCE - 1
+
+
+def test_a_head_over_the_bound_is_answered_431(server: int) -> None:
+    """Whole in one piece, or arriving without end: either way the server stops reading it."""
+    big = b"X-Big: " + b"a" * serving.MAX_HEADER_BYTES + b"\r\n"
+    for sent in (
+        b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n" + big + b"\r\n",
+        b"GET /health HTTP/1.1\r\n" + big,
+    ):
+        sock = connect(server)
+        sock.sendall(sent)
+        assert sock.recv(4096).startswith(b"HTTP/1.1 431")
+        assert closed_within(sock) < 1
+
+
+def test_a_body_that_arrives_with_its_head_is_not_counted_as_head(server: int) -> None:
+    body = json.dumps({"message": "What languages do you speak?"}).encode() + b" " * 40_000
+    head = b"POST /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    head += b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+    sock = connect(server)
+    sock.sendall(head + body)  # one piece: what the server reads first holds all of the body too
+    with sock:
+        answer = b"".join(iter(lambda: sock.recv(65536), b""))
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+
+
+def test_pipelined_requests_are_answered_in_order(server: int) -> None:
+    sock = connect(server)
+    sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 2)
+    answers = b""
+    while answers.count(b"HTTP/1.1 200") < 2:
+        answers += sock.recv(4096)
+    assert closed_within(sock) < PATIENCE - 1  # then idle, and closed as such
+
+
+SLOW_APP = """
+import asyncio, sys, uvicorn
+from service.entry.serving import RequestDeadlineProtocol
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await asyncio.sleep(float(sys.argv[2]))  # a reply that takes longer than the request deadline
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), http=RequestDeadlineProtocol, lifespan="off")
+"""
+
+
+def test_a_reply_slower_than_the_request_deadline_is_not_cut_off() -> None:
+    """The deadline is for the request to arrive; answering it may take as long as the model does."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWIN_")}
+    env["TWIN_SERVE_REQUEST_TIMEOUT_SECONDS"] = "0.5"
+    command = [sys.executable, "-c", SLOW_APP, str(port), "1.5"]
+    process = subprocess.Popen(command, cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "Uvicorn running" in line:
+                break
+        sock = connect(port)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+        sock.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
 
 
 def test_an_idle_keep_alive_connection_is_closed(server: int) -> None:
