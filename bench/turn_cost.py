@@ -104,6 +104,11 @@ SUBJECTS = (SEED, FLOOR, TWIN_HTTPX, TWIN)
 #: The load generator sending the subjects' requests straight to the upstream: its own floor.
 UPSTREAM_ALONE = "upstream alone"
 TRANSPORTS = {TWIN: "aiohttp", TWIN_HTTPX: "httpx"}
+#: Every subject keeps a visitor's connection this long between requests. The seed's design blocks its
+#: event loop during each model call; on uvloop, which runs due timers before it reads the sockets, a
+#: 5-second keep-alive then closed connections a visitor had just sent its next request on (reset by
+#: peer). The bench's visitors are never idle, so no subject needs to close theirs.
+KEEP_ALIVE_SECONDS = 600
 #: The HTTP protocol `twin serve` runs (uvicorn's httptools one with its limits on slow clients).
 SERVE_PROTOCOL = "service.entry.serving:RequestDeadlineProtocol"
 
@@ -184,6 +189,7 @@ def start(subject: str, upstream_url: str, work: Path, **extra_env: str) -> Serv
         command = ["-m", "uvicorn", "service.entry.asgi:app", "--http", SERVE_PROTOCOL]
     env |= extra_env
     command += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
+    command += ["--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)]
     with open(home / "server.log", "wb") as log:
         process = subprocess.Popen([sys.executable, *command], cwd=home, env=env, stdout=log, stderr=log)
     server = Server(subject, process, f"http://127.0.0.1:{port}", home)
