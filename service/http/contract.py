@@ -10,9 +10,10 @@ from msgspec import Meta
 
 from memory.keys import END, SESSION_ID_PATTERN
 from service.owner.audit import AuditEntry
+from service.owner.contacts import Contact
 from service.owner.inbox import Vote
 from service.owner.instructions import MAX_CHARS as INSTRUCTIONS_MAX_CHARS
-from service.owner.loop import Contact, Question
+from service.owner.loop import Question
 
 #: Hard ceiling for any message; the configurable limit (TWIN_MAX_MESSAGE_CHARS) is checked by the engine.
 MESSAGE_HARD_LIMIT = 100_000

@@ -16,7 +16,7 @@ from msgspec import Meta
 
 from memory.keys import END
 from service.http.contract import NON_BLANK, MessageText, SessionId
-from service.owner.loop import EMAIL_PATTERN
+from service.owner.contacts import EMAIL_PATTERN
 from service.owner.tools import Email, Note, ToolArgs, VisitorName, tool_spec
 
 ASK = "ask_twin"

@@ -25,9 +25,10 @@ import msgspec
 from memory import Conversation, ConversationStore, SessionNotFound
 from memory.model import Role, utc_now
 from memory.store import read_many
+from service.owner.contacts import Contact
 from service.owner.conversation_view import Event, ViewMessage, events, view_messages
 from service.owner.failures import FailedTurns, Failure
-from service.owner.loop import Contact, Feedback, OwnerLoop, Question
+from service.owner.loop import Feedback, OwnerLoop, Question
 from service.owner.read_marks import ReadMarks
 
 #: A conversation whose visitor wrote this recently is live (the visitor's page watches for the owner

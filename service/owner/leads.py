@@ -11,7 +11,7 @@ from typing import Literal, TextIO
 
 import msgspec
 
-from service.owner.loop import Contact
+from service.owner.contacts import Contact
 from service.owner.safe_text import json_text, write_csv
 
 FIELDS = ("id", "email", "name", "note", "count", "first_seen", "last_seen", "sessions")

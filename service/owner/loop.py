@@ -5,7 +5,8 @@ reads and answers through the CLI (and the same methods here).
 
 Everything lives in the records store (files locally, S3 on AWS), deduplicated:
 
-- `contacts/<id>`: one per normalised email, with the sessions it came from and how often it was left.
+- `contacts/<id>`: one per normalised email, with the sessions it came from and what each left there
+  (`service.owner.contacts`).
 - `questions/<id>`: one per normalised question text, with a count; `open`, `answered` or `dismissed`.
 - `feedback/<id>`: one per (session, reply) pair; a second vote on the same reply replaces the first.
 - `notifications/<id>`: the outbox of owner notifications not yet delivered (see `service.owner.notify`).
@@ -27,6 +28,16 @@ from memory import RecordStore
 from memory.keys import session_hash
 from memory.model import utc_now
 from memory.records import InvalidRecordKey, digest_key, validate_key
+from service.owner.contacts import (
+    Contact,
+    Left,
+    StoredContact,
+    contact_doc,
+    contact_of,
+    is_email,
+    normalise_email,
+    without_old_visits,
+)
 
 log = logging.getLogger("twin.owner")
 
@@ -35,44 +46,6 @@ QUESTIONS = "questions"
 FEEDBACK = "feedback"
 #: Sessions remembered per contact or question (the newest), so a popular question stays small.
 MAX_SESSIONS = 20
-
-#: What an email address looks like, wherever the twin looks for one (tool arguments, offline replies).
-EMAIL_PATTERN = r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}"
-#: An address in running text, whole: not the tail of a longer one ("JOSÉ.garcia@..." is not
-#: ".garcia@...") nor the head of one in a script it does not read ("bob@shop.exämple.com").
-EMAIL = re.compile(rf"(?<![\w.%+-]){EMAIL_PATTERN}(?![\w-]|\.[\w-])")
-_EMAIL_ONLY = re.compile(EMAIL_PATTERN)
-
-
-class Contact(msgspec.Struct, kw_only=True):
-    """A visitor who wants to get in touch: each conversation's name and note (the name the latest
-    gave, every note, oldest first), and how often they left the address."""
-
-    id: str
-    email: str
-    name: str = ""
-    note: str = ""
-    count: int = 1
-    sessions: list[str] = msgspec.field(default_factory=list)
-    first_seen: datetime
-    last_seen: datetime
-
-
-class Left(msgspec.Struct, kw_only=True):
-    """What one conversation left with a contact: stored beside it (key `left`, by session id) so
-    that erasing the conversation erases its words, and another's stay."""
-
-    name: str = ""
-    note: str = ""
-    count: int = 0
-    #: When this conversation last left the address (None: stored before this was kept).
-    at: datetime | None = None
-
-
-class _StoredContact(Contact, kw_only=True):
-    """A contact as stored: with what each conversation left."""
-
-    left: dict[str, Left] = msgspec.field(default_factory=dict)
 
 
 class Question(msgspec.Struct, kw_only=True):
@@ -100,10 +73,6 @@ class Feedback(msgspec.Struct, kw_only=True):
     rating: Literal["up", "down"]
     comment: str = ""
     at: datetime
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def normalise_question(question: str) -> str:
@@ -138,7 +107,7 @@ class OwnerLoop:
     ) -> tuple[Contact, bool]:
         """Store or refresh a contact. Returns: the contact and whether it is new."""
         email = normalise_email(email)
-        if not _EMAIL_ONLY.fullmatch(email):
+        if not is_email(email):
             raise ValueError("that does not look like an email address")
         key = record_id(email)
         now = utc_now()
@@ -148,14 +117,14 @@ class OwnerLoop:
                 contact = Contact(id=key, email=email, sessions=[], first_seen=now, last_seen=now)
                 left: dict[str, Left] = {}
             else:
-                contact, left = _contact_of(current)
+                contact, left = contact_of(current)
             mine = left.pop(session_id, Left())
             left[session_id] = Left(
                 name=name or mine.name, note=note or mine.note, count=mine.count + 1, at=now
             )
             contact.sessions = _remember(contact.sessions, session_id)
             contact.last_seen = now
-            return _contact_doc(contact, left)
+            return contact_doc(contact, left)
 
         stored = msgspec.convert(await self.records.update(CONTACTS, key, apply), Contact)
         log.info("contact recorded id=%s session=%s count=%d", key, session_hash(session_id), stored.count)
@@ -196,7 +165,7 @@ class OwnerLoop:
     async def contacts_and_visits(self) -> tuple[list[Contact], dict[str, dict[str, datetime]]]:
         """Every contact, most recent first, and when each conversation last left each one: session
         id -> contact id -> time (the contact's last time, for what was stored before that was kept)."""
-        stored = await self.records.values(CONTACTS, _StoredContact)
+        stored = await self.records.values(CONTACTS, StoredContact)
         visits: dict[str, dict[str, datetime]] = {}
         for contact in stored:
             for session_id in contact.sessions:
@@ -308,10 +277,10 @@ class OwnerLoop:
         def apply(current: Any) -> Any:
             if current is None:
                 return None
-            contact, left = _contact_of(current)
+            contact, left = contact_of(current)
             contact.sessions = [s for s in contact.sessions if s != session_id]
             left.pop(session_id, None)
-            return _contact_doc(contact, left) if contact.sessions else None
+            return contact_doc(contact, left) if contact.sessions else None
 
         return int(await self.records.update(CONTACTS, key, apply) is None)
 
@@ -358,7 +327,7 @@ class OwnerLoop:
             ):
                 # kept for a recent conversation: what older ones left with it (names, notes) goes
                 await self.records.update(
-                    CONTACTS, contact.id, lambda current: _without_old_visits(current, older_than)
+                    CONTACTS, contact.id, lambda current: without_old_visits(current, older_than)
                 )
         for question in await self.questions():
             if question.last_seen >= older_than:
@@ -372,40 +341,6 @@ class OwnerLoop:
             if vote.at < older_than and await self.records.delete_if(FEEDBACK, vote.id, stale_vote):
                 erased += 1
         return erased
-
-
-def _without_old_visits(current: Any, older_than: datetime) -> Any:
-    """A contact without the conversations that last left it before `older_than` (their names and
-    notes go with them); one stored before each visit's time was kept is left as it is."""
-    if current is None:
-        return None
-    contact, left = _contact_of(current)
-    old = {s for s, entry in left.items() if entry.at is not None and entry.at < older_than}
-    if not old:
-        return current
-    contact.sessions = [s for s in contact.sessions if s not in old]
-    return _contact_doc(contact, left) if contact.sessions else current
-
-
-def _contact_of(stored: Any) -> tuple[Contact, dict[str, Left]]:
-    """A stored contact and what each of its conversations left. One stored before contacts kept
-    that has its name, note and count given to its latest conversation, the one most likely to have
-    written them (so erasing that conversation erases them)."""
-    contact = msgspec.convert(stored, Contact)
-    left = msgspec.convert(stored.get("left") or {}, dict[str, Left])
-    if not left and contact.sessions:
-        left = {contact.sessions[-1]: Left(name=contact.name, note=contact.note, count=contact.count)}
-    return contact, left
-
-
-def _contact_doc(contact: Contact, left: dict[str, Left]) -> Any:
-    """The contact as stored: its summary fields from what its conversations (the ones it still
-    remembers) left, and those beside it."""
-    kept = {s: left[s] for s in contact.sessions if s in left}  # oldest conversation first
-    contact.name = next((entry.name for entry in reversed(kept.values()) if entry.name), "")
-    contact.note = "\n".join(dict.fromkeys(entry.note for entry in kept.values() if entry.note))
-    contact.count = max(1, sum(entry.count for entry in kept.values()))
-    return _to_doc(contact) | {"left": msgspec.to_builtins(kept)}
 
 
 def _forget_sessions(current: Any) -> Any:

@@ -31,7 +31,8 @@ import msgspec
 from memory import RecordStore, StoreError
 from memory.model import utc_now
 from memory.records import digest_key
-from service.owner.loop import Contact, Question
+from service.owner.contacts import Contact
+from service.owner.loop import Question
 from service.owner.safe_text import notification_field
 from service.owner.throttle import NotifyThrottle, Visit, digest_text
 from service.runtime.background import Background

@@ -15,7 +15,8 @@ import msgspec
 from msgspec import Meta
 
 from memory import StoreError
-from service.owner.loop import EMAIL, OwnerLoop
+from service.owner.contacts import EMAIL
+from service.owner.loop import OwnerLoop
 from service.owner.notify import Announcer
 from service.owner.throttle import TOOL_CALLS_PER_TURN, Visit
 from service.providers import ToolCall, ToolResult, ToolSpec

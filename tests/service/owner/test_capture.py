@@ -12,7 +12,8 @@ import pytest
 
 from memory import RecordStore, Store
 from memory.model import utc_now
-from service.owner.loop import CONTACTS, QUESTIONS, Contact, normalise_question, record_id
+from service.owner.contacts import Contact
+from service.owner.loop import CONTACTS, QUESTIONS, normalise_question, record_id
 from service.providers import ToolCall
 from service.settings import Settings
 from tests.support.fake_openai import FakeOpenAI
