@@ -201,13 +201,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     mcp = _mcp(twin, admission, card) if settings.mcp.enabled else None
     reads = ReadMarks(twin.memory.records)
-    erasure = Erasure(twin.memory.conversations, twin.owner, twin.notifier, twin.failures, reads)
+    audit = AuditTrail(twin.memory.records)
+    erasure = Erasure(twin.memory.conversations, twin.owner, twin.notifier, twin.failures, reads, audit)
     return Litestar(
         route_handlers=[
             *CONTROLLERS,
             *([McpController] if mcp else []),
             *_web_routes(web, settings),
-            *_owner_room(twin, reads, erasure),
+            *_owner_room(twin, reads, erasure, audit),
         ],
         dependencies=_singletons(
             door=ChatDoor(admission, twin.engine),
@@ -286,7 +287,9 @@ def _web_routes(web: WebAssets | None, settings: Settings) -> list[ControllerRou
     return [WebController, static]
 
 
-def _owner_room(twin: Twin, reads: ReadMarks, erasure: Erasure) -> list[ControllerRouterHandler]:
+def _owner_room(
+    twin: Twin, reads: ReadMarks, erasure: Erasure, audit: AuditTrail
+) -> list[ControllerRouterHandler]:
     """The owner's room under /owner, when a password opens it: its pages and API, the guard that lets
     only a signed-in owner through, and the gate that refuses cross-site state changes."""
     settings = twin.settings
@@ -295,7 +298,6 @@ def _owner_room(twin: Twin, reads: ReadMarks, erasure: Erasure) -> list[Controll
         return []
     records, conversations = twin.memory.records, twin.memory.conversations
     secret = twin.secret
-    audit = AuditTrail(records)
     access = OwnerAccess(
         records, secret, audit, password=password, session_hours=settings.owner.session_hours
     )

@@ -10,11 +10,12 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
 from memory import RecordStore, StoreError
+from memory.keys import session_hash
 from memory.model import utc_now
 from memory.store import read_many
 
@@ -77,6 +78,22 @@ class AuditTrail:
         found = await read_many(keys[::-1], lambda key: self._records.get(AUDIT, key))
         return [msgspec.convert(record.value, AuditEntry) for record in found if record is not None]
 
+    async def forget_session(self, session_id: str) -> int:
+        """Name an erased conversation by a hash of its id in the entries that named it (stepping in
+        and out), as its deletion's entry does: no id of an erased conversation stays behind.
+        Returns: the entries renamed."""
+        keys = await self._records.keys(AUDIT)
+        found = await read_many(keys, lambda key: self._records.get(AUDIT, key))
+        named = [key for key, got in zip(keys, found, strict=True) if got and _names(got.value, session_id)]
+        hashed = conversation_target(session_id)
+
+        def renamed(value: Any) -> Any:
+            return {**value, "target": hashed} if _names(value, session_id) else value
+
+        for key in named:
+            await self._records.update(AUDIT, key, renamed)
+        return len(named)
+
     async def prune(self, older_than: datetime) -> int:
         """Erase entries older than `older_than` (their keys say when, so nothing else is read)."""
         cutoff = f"{older_than:%Y%m%dT%H%M%S%f}"
@@ -85,3 +102,12 @@ class AuditTrail:
             if key < cutoff and await self._records.delete(AUDIT, key):
                 erased += 1
         return erased
+
+
+def conversation_target(session_id: str) -> str:
+    """How the trail names a conversation that may be erased: by a hash of its id."""
+    return f"conversation {session_hash(session_id)}"
+
+
+def _names(value: Any, session_id: str) -> bool:
+    return isinstance(value, dict) and value.get("target") == session_id

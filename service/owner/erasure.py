@@ -9,8 +9,9 @@ failure half-way leaves the conversation for the retry to find.
 What remains afterwards holds nothing of the visitor: the aggregate counters (the spend cap's tokens,
 turns and cost per day and month; the hour's notification counts), a contact or question other
 conversations also left (without this session), an answered question's answer and topic (the owner's
-words; its wording is erased when no other conversation asked it), the owner's audit trail (which
-names the session id, not its contents), the turn log lines (a hash of the session id, no text),
+words; its wording is erased when no other conversation asked it), the owner's audit trail (its
+entries for stepping in and out name the conversation by a hash of its id from then on, as the
+deletion's entry does), the turn log lines (a hash of the session id, no text),
 notifications the owner has already received, and for a conversation imported from the seed a mark
 (a hash of its id) that keeps the next import from bringing it back.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 from memory import ConversationStore, Memory
 from memory.errors import Undecodable
 from memory.seed import remember_erased
+from service.owner.audit import AuditTrail
 from service.owner.failures import FailedTurns
 from service.owner.loop import OwnerLoop
 from service.owner.notify import Notifier
@@ -36,12 +38,14 @@ class Erasure:
         notifier: Notifier,
         failures: FailedTurns,
         reads: ReadMarks,
+        audit: AuditTrail,
     ) -> None:
         self._conversations = conversations
         self._owner = owner
         self._notifier = notifier
         self._failures = failures
         self._reads = reads
+        self._audit = audit
 
     @classmethod
     def of(cls, memory: Memory) -> Erasure:
@@ -49,7 +53,7 @@ class Erasure:
         from the collaborators it already has)."""
         records = memory.records
         return cls(memory.conversations, OwnerLoop(records), Notifier(records, []), FailedTurns(records),
-                   ReadMarks(records))  # fmt: skip
+                   ReadMarks(records), AuditTrail(records))  # fmt: skip
 
     async def erase(self, session_id: str, *, records_of_a_gone_one: bool = False) -> bool:
         """Returns: whether the conversation existed. `records_of_a_gone_one`: also search the records
@@ -74,6 +78,7 @@ class Erasure:
             await self._notifier.forget_session(session_id)
         await self._failures.forget(session_id)
         await self._reads.forget(session_id)
+        await self._audit.forget_session(session_id)
         if found is not None:
             await remember_erased(self._owner.records, found.conversation)  # no import brings it back
         return (found is not None or unreadable) and await self._conversations.delete(session_id)

@@ -11,9 +11,8 @@ from collections.abc import Callable
 from typing import Literal
 
 from memory import Conversation, SessionNotFound
-from memory.keys import session_hash
 from service.errors import QuestionNotFound
-from service.owner.audit import AuditTrail
+from service.owner.audit import AuditTrail, conversation_target
 from service.owner.erasure import Erasure
 from service.owner.instructions import Instructions, OwnerInstructions
 from service.owner.live import LiveOwner
@@ -100,5 +99,4 @@ class RoomConversations:
         """The visitor's erasure, on the owner's behalf. Raises: SessionNotFound."""
         if not await self._erasure.erase(session_id):
             raise SessionNotFound("session not found")
-        # named by a hash: an erased conversation leaves no id behind
-        await self._audit.record("delete", target=f"conversation {session_hash(session_id)}", ip=ip)
+        await self._audit.record("delete", target=conversation_target(session_id), ip=ip)

@@ -9,8 +9,10 @@ import pytest
 from litestar.testing import TestClient
 
 from memory import RecordStore, Store, file_memory, new_session_id
+from memory.keys import session_hash
 from service.app import create_app
 from service.cli import main
+from service.owner.audit import AUDIT, AuditTrail
 from service.owner.erasure import Erasure
 from service.owner.failures import FailedTurns
 from service.owner.loop import CONTACTS, FEEDBACK, QUESTIONS, OwnerLoop
@@ -41,7 +43,7 @@ async def test_erasing_a_session_erases_what_its_visitor_left(
     await notifier.enqueue(notifier.new("contact", "t", "Email: ada@example.com", me))
     await notifier.enqueue(notifier.new("contact", "t", "Email: shared@example.com", them))
     failures, reads = FailedTurns(records), ReadMarks(records)
-    erasure = Erasure(twin.memory.conversations, owner, notifier, failures, reads)
+    erasure = Erasure(twin.memory.conversations, owner, notifier, failures, reads, AuditTrail(records))
 
     assert await erasure.erase(me)
 
@@ -78,7 +80,12 @@ async def test_a_record_of_another_shape_is_skipped_and_erasure_and_retention_go
     assert [c.email for c in await owner.contacts()] == ["ada@example.com"]
     assert await owner.feedback() == []
     erasure = Erasure(
-        twin.memory.conversations, owner, Notifier(records, []), FailedTurns(records), ReadMarks(records)
+        twin.memory.conversations,
+        owner,
+        Notifier(records, []),
+        FailedTurns(records),
+        ReadMarks(records),
+        AuditTrail(records),
     )
     assert await erasure.erase(me)
     assert await owner.contacts() == []
@@ -97,11 +104,44 @@ async def test_a_conversation_this_code_cannot_read_is_erased_with_what_it_left(
     await owner.record_contact(damaged, "ada@example.com")
     await owner.record_feedback(damaged, 1, "down", "Ada here")
     erasure = Erasure(
-        twin.memory.conversations, owner, Notifier(records, []), FailedTurns(records), ReadMarks(records)
+        twin.memory.conversations,
+        owner,
+        Notifier(records, []),
+        FailedTurns(records),
+        ReadMarks(records),
+        AuditTrail(records),
     )
     assert await erasure.erase(damaged)
     assert await twin.memory.conversations.store.get(damaged) is None
     assert await owner.contacts() == [] and await owner.feedback() == []
+
+
+async def test_the_owner_stepping_in_and_out_is_named_by_a_hash_once_the_conversation_is_erased(
+    settings: Settings, backend: Store, records: RecordStore
+) -> None:
+    """Was: the audit's entries for joining and leaving kept the erased conversation's id for a year,
+    where its deletion's entry names it by a hash."""
+    twin = twin_for(settings, backend)
+    me = (await twin.engine.reply("Where do you work?", None)).session_id
+    them = (await twin.engine.reply("Do you mentor?", None)).session_id
+    audit = AuditTrail(records)
+    for session_id in (me, them):
+        await audit.record("join", target=session_id, ip="127.0.0.1")
+        await audit.record("leave", target=session_id, ip="127.0.0.1")
+    await audit.record("sign_in", ip="127.0.0.1")
+    erasure = Erasure(
+        twin.memory.conversations,
+        OwnerLoop(records),
+        Notifier(records, []),
+        FailedTurns(records),
+        ReadMarks(records),
+        audit,
+    )
+    assert await erasure.erase(me)
+    entries = [(entry.action, entry.target) for entry in reversed(await audit.recent())]
+    hashed = f"conversation {session_hash(me)}"
+    assert entries == [("join", hashed), ("leave", hashed), ("join", them), ("leave", them), ("sign_in", "")]
+    assert me not in str([record.value for record in (await records.items(AUDIT)).values()])
 
 
 A, B = "A" * 32, "B" * 32
