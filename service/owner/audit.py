@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable, Collection
 from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
 
 from memory import RecordStore, StoreError
-from memory.keys import session_hash
+from memory.keys import is_session_id, session_hash
 from memory.model import utc_now
 from memory.store import read_many
 
@@ -82,15 +83,30 @@ class AuditTrail:
         """Name an erased conversation by a hash of its id in the entries that named it (stepping in
         and out), as its deletion's entry does: no id of an erased conversation stays behind.
         Returns: the entries renamed."""
+        return await self._rename(await self._naming(lambda target: target == session_id))
+
+    async def forget_gone(self, remaining: Callable[[], Awaitable[Collection[str]]]) -> int:
+        """The same for every conversation the entries name that no longer exists (retention erased
+        it). `remaining` lists the conversations that do; it is asked after the entries are read, so
+        one begun meanwhile is never taken for a gone one. Returns: the entries renamed."""
+        named = await self._naming(is_session_id)
+        kept = set(await remaining())
+        return await self._rename({key: target for key, target in named.items() if target not in kept})
+
+    async def _naming(self, wanted: Callable[[str], bool]) -> dict[str, str]:
+        """The entries whose target is a conversation's id that `wanted` accepts: key -> that id."""
         keys = await self._records.keys(AUDIT)
         found = await read_many(keys, lambda key: self._records.get(AUDIT, key))
-        named = [key for key, got in zip(keys, found, strict=True) if got and _names(got.value, session_id)]
-        hashed = conversation_target(session_id)
+        targets = {key: _target(record.value) for key, record in zip(keys, found, strict=True) if record}
+        return {key: target for key, target in targets.items() if target and wanted(target)}
 
-        def renamed(value: Any) -> Any:
-            return {**value, "target": hashed} if _names(value, session_id) else value
+    async def _rename(self, named: dict[str, str]) -> int:
+        for key, session_id in named.items():
+            hashed = conversation_target(session_id)
 
-        for key in named:
+            def renamed(value: Any, session_id: str = session_id, hashed: str = hashed) -> Any:
+                return {**value, "target": hashed} if _target(value) == session_id else value
+
             await self._records.update(AUDIT, key, renamed)
         return len(named)
 
@@ -109,5 +125,6 @@ def conversation_target(session_id: str) -> str:
     return f"conversation {session_hash(session_id)}"
 
 
-def _names(value: Any, session_id: str) -> bool:
-    return isinstance(value, dict) and value.get("target") == session_id
+def _target(value: Any) -> str:
+    target = value.get("target") if isinstance(value, dict) else None
+    return target if isinstance(target, str) else ""

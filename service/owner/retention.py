@@ -3,7 +3,8 @@
 One pass, the same wherever it runs: `twin conversations prune`, and on AWS the stack's daily schedule
 (`service.lambda_handler`). Conversations go first, then what visitors left besides them (contacts,
 questions, feedback, notifications, failed turns, the owner's read marks), then audit entries older
-than a year, then temporary files that interrupted writes left behind. Every erasure is conditional on
+than a year (the entries kept name an erased conversation by a hash of its id), then temporary files
+that interrupted writes left behind. Every erasure is conditional on
 the version judged too old, so a visitor who comes back meanwhile keeps what they renewed.
 """
 
@@ -46,6 +47,8 @@ async def prune(memory: Memory, older_than: datetime, now: datetime) -> Pruned:
         + await FailedTurns(records).prune(older_than)
     )
     await ReadMarks(records).prune(older_than)
-    audited = await AuditTrail(records).prune(now - AUDIT_RETENTION)
+    audit = AuditTrail(records)
+    audited = await audit.prune(now - AUDIT_RETENTION)
+    await audit.forget_gone(memory.conversations.store.list)  # no erased conversation's id stays
     leftovers = await memory.store.clean_leftovers()
     return Pruned(conversations=conversations, records=erased, audit_entries=audited, leftovers=leftovers)

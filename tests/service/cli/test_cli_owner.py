@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from memory import Conversation, Message, RecordStore, ReplyTokens, file_memory
+from memory.keys import session_hash
 from memory.s3 import S3Store
 from service.chat.budget import SpendCap
 from service.cli import main
+from service.owner.audit import AuditTrail
 from service.owner.loop import CONTACTS, OwnerLoop
 from service.owner.notify import OUTBOX, Notifier
 from service.providers import Usage
@@ -180,6 +182,25 @@ def test_conversations_prune_also_erases_old_visitor_records(
     remaining = asyncio.run(owner.contacts())
     assert [c.email for c in remaining] == ["new@example.com"]
     assert asyncio.run(store.keys(OUTBOX)) == []
+
+
+def test_conversations_prune_names_a_pruned_conversation_in_the_audit_by_a_hash(tmp_path: Path) -> None:
+    """Was: the owner's stepping in and out of a conversation retention erased kept its id for a year."""
+    memory = file_memory(tmp_path / "conversations")
+    gone, kept = "G" * 32, "K" * 32
+    audit = AuditTrail(memory.records)
+
+    async def seed() -> None:
+        long_ago = datetime.now(UTC) - timedelta(days=40)
+        await memory.conversations.write(conversation(gone, long_ago, 1, 10), expected_version=None)
+        await memory.conversations.write(conversation(kept, datetime.now(UTC), 1, 10), expected_version=None)
+        for session_id in (gone, kept):
+            await audit.record("join", target=session_id)
+
+    asyncio.run(seed())
+    assert main(["conversations", "prune"]) == 0
+    entries = asyncio.run(audit.recent())
+    assert sorted(entry.target for entry in entries) == sorted([f"conversation {session_hash(gone)}", kept])
 
 
 def test_notify_retry_without_a_channel_says_so(capsys: pytest.CaptureFixture[str]) -> None:
