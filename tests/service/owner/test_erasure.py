@@ -79,14 +79,7 @@ async def test_a_record_of_another_shape_is_skipped_and_erasure_and_retention_go
     await records.put(FEEDBACK, "deadbeef0001", ["not", "feedback"])
     assert [c.email for c in await owner.contacts()] == ["ada@example.com"]
     assert await owner.feedback() == []
-    erasure = Erasure(
-        twin.memory.conversations,
-        owner,
-        Notifier(records, []),
-        FailedTurns(records),
-        ReadMarks(records),
-        AuditTrail(records),
-    )
+    erasure = Erasure.of(twin.memory)  # on the same store as `records`
     assert await erasure.erase(me)
     assert await owner.contacts() == []
     assert "contacts/deadbeef0000 has another shape" in caplog.text
@@ -103,14 +96,7 @@ async def test_a_conversation_this_code_cannot_read_is_erased_with_what_it_left(
     await twin.memory.conversations.store.put(damaged, b'{"session_id": "x", "messages": [{"role": "visitor"')
     await owner.record_contact(damaged, "ada@example.com")
     await owner.record_feedback(damaged, 1, "down", "Ada here")
-    erasure = Erasure(
-        twin.memory.conversations,
-        owner,
-        Notifier(records, []),
-        FailedTurns(records),
-        ReadMarks(records),
-        AuditTrail(records),
-    )
+    erasure = Erasure.of(twin.memory)  # on the same store as `records`
     assert await erasure.erase(damaged)
     assert await twin.memory.conversations.store.get(damaged) is None
     assert await owner.contacts() == [] and await owner.feedback() == []
@@ -129,15 +115,7 @@ async def test_the_owner_stepping_in_and_out_is_named_by_a_hash_once_the_convers
         await audit.record("join", target=session_id, ip="127.0.0.1")
         await audit.record("leave", target=session_id, ip="127.0.0.1")
     await audit.record("sign_in", ip="127.0.0.1")
-    erasure = Erasure(
-        twin.memory.conversations,
-        OwnerLoop(records),
-        Notifier(records, []),
-        FailedTurns(records),
-        ReadMarks(records),
-        audit,
-    )
-    assert await erasure.erase(me)
+    assert await Erasure.of(twin.memory).erase(me)
     entries = [(entry.action, entry.target) for entry in reversed(await audit.recent())]
     hashed = f"conversation {session_hash(me)}"
     assert entries == [("join", hashed), ("leave", hashed), ("join", them), ("leave", them), ("sign_in", "")]
