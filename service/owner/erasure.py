@@ -76,9 +76,9 @@ class Erasure:
             )
             await self._owner.forget_session(session_id, replies)
             await self._notifier.forget_session(session_id)
+            await self._audit.forget_session(session_id)  # reads the whole trail: only for a real one
         await self._failures.forget(session_id)
         await self._reads.forget(session_id)
-        await self._audit.forget_session(session_id)
         if found is not None:
             await remember_erased(self._owner.records, found.conversation)  # no import brings it back
         return (found is not None or unreadable) and await self._conversations.delete(session_id)

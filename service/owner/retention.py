@@ -4,8 +4,8 @@ One pass, the same wherever it runs: `twin conversations prune`, and on AWS the 
 (`service.lambda_handler`). Conversations go first, then what visitors left besides them (contacts,
 questions, feedback, notifications, failed turns, the owner's read marks), then audit entries older
 than a year (the entries kept name an erased conversation by a hash of its id), then temporary files
-that interrupted writes left behind. Every erasure is conditional on
-the version judged too old, so a visitor who comes back meanwhile keeps what they renewed.
+that interrupted writes left behind. Every erasure is conditional on the version judged too old, so a
+visitor who comes back meanwhile keeps what they renewed.
 """
 
 from __future__ import annotations

@@ -122,6 +122,26 @@ async def test_the_owner_stepping_in_and_out_is_named_by_a_hash_once_the_convers
     assert me not in str([record.value for record in (await records.items(AUDIT)).values()])
 
 
+async def test_a_visitors_call_for_an_id_nobody_holds_lists_no_collection(
+    settings: Settings, backend: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Searching what a session left (the audit trail too, read whole) is for a conversation that
+    exists or the owner's erasure of a gone one, not for any id a visitor sends."""
+    memory = twin_for(settings, backend).memory
+    listed: list[str] = []
+    keys = RecordStore.keys
+
+    async def listing(self: RecordStore, collection: str) -> list[str]:
+        listed.append(collection)
+        return await keys(self, collection)
+
+    monkeypatch.setattr(RecordStore, "keys", listing)
+    assert not await Erasure.of(memory).erase(new_session_id())
+    assert listed == []
+    assert not await Erasure.of(memory).erase(new_session_id(), records_of_a_gone_one=True)
+    assert AUDIT in listed
+
+
 A, B = "A" * 32, "B" * 32
 
 
