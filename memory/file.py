@@ -1,31 +1,30 @@
 """File backend: one JSON file per document, replaced atomically, guarded by a lock file.
 
-A key `a/b` is the file `<root>/a/b.json`. Writes go to a temporary file that is fsynced and then
-`os.replace`d over the old one, so a crash leaves either the old or the new document, never a torn
-one; a per-document `flock` makes compare-and-swap safe across threads and processes.
+A key `a/b` is the file `<root>/a/b.json`. Writes go to a temporary file that is flushed to disk and
+then `os.replace`d over the old one, so a crash leaves either the old or the new document, never a torn
+one; a per-document `flock` makes compare-and-swap safe across threads and processes (memory.disk).
 
-Writes, deletes and listings run in a worker thread (`_run`): a write waits for two fsyncs. Reading one
-document runs in the event loop (`_now`): a small file from the page cache takes microseconds, while a
-hop to a worker thread and back costs more CPU than that and, under load, waits behind every other
-request's work twice (docs/benchmarks.md, "turn cost"). Both are where an OS error becomes
-`StoreUnavailable`.
+Writes are committed in groups (memory.commit): the writes that queue while one batch is on its way to
+disk go together in the next, in one worker-thread trip and one flush. Deletes and listings run in a
+worker thread each (`_run`). Reading one document runs in the event loop (`_now`): a small file from
+the page cache takes microseconds, while a hop to a worker thread and back costs more CPU than that
+and, under load, waits behind every other request's work twice (docs/benchmarks.md, "turn cost").
+Each is where an OS error becomes `StoreUnavailable`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
-import hashlib
 import logging
-import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 import anyio.to_thread
 
+from memory.commit import GroupCommit, Outcome, Write
+from memory.disk import Staged, commit_staged, content_version, fsync_dir, locked, read_file, version_of
 from memory.errors import ConflictError, StoreUnavailable
 from memory.store import Document, Store, is_segment
 
@@ -39,11 +38,6 @@ UNAVAILABLE = "memory unavailable, try again"
 LOCKS = ".locks"
 
 
-def content_version(raw: bytes) -> str:
-    """A document's version: a hash of its bytes, so any change is a new version."""
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
-
-
 class FileStore(Store):
     """Documents under `root`; see the module docstring for the layout and guarantees."""
 
@@ -51,6 +45,8 @@ class FileStore(Store):
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        #: Shared by every namespace of this store (`with_namespace` copies the reference).
+        self._commits = GroupCommit(self._commit)
 
     @property
     def location(self) -> str:
@@ -75,13 +71,19 @@ class FileStore(Store):
 
     def _unavailable(self, exc: OSError) -> StoreUnavailable:
         log.warning("file store %s failed: %s (%s)", self.root, type(exc).__name__, exc.strerror)
-        return StoreUnavailable(UNAVAILABLE)
+        error = StoreUnavailable(UNAVAILABLE)
+        error.__cause__ = exc
+        return error
 
     async def _get(self, key: str) -> Document | None:
         return self._now(self._get_sync, key)
 
     async def _put(self, key: str, raw: bytes, expected_version: str | None) -> str:
-        return await self._run(self._put_sync, key, raw, expected_version)
+        return await self._commits.write(Write(key, raw, expected_version))
+
+    async def _commit(self, writes: Sequence[Write]) -> list[Outcome]:
+        outcomes = await self._run(self._commit_sync, writes)
+        return [self._unavailable(o) if isinstance(o, OSError) else o for o in outcomes]
 
     async def _delete(self, key: str, expected_version: str | None) -> bool:
         return await self._run(self._delete_sync, key, expected_version)
@@ -93,13 +95,31 @@ class FileStore(Store):
         raw = read_file(self._path(key))
         return None if raw is None else Document(raw, content_version(raw))
 
-    def _put_sync(self, key: str, raw: bytes, expected_version: str | None) -> str:
-        path = self._path(key)
-        with self._locked(key):
-            if _version_of(path) != expected_version:
-                raise ConflictError("the document changed while it was being written")
-            write_atomically(path, raw)
-        return content_version(raw)
+    def _commit_sync(self, writes: Sequence[Write]) -> list[Outcome]:
+        """Write a batch durably: lock each document (in key order, so no two processes' batches wait
+        on each other in a cycle), check its version and stage its bytes in a temporary file; flush
+        them all at once; rename each in place; flush the folders. An OS error in one document's
+        steps befalls that write alone; one in a flush, the writes it was to make durable."""
+        outcomes: dict[int, Outcome] = {}
+        staged: list[Staged] = []
+        with contextlib.ExitStack() as held:
+            try:
+                for i in sorted(range(len(writes)), key=lambda i: writes[i].key):
+                    write, path = writes[i], self._path(writes[i].key)
+                    try:
+                        held.enter_context(self._locked(write.key))
+                        if version_of(path) != write.expected_version:
+                            outcomes[i] = ConflictError("the document changed while it was being written")
+                        else:
+                            staged.append(Staged.of(i, path, write.raw))
+                    except OSError as exc:
+                        outcomes[i] = exc
+                for i, error in commit_staged(staged).items():
+                    outcomes[i] = error or content_version(writes[i].raw)
+            finally:
+                for stage in staged:
+                    stage.discard()
+        return [outcomes[i] for i in range(len(writes))]
 
     def _delete_sync(self, key: str, expected_version: str | None) -> bool:
         path = self._path(key)
@@ -110,7 +130,7 @@ class FileStore(Store):
             for leftover in path.parent.glob(f".{path.stem}.*.tmp"):
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
-            current = _version_of(path)
+            current = version_of(path)
             if current is not None and expected_version is not None and current != expected_version:
                 return False
             if current is not None:
@@ -153,95 +173,3 @@ class FileStore(Store):
 
     def _lock_file(self, key: str) -> Path:
         return self.root / LOCKS / f"{key}.lock"
-
-
-# The file operations below are the OS's own calls (`os.open`, `os.read`, `os.write`), not Python's
-# buffered files, and a folder is made only when a file cannot be created without it: half the system
-# calls of pathlib's and io's. Each call releases the GIL and must take it back, which under load means
-# waiting for the event loop's thread, so the calls a write makes set what it costs.
-
-
-def read_file(path: Path) -> bytes | None:
-    """The file's bytes, or None if it does not exist."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return None
-    try:
-        chunks = [os.read(fd, os.fstat(fd).st_size + 1)]
-        while chunks[-1]:  # until the end of the file
-            chunks.append(os.read(fd, 64 * 1024))
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-def _version_of(path: Path) -> str | None:
-    raw = read_file(path)
-    return None if raw is None else content_version(raw)
-
-
-def _open_in_folder(path: Path, flags: int) -> int:
-    """`os.open(path, flags)`, making the folders it needs the first time."""
-    try:
-        return os.open(path, flags, 0o666)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return os.open(path, flags, 0o666)
-
-
-@contextlib.contextmanager
-def locked(lock_file: Path) -> Iterator[None]:
-    """An exclusive flock on `lock_file` (created as needed): safe across threads and processes.
-    A lock file unlinked while this waited for it (its document was deleted) is taken anew."""
-    while True:
-        fd = _open_in_folder(lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                if _same_file(fd, lock_file):
-                    yield
-                    return
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    try:
-        return os.fstat(fd).st_ino == os.stat(path).st_ino
-    except FileNotFoundError:
-        return False
-
-
-def write_atomically(path: Path, raw: bytes) -> None:
-    """Replace `path` with `raw` so a crash leaves the old or the new bytes, never a torn file."""
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    except FileNotFoundError:  # the first document in its folder
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        try:
-            view = memoryview(raw)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(path.parent)
-
-
-def fsync_dir(directory: Path) -> None:
-    """Make a rename durable: fsync the directory entry as well as the file."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

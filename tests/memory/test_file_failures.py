@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from memory import Message, StoreUnavailable, file_memory, new_session_id
-from memory.file import locked
+from memory.disk import locked
 from tests.conftest import REPO
 from tests.support.faults import mount_read_only
 
