@@ -158,7 +158,8 @@ def render(results: list[Result], moto_version: str, repeats: int) -> str:
         "",
         f"Measured {when}; Python {platform.python_version()} on "
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs; file store on a local disk "
-        f"(fsync on every write); S3 store against moto {moto_version} in server mode on 127.0.0.1 "
+        "(every write on disk before it is answered, flushed alone or with its batch); "
+        f"S3 store against moto {moto_version} in server mode on 127.0.0.1 "
         "(in-process, requests applied one at a time, no real network).",
         "",
         f"A turn is what the engine does: load the history, then append one user message and its "
