@@ -14,8 +14,8 @@ point leaves each document's old bytes or its new ones, never a torn file.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
+import functools
 import hashlib
 import os
 import sys
@@ -163,28 +163,35 @@ def _flush(staged: Sequence[Staged]) -> None:
     it (a batch's files mostly share one folder, and one flush costs about what one fsync does), or
     an fsync per file."""
     open_files = [stage.fd for stage in staged if stage.fd is not None]
-    if len(open_files) > 1 and _SYNCFS is not None:
+    syncfs = _syncfs() if len(open_files) > 1 else None
+    if syncfs is not None:
         one_per_folder = {stage.path.parent: stage.fd for stage in staged if stage.fd is not None}
-        by_device = {os.fstat(fd).st_dev: fd for fd in one_per_folder.values()}
-        for fd in by_device.values():
-            if _SYNCFS(fd) != 0:
-                error = ctypes.get_errno()
-                raise OSError(error, os.strerror(error))
+        for fd in {os.fstat(fd).st_dev: fd for fd in one_per_folder.values()}.values():
+            syncfs(fd)
         return
     for fd in open_files:
         os.fsync(fd)
 
 
-def _find_syncfs() -> Callable[[int], int] | None:
-    """Linux's `syncfs(fd)`, which flushes the filesystem holding `fd`; None elsewhere."""
+@functools.cache
+def _syncfs() -> Callable[[int], None] | None:
+    """Linux's `syncfs(fd)`, which flushes the filesystem holding `fd`; None elsewhere. Looked up at
+    the first batch, so a process that never writes one (a Lambda cold start) never loads ctypes."""
     if sys.platform != "linux":
         return None
-    with contextlib.suppress(OSError):
-        return getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
-    return None
+    import ctypes
 
+    try:
+        call = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
 
-_SYNCFS = _find_syncfs()
+    def syncfs(fd: int) -> None:
+        if call(fd) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, os.strerror(error))
+
+    return syncfs
 
 
 def fsync_dir(directory: Path) -> None:

@@ -56,15 +56,16 @@ async def test_writes_made_together_are_committed_in_fewer_batches_and_all_land(
 
 async def test_one_flush_makes_a_batch_durable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Where Linux's syncfs exists, a batch's files are flushed with one call, not one fsync each."""
-    if disk._SYNCFS is None:
+    real = disk._syncfs()
+    if real is None:
         pytest.skip("this system has no syncfs: each file is fsynced (the next test)")
-    real, calls = disk._SYNCFS, []
+    calls: list[int] = []
 
-    def syncfs(fd: int) -> int:
+    def syncfs(fd: int) -> None:
         calls.append(fd)
-        return real(fd)
+        real(fd)
 
-    monkeypatch.setattr(disk, "_SYNCFS", syncfs)
+    monkeypatch.setattr(disk, "_syncfs", lambda: syncfs)
     store = FileStore(tmp_path)
     await asyncio.gather(*(store.put(f"docs/k{i}", counter(i)) for i in range(WRITES)))
     assert 0 < len(calls) < WRITES
@@ -78,12 +79,22 @@ async def test_without_syncfs_each_file_is_fsynced(tmp_path: Path, monkeypatch: 
         fsynced.append(fd)
         real_fsync(fd)
 
-    monkeypatch.setattr(disk, "_SYNCFS", None)
+    monkeypatch.setattr(disk, "_syncfs", lambda: None)
     monkeypatch.setattr(os, "fsync", fsync)
     store = FileStore(tmp_path)
     await asyncio.gather(*(store.put(f"docs/k{i}", counter(i)) for i in range(WRITES)))
     assert len(fsynced) >= WRITES + 1  # every file, then the folder
     assert all([(await store.get(f"docs/k{i}")) is not None for i in range(WRITES)])
+
+
+def test_syncfs_raises_the_kernel_s_error() -> None:
+    """The real call's error path: syncfs on a descriptor that is not open sets errno (EBADF)."""
+    real = disk._syncfs()
+    if real is None:
+        pytest.skip("this system has no syncfs")
+    with pytest.raises(OSError) as raised:
+        real(-1)
+    assert raised.value.errno == errno.EBADF
 
 
 async def test_writes_to_one_document_are_never_in_one_batch_and_none_is_lost(
