@@ -32,7 +32,7 @@ from service.chat.judge import Judge
 from service.chat.quotas import TokenQuotas
 from service.chat.turn import TurnServices
 from service.errors import TwinError
-from service.http.admission import ANY_ORIGIN, Admission, ChatDoor
+from service.http.admission import ANY_ORIGIN, Admission, ChatDoor, McpDoor
 from service.http.contract import PersonaCard
 from service.http.controllers import CONTROLLERS, McpController, WebAssets, WebController
 from service.http.controllers.meta import health_of
@@ -219,7 +219,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health=health_of(twin.persona, twin.provider, settings.storage.kind),
             card=card,
             web=web,
-            mcp=mcp,
+            mcp=McpDoor(admission, mcp) if mcp else None,
         ),
         exception_handlers={
             SignInNeeded: redirect_to_sign_in,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.types import ASGIApp
 
 from service.chat.engine import ChatEngine
 from service.chat.turn import Turn
@@ -79,6 +80,21 @@ class ChatDoor:
         return await self.engine.begin(
             data.message, data.session_id, idempotency_key=key, client_ip=client_ip
         )
+
+
+class McpDoor:
+    """The MCP route's one dependency: the origin checked as the chat routes check it, then the MCP
+    app (`service.mcp`), which limits what each tool costs. One object, for the reason `ChatDoor`
+    gives."""
+
+    def __init__(self, admission: Admission, app: ASGIApp) -> None:
+        self.admission = admission
+        self.app = app
+
+    def enter(self, request: Request[Any, Any, Any]) -> ASGIApp:
+        """The MCP app, to answer `request` (Raises: OriginNotAllowed for a site not allowed)."""
+        self.admission.check_origin(request)
+        return self.app
 
 
 def _own_origin(request: Request[Any, Any, Any]) -> str:

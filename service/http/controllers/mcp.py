@@ -1,7 +1,8 @@
 """POST /mcp: the MCP endpoint (Streamable HTTP), mounted when TWIN_MCP is on.
 
 The handler checks the origin as the chat routes do and hands the request, body unread, to the MCP
-app (`service.mcp`, which `create_app` provides as `mcp`); what it costs is limited there, per tool.
+app (`service.mcp`), both through its one dependency `mcp` (`McpDoor`); what a message costs is
+limited there, per tool.
 The server keeps no sessions, so the server-to-client stream (GET) and ending a session (DELETE) are
 refused with 405, as the protocol asks of a server that offers neither.
 """
@@ -15,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.enums import HttpMethod
 from litestar.types import ASGIApp
 
-from service.http.admission import Admission
+from service.http.admission import McpDoor
 from service.http.contract import ErrorBody
 
 
@@ -28,11 +29,9 @@ class McpController(Controller):
     async def messages(
         self,
         request: Request[Any, Any, Any],
-        admission: NamedDependency[Admission],
-        mcp: NamedDependency[ASGIApp],
+        mcp: NamedDependency[McpDoor],
     ) -> ASGIApp:
-        admission.check_origin(request)
-        return mcp
+        return mcp.enter(request)
 
     @route("/", http_method=[HttpMethod.GET, HttpMethod.DELETE], status_code=405)
     async def no_sessions(self) -> Response[ErrorBody]:
