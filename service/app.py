@@ -32,7 +32,7 @@ from service.chat.judge import Judge
 from service.chat.quotas import TokenQuotas
 from service.chat.turn import TurnServices
 from service.errors import TwinError
-from service.http.admission import ANY_ORIGIN, Admission, ChatDoor, McpDoor
+from service.http.admission import ANY_ORIGIN, Admission, ChatDoor, FeedbackDoor, McpDoor
 from service.http.contract import PersonaCard
 from service.http.controllers import CONTROLLERS, McpController, WebAssets, WebController
 from service.http.controllers.meta import health_of
@@ -214,8 +214,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             door=ChatDoor(admission, twin.engine),
             conversations=twin.memory.conversations,
             owner=twin.owner,
+            feedback=FeedbackDoor(admission, twin.memory.conversations, twin.owner),
             erasure=erasure,
-            admission=admission,
             health=health_of(twin.persona, twin.provider, settings.storage.kind),
             card=card,
             web=web,

@@ -4,6 +4,9 @@ The origin check is not authentication: any non-browser client can send any Orig
 none). It stops other websites from embedding the twin through visitors' browsers, alongside CORS;
 `CORS_ORIGINS=*` lets every origin through here as it does in CORS. The API's own origin is taken
 from the Host header, which the allowed-hosts check (`service.http.hosts`) has vouched for first.
+
+The visitor routes reach admission through their doors (`ChatDoor`, `FeedbackDoor`, `McpDoor`): each
+route's one dependency, admission first, then the work.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from typing import Any
 from litestar import Request
 from litestar.types import ASGIApp
 
+from memory import ConversationStore, SessionNotFound
 from service.chat.engine import ChatEngine
 from service.chat.turn import Turn
-from service.errors import OriginNotAllowed, RateLimited
-from service.http.contract import ChatRequest
+from service.errors import OriginNotAllowed, RateLimited, ReplyNotFound
+from service.http.contract import ChatRequest, FeedbackRequest
 from service.http.limits import VisitorLimits
+from service.owner.loop import OwnerLoop
 from service.settings import LimitSettings
 
 #: The CORS_ORIGINS value that allows every origin (the seed's and the course's setting).
@@ -80,6 +85,27 @@ class ChatDoor:
         return await self.engine.begin(
             data.message, data.session_id, idempotency_key=key, client_ip=client_ip
         )
+
+
+class FeedbackDoor:
+    """The feedback route's one dependency: the visitor admitted as for chat, then the vote recorded
+    on a reply that exists. One object, for the reason `ChatDoor` gives."""
+
+    def __init__(self, admission: Admission, conversations: ConversationStore, owner: OwnerLoop) -> None:
+        self.admission = admission
+        self.conversations = conversations
+        self.owner = owner
+
+    async def rate(self, request: Request[Any, Any, Any], vote: FeedbackRequest) -> None:
+        """Raises: as `Admission.admit`; SessionNotFound, or ReplyNotFound for a reply not yet given."""
+        self.admission.admit(request, vote.session_id)
+        found = await self.conversations.load(vote.session_id)
+        if found is None:
+            raise SessionNotFound("session not found")
+        replies = sum(1 for m in found.conversation.messages if m.role == "assistant")
+        if vote.reply > replies:
+            raise ReplyNotFound(vote.reply, replies)
+        await self.owner.record_feedback(vote.session_id, vote.reply, vote.rating, vote.comment.strip())
 
 
 class McpDoor:

@@ -8,12 +8,9 @@ from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
-from memory import ConversationStore, SessionNotFound
-from service.errors import ReplyNotFound
-from service.http.admission import Admission
+from service.http.admission import FeedbackDoor
 from service.http.contract import FeedbackRequest, FeedbackResponse
 from service.http.openapi import error_responses
-from service.owner.loop import OwnerLoop
 
 
 class FeedbackController(Controller):
@@ -34,16 +31,7 @@ class FeedbackController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[FeedbackRequest],
-        conversations: NamedDependency[ConversationStore],
-        owner: NamedDependency[OwnerLoop],
-        admission: NamedDependency[Admission],
+        feedback: NamedDependency[FeedbackDoor],
     ) -> FeedbackResponse:
-        admission.admit(request, data.session_id)  # rate-limited and origin-checked like chat
-        found = await conversations.load(data.session_id)
-        if found is None:
-            raise SessionNotFound("session not found")
-        replies = sum(1 for m in found.conversation.messages if m.role == "assistant")
-        if data.reply > replies:
-            raise ReplyNotFound(data.reply, replies)
-        await owner.record_feedback(data.session_id, data.reply, data.rating, data.comment.strip())
+        await feedback.rate(request, data)  # rate-limited and origin-checked like chat
         return FeedbackResponse(session_id=data.session_id, reply=data.reply, rating=data.rating)
