@@ -149,11 +149,14 @@ class ConversationStore(OnStore):
                 pruned += 1
         return pruned
 
+    async def session_ids(self) -> builtins.list[str]:
+        """Returns: the session id of every stored conversation, sorted (nothing is read)."""
+        return [name for name in await self.store.list() if is_session_id(name)]
+
     async def _read_all(self) -> builtins.list[Versioned]:
         """Every conversation, read a few at a time (S3 round trips overlap); vanished ones skipped,
         and undecodable ones too, with a warning (the review, the export and retention go on)."""
-        ids = [name for name in await self.store.list() if is_session_id(name)]
-        return [v for v in await read_many(ids, self._readable) if v is not None]
+        return [v for v in await read_many(await self.session_ids(), self._readable) if v is not None]
 
     async def _readable(self, session_id: str) -> Versioned | None:
         try:

@@ -49,6 +49,6 @@ async def prune(memory: Memory, older_than: datetime, now: datetime) -> Pruned:
     await ReadMarks(records).prune(older_than)
     audit = AuditTrail(records)
     audited = await audit.prune(now - AUDIT_RETENTION)
-    await audit.forget_gone(memory.conversations.store.list)  # no erased conversation's id stays
+    await audit.forget_gone(memory.conversations.session_ids)  # no erased conversation's id stays
     leftovers = await memory.store.clean_leftovers()
     return Pruned(conversations=conversations, records=erased, audit_entries=audited, leftovers=leftovers)
