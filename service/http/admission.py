@@ -18,6 +18,7 @@ from litestar.types import ASGIApp
 
 from memory import ConversationStore, SessionNotFound
 from service.chat.engine import ChatEngine
+from service.chat.stored import replies
 from service.chat.turn import Turn
 from service.errors import OriginNotAllowed, RateLimited, ReplyNotFound
 from service.http.contract import ChatRequest, FeedbackRequest
@@ -102,9 +103,9 @@ class FeedbackDoor:
         found = await self.conversations.load(vote.session_id)
         if found is None:
             raise SessionNotFound("session not found")
-        replies = sum(1 for m in found.conversation.messages if m.role == "assistant")
-        if vote.reply > replies:
-            raise ReplyNotFound(vote.reply, replies)
+        given = replies(found.conversation.messages)
+        if vote.reply > given:
+            raise ReplyNotFound(vote.reply, given)
         await self.owner.record_feedback(vote.session_id, vote.reply, vote.rating, vote.comment.strip())
 
 
