@@ -72,7 +72,9 @@ class GroupCommit:
         Like a write in a worker thread of its own, it is carried out even if its caller is cancelled
         meanwhile, and an anyio cancellation reaches the caller only after the write's outcome."""
         loop = asyncio.get_running_loop()
-        queue = self._queues.setdefault(loop, _Queue())
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues[loop] = _Queue()
         done: asyncio.Future[str] = loop.create_future()
         queue.waiting.append((write, done))
         if queue.drain is None:
