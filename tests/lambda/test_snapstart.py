@@ -3,6 +3,7 @@ invocation, run the way the python3.12 runtime runs the hooks (snapshot_restore_
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -36,7 +37,8 @@ def run_after_restore_hooks() -> None:
 
 @pytest.fixture
 def handler_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    """service.lambda_handler imported afresh (the init phase); its hook is unregistered afterwards."""
+    """service.lambda_handler imported afresh (the init phase); its hook is unregistered afterwards,
+    and the heap it kept goes back to the collector."""
     for var, value in {
         "PERSONA_DIR": str(EXAMPLE_PERSONA), "MEMORY_DIR": str(tmp_path), "TWIN_PROVIDER": "offline",
         "TWIN_WEB_DIR": str(tmp_path / "no-front-end"), "OPENAI_API_KEY_PARAMETER": "",
@@ -50,6 +52,7 @@ def handler_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     finally:
         get_after_restore()[:] = hooks
         get_before_snapshot()[:] = before
+        gc.unfreeze()
 
 
 def served(serving: Any, dependency: str) -> object:
@@ -67,6 +70,8 @@ def test_a_restored_environment_gets_a_new_seed_and_an_app_built_anew(handler_mo
     assert restored.background is not snapshot.background and restored.asgi is not snapshot.asgi
     for part in ("door", "conversations", "owner"):  # the app's collaborators, each made anew
         assert served(restored, part) is not served(snapshot, part)
+    # the restored app, like the snapshot's, is kept out of the garbage collector's passes
+    assert not any(o is restored.asgi.app for o in gc.get_objects())
     body = json.dumps({"message": "Where do you work?"})
     event = http_event("POST", "/chat", body=body, headers={"content-type": "application/json"})
     response = handler_module.handler(event, None)

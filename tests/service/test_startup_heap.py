@@ -1,0 +1,42 @@
+"""A served process keeps the heap it started with out of the garbage collector's passes, and still
+collects what its turns leave."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import EXAMPLE_PERSONA, REPO
+
+PROBE = """
+import gc, weakref
+from service.entry.asgi import app
+
+kept = gc.get_freeze_count()
+walked = len(gc.get_objects())
+in_passes = any(o is app for o in gc.get_objects())
+
+class Node:
+    pass
+
+node = Node()
+node.self = node  # a cycle only the collector frees
+gone = weakref.ref(node)
+del node
+gc.collect()
+print(kept, walked, in_passes, gone() is None)
+"""
+
+
+def test_the_asgi_entry_keeps_the_app_out_of_the_collectors_passes(tmp_path: object) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TWIN_", "USE_S3"))}
+    env |= {"PERSONA_DIR": str(EXAMPLE_PERSONA), "MEMORY_DIR": str(tmp_path), "TWIN_PROVIDER": "offline"}
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    kept, walked, in_passes, collected = int(out[0]), int(out[1]), out[2], out[3]
+    assert kept > 50_000  # the modules, persona and app
+    assert walked < kept // 10  # what a full collection still walks
+    assert in_passes == "False"
+    assert collected == "True"  # garbage made afterwards is freed as before
