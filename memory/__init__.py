@@ -11,7 +11,7 @@ from memory.errors import (
     StoreUnavailable,
 )
 from memory.keys import new_session_id, retry_session_id, validate_session_id
-from memory.model import Conversation, ConversationSummary, Message, ReplyTokens
+from memory.model import Conversation, ConversationSummary, Message, ReplyTokens, replies
 from memory.open import Memory, file_memory, s3_memory
 from memory.records import RecordStore
 from memory.store import Document, Seen, Store
@@ -35,6 +35,7 @@ __all__ = [
     "Versioned",
     "file_memory",
     "new_session_id",
+    "replies",
     "retry_session_id",
     "s3_memory",
     "validate_session_id",

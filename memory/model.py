@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -50,6 +51,11 @@ class Message(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     #: The tools the model called in this turn (the owner's room shows what each one recorded).
     tools: tuple[str, ...] = ()
     answered_offline: OfflineReason | None = None
+
+
+def replies(messages: Sequence[Message]) -> int:
+    """How many replies of the twin `messages` hold: their numbers, which feedback carries, run from 1."""
+    return sum(1 for m in messages if m.role == "assistant")
 
 
 class ImportedFrom(msgspec.Struct, frozen=True, kw_only=True):

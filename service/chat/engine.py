@@ -15,6 +15,7 @@ from memory import (
     Seen,
     SessionNotFound,
     new_session_id,
+    replies,
     retry_session_id,
     validate_session_id,
 )
@@ -26,7 +27,7 @@ from service.chat.answers import AnswersCache, answers_prompt
 from service.chat.budget import capped_note
 from service.chat.instructions import InstructionsCache, instructions_prompt
 from service.chat.quotas import TokenQuotas
-from service.chat.stored import check_key, held_before, replies, stored_reply
+from service.chat.stored import check_key, held_before, stored_reply
 from service.chat.turn import Turn, TurnServices
 from service.chat.window import MESSAGE_OVERHEAD, OWNER_MARK, history_window, unmarked
 from service.errors import ConversationFull, MessageBlank, MessageTooLong

@@ -1,5 +1,5 @@
-"""What a conversation's stored messages say about its replies: how many, which one a retried message
-already got, and a reply's usage as it is stored."""
+"""What a conversation's stored messages say about its replies: which one a retried message already
+got, and a reply's usage as it is stored (memory.replies counts them)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import msgspec
 
-from memory import Message, ReplyTokens
+from memory import Message, ReplyTokens, replies
 from service.errors import IdempotencyKeyReused
 from service.providers import Usage
 
@@ -20,11 +20,6 @@ def stored_usage(usage: Usage) -> ReplyTokens:
         cached_tokens=usage.cached_tokens or msgspec.UNSET,
         estimated=usage.estimated or msgspec.UNSET,
     )
-
-
-def replies(messages: Sequence[Message]) -> int:
-    """How many replies of the twin `messages` hold."""
-    return sum(1 for m in messages if m.role == "assistant")
 
 
 def check_key(messages: Sequence[Message], key: str | None, text: str) -> None:

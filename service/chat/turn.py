@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 import anyio
 import msgspec
 
-from memory import ConversationStore, Message, Seen, StoreError
+from memory import ConversationStore, Message, Seen, StoreError, replies
 from memory.keys import session_hash
 from persona_sources.prompt import as_data
 from service.chat.budget import SpendCap
 from service.chat.judge import Judge, JudgeError
 from service.chat.quotas import TokenQuotas
-from service.chat.stored import replies, stored_reply, stored_usage
+from service.chat.stored import stored_reply, stored_usage
 from service.chat.turn_log import TurnLog, encode_turn_log, turns_log
 from service.errors import classify
 from service.owner.failures import FailedTurns

@@ -16,9 +16,8 @@ from typing import Any
 from litestar import Request
 from litestar.types import ASGIApp
 
-from memory import ConversationStore, SessionNotFound
+from memory import ConversationStore, SessionNotFound, replies
 from service.chat.engine import ChatEngine
-from service.chat.stored import replies
 from service.chat.turn import Turn
 from service.errors import OriginNotAllowed, RateLimited, ReplyNotFound
 from service.http.contract import ChatRequest, FeedbackRequest

@@ -18,7 +18,7 @@ notifications the owner has already received, and for a conversation imported fr
 
 from __future__ import annotations
 
-from memory import ConversationStore, Memory
+from memory import ConversationStore, Memory, replies
 from memory.errors import Undecodable
 from memory.seed import remember_erased
 from service.owner.audit import AuditTrail
@@ -69,12 +69,8 @@ class Erasure:
         else:
             unreadable = False
         if found is not None or unreadable or records_of_a_gone_one:
-            replies = (
-                None
-                if found is None
-                else sum(1 for m in found.conversation.messages if m.role == "assistant")
-            )
-            await self._owner.forget_session(session_id, replies)
+            count = None if found is None else replies(found.conversation.messages)
+            await self._owner.forget_session(session_id, count)
             await self._notifier.forget_session(session_id)
             await self._audit.forget_session(session_id)  # reads the whole trail: only for a real one
         await self._failures.forget(session_id)
