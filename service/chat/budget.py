@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -115,13 +115,19 @@ class SpendCap:
         self._exhausted: dict[str, Exhausted] = {}
         #: The current periods' counters by record key.
         self._counters_known: dict[str, _Counter] = {}
+        #: The current periods and the UTC day they were worked out for (every turn asks twice).
+        self._current: tuple[date, tuple[Period, ...]] | None = None
 
     @property
     def enabled(self) -> bool:
         return self.daily_tokens > 0 or self.monthly_tokens > 0
 
-    def _periods(self) -> list[Period]:
-        return periods(self._clock(), self.daily_tokens, self.monthly_tokens)
+    def _periods(self) -> tuple[Period, ...]:
+        now = self._clock()
+        day = now.astimezone(UTC).date()
+        if self._current is None or self._current[0] != day:
+            self._current = (day, tuple(periods(now, self.daily_tokens, self.monthly_tokens)))
+        return self._current[1]
 
     async def exhausted(self) -> Exhausted | None:
         """The first period whose budget is used up, or None.
@@ -233,7 +239,7 @@ class SpendCap:
             for period, spend in await self._counters(self._periods())
         ]
 
-    async def _counters(self, current: list[Period]) -> list[tuple[Period, Spend]]:
+    async def _counters(self, current: Sequence[Period]) -> list[tuple[Period, Spend]]:
         """Each period with its stored counter (empty when none is stored yet)."""
         found = await asyncio.gather(*(self.records.get(COLLECTION, p.key) for p in current))
         return [(p, _spend(r.value if r else None)) for p, r in zip(current, found, strict=True)]
