@@ -187,8 +187,7 @@ def build_memory(storage: StorageSettings) -> Memory:
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the twin and serve it: routes, their dependencies, errors, CORS, limits, OpenAPI."""
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    _quiet_http_clients()
+    _log_to_stderr(settings.log_level)
     warn_about_open_doors(settings)
     twin = build_twin(settings)
     web = WebAssets.find(settings.web.web_dir)
@@ -239,6 +238,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"background": twin.background, "memory": twin.memory}),
         before_send=[add_security_headers],
         request_max_body_size=settings.limits.max_body_bytes,
+        logging_config=None,
         debug=False,
     )
 
@@ -341,6 +341,16 @@ def _cors(origins: tuple[str, ...]) -> CORSConfig | None:
         expose_headers=["Retry-After", "ETag"],
         max_age=600,
     )
+
+
+def _log_to_stderr(level: str) -> None:
+    """The process's one logging set-up: lines on stderr at `TWIN_LOG_LEVEL` (on Lambda, the runtime's
+    handler takes them to CloudWatch). Litestar's own set-up is off (`logging_config=None`): it would
+    replace the root logger's handler and level with its own (a queue, a thread that formats every line
+    again, and INFO whatever the setting)."""
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level.upper())
+    _quiet_http_clients()
 
 
 def _quiet_http_clients() -> None:

@@ -130,4 +130,5 @@ def serve(settings: Settings, host: str, port: int, *, reload: bool = False) -> 
         timeout_keep_alive=max(1, math.ceil(limits.keep_alive_seconds)),
         limit_concurrency=limits.max_concurrency,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        log_level=settings.log_level.lower(),  # uvicorn's own lines (start, access) follow TWIN_LOG_LEVEL
     )
