@@ -7,9 +7,12 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+import httpx
 
 from tests.conftest import REPO
 
@@ -28,6 +31,15 @@ class Served:
     output: list[str] = field(default_factory=list)
 
 
+def answers(url: str) -> bool:
+    """Whether a server answers HTTP at `url` (with any status: a host check may refuse the probe)."""
+    try:
+        httpx.get(f"{url}/health", timeout=1)
+    except httpx.TransportError:
+        return False
+    return True
+
+
 @contextmanager
 def twin_serve(**env: object) -> Iterator[Served]:
     """The server while it runs; stopped on exit. The environment's own twin, OpenAI and S3 variables
@@ -43,21 +55,20 @@ def twin_serve(**env: object) -> Iterator[Served]:
         text=True,
     )
     served = Served(url=f"http://127.0.0.1:{port}")
-    ready = threading.Event()
 
     def read() -> None:
         assert server.stdout is not None
         for line in server.stdout:
             served.output.append(line)
-            if "Uvicorn running" in line:  # uvicorn says when it is ready; no sleeping
-                ready.set()
-        ready.set()  # it exited: the check below says so
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     try:
-        if not ready.wait(timeout=60) or server.poll() is not None:
-            raise RuntimeError("twin serve did not start:\n" + "".join(served.output[-20:]))
+        deadline = time.monotonic() + 60
+        while not answers(served.url):  # whatever its log level, it is ready once it answers
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("twin serve did not start:\n" + "".join(served.output[-20:]))
+            time.sleep(0.05)
         yield served
     finally:
         server.terminate()
