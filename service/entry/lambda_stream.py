@@ -32,6 +32,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.app import create_app
+from service.entry.heap import keep_startup_heap
 from service.entry.secrets import with_secrets
 from service.http.contract import ErrorBody
 from service.runtime.background import Background
@@ -140,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True, help="the adapter's AWS_LWA_PORT")
     args = parser.parse_args(argv)
     app = create_app(with_secrets(Settings.from_env(env_file=None)))
+    keep_startup_heap()
     uvicorn.run(
         StreamDoor(app, app.state.background),
         host="127.0.0.1",

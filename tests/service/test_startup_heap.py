@@ -3,10 +3,16 @@ collects what its turns leave."""
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
+from litestar import Litestar
+
+from service.entry import lambda_stream
 from tests.conftest import EXAMPLE_PERSONA, REPO
 
 PROBE = """
@@ -29,7 +35,7 @@ print(kept, walked, in_passes, gone() is None)
 """
 
 
-def test_the_asgi_entry_keeps_the_app_out_of_the_collectors_passes(tmp_path: object) -> None:
+def test_the_asgi_entry_keeps_the_app_out_of_the_collectors_passes(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TWIN_", "USE_S3"))}
     env |= {"PERSONA_DIR": str(EXAMPLE_PERSONA), "MEMORY_DIR": str(tmp_path), "TWIN_PROVIDER": "offline"}
     out = subprocess.run(
@@ -40,3 +46,24 @@ def test_the_asgi_entry_keeps_the_app_out_of_the_collectors_passes(tmp_path: obj
     assert walked < kept // 10  # what a full collection still walks
     assert in_passes == "False"
     assert collected == "True"  # garbage made afterwards is freed as before
+
+
+def test_the_streaming_entry_keeps_its_app_out_of_the_collectors_passes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    env = {"PERSONA_DIR": str(EXAMPLE_PERSONA), "MEMORY_DIR": str(tmp_path), "TWIN_PROVIDER": "offline"}
+    for var, value in (env | {"OPENAI_API_KEY_PARAMETER": ""}).items():
+        monkeypatch.setenv(var, value)
+    seen: dict[str, object] = {}
+
+    def run(app: object, **options: object) -> None:  # where uvicorn would start serving
+        seen["kept"] = gc.get_freeze_count()
+        seen["apps in passes"] = [o for o in gc.get_objects() if isinstance(o, Litestar)]
+
+    monkeypatch.setattr(lambda_stream.uvicorn, "run", run)
+    try:
+        lambda_stream.main(["--port", "8080"])
+    finally:
+        gc.unfreeze()  # this process runs the tests
+    assert isinstance(seen["kept"], int) and seen["kept"] > 50_000
+    assert seen["apps in passes"] == []
