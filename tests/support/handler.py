@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 import json
@@ -32,4 +33,7 @@ def chat_through_handler(
     body = json.dumps({"message": message})
     event = http_event("POST", "/chat", body=body, headers={"content-type": "application/json"})
     response: dict[str, Any] = lambda_handler.handler(event, None)
+    app = lambda_handler._serving.asgi.app  # a container is never shut down; the test process closes
+    for close in app.on_shutdown:  # the app's clients itself, on the loop they were made in
+        asyncio.get_event_loop().run_until_complete(close())
     return response
