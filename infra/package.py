@@ -12,7 +12,8 @@ from pathlib import Path
 import pulumi
 
 from infra.lambda_zip import OWNER_ROOM_ASSETS, PROJECT_PACKAGES, PackageError
-from service.settings import Settings, SettingsError
+from service.environment import SettingsError
+from service.settings import Settings
 
 #: The repository root: paths in the stack config are relative to it, whatever the working directory.
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,22 +2,23 @@
 
 Each setting is declared once, in its group: its attribute, its environment variable (the field's
 encoded name), its type and its constraint. Everything else (parsing, the error naming the variable,
-the list of variables, the Pulumi program's environment) is derived from these declarations.
-Rules that involve more than one variable live in `Settings.__post_init__`.
+the list of variables, the Pulumi program's environment) is derived from these declarations, by
+service/environment.py. Rules that involve more than one variable live in `Settings.__post_init__`.
 """
 
 from __future__ import annotations
 
 import os
-import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 from msgspec import Meta, field
+
+from service.environment import SECRET, Group, SettingsError, read, read_env_file, variables
 
 #: The named Chat Completions-compatible providers (service/providers/profiles.py).
 ProfileName = Literal["openai", "anthropic", "gemini", "bedrock", "ollama"]
@@ -43,19 +44,9 @@ TopicArn = Annotated[
 #: before a domain for its subdomains, or `*` for any.
 HostName = Annotated[str, Meta(pattern=r"^(\*|(\*\.)?[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])$")]
 LogLevel = Annotated[str, Meta(pattern=r"(?i)^(debug|info|warning|error|critical)$")]
-#: A value never repeated in an error message (the message names the variable only).
-SECRET = {"secret": True}
 #: The owner's password's least length (checked here and, before a deployment, by infra/).
 PASSWORD_MIN_LENGTH = 12
 Password = Annotated[str, Meta(min_length=PASSWORD_MIN_LENGTH, extra=SECRET)]
-
-
-class SettingsError(ValueError):
-    """A configuration value is invalid; the message names the environment variable."""
-
-
-class Group(msgspec.Struct, frozen=True, kw_only=True):
-    """Settings of one concern; each field's encoded name is the environment variable it comes from."""
 
 
 class ModelSettings(Group, frozen=True, kw_only=True):
@@ -264,60 +255,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
         Raises: SettingsError naming the variable whose value is invalid.
         """
-        values = dict(_read_env_file(env_file)) if env_file else {}
+        values = read_env_file(env_file) if env_file else {}
         values.update(os.environ if environ is None else environ)
-        raw: dict[str, Any] = {}
-        for variable, (group, attribute) in ENV_VARS.items():
-            value = values.get(variable, "").strip()
-            if value:
-                target = raw.setdefault(group, {}) if group else raw
-                target[variable] = _split(value) if _is_list(group, attribute) else value
-        try:
-            return msgspec.convert(raw, cls, strict=False, dec_hook=_decode_path)
-        except msgspec.ValidationError as exc:
-            raise SettingsError(_name_variable(str(exc), values)) from None
-
-
-def _groups() -> Iterator[tuple[str, type[Group] | None]]:
-    """("", None) for the top-level variables, then each group's attribute and type."""
-    yield "", None
-    for info in msgspec.structs.fields(Settings):
-        if isinstance(info.type, type) and issubclass(info.type, Group):
-            yield info.name, info.type
-
-
-def _variables() -> dict[str, tuple[str, str]]:
-    found: dict[str, tuple[str, str]] = {}
-    for group, kind in _groups():
-        fields = msgspec.structs.fields(kind or Settings)
-        for info in fields:
-            if kind is not None or not (isinstance(info.type, type) and issubclass(info.type, Group)):
-                found[info.encode_name] = (group, info.name)
-    return found
+        return read(cls, values)
 
 
 #: Environment variable -> (group, attribute); `("", name)` for top-level ones. A public interface.
-ENV_VARS: dict[str, tuple[str, str]] = _variables()
-
-
-def _secret_variables() -> frozenset[str]:
-    """Variables whose values are secrets (`Meta(extra=SECRET)`): errors never repeat them."""
-    found = set()
-    for _, kind in _groups():
-        info = msgspec.inspect.type_info(kind or Settings)
-        assert isinstance(info, msgspec.inspect.StructType)
-        for item in info.fields:
-            for option in _options(item.type):
-                if isinstance(option, msgspec.inspect.Metadata) and option.extra == SECRET:
-                    found.add(item.encode_name)
-    return frozenset(found)
-
-
-def _options(kind: msgspec.inspect.Type) -> tuple[msgspec.inspect.Type, ...]:
-    return kind.types if isinstance(kind, msgspec.inspect.UnionType) else (kind,)
-
-
-SECRET_VARS = _secret_variables()
+ENV_VARS: dict[str, tuple[str, str]] = variables(Settings)
 
 
 def env_var(path: str) -> str:
@@ -327,16 +271,6 @@ def env_var(path: str) -> str:
         if where == (group, attribute):
             return variable
     raise KeyError(f"no environment variable for Settings.{path}")
-
-
-def _is_list(group: str, attribute: str) -> bool:
-    kind = dict(_groups())[group] or Settings
-    hint = typing.get_type_hints(kind)[attribute]
-    return typing.get_origin(hint) is tuple
-
-
-def _split(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def _folder(prefix: str) -> str:
@@ -360,40 +294,6 @@ def aiohttp_installed() -> bool:
 def body_bytes_needed(max_message_chars: int) -> int:
     """The smallest body limit that never refuses (413) a message within `max_message_chars`."""
     return max_message_chars * JSON_BYTES_PER_CHAR + CHAT_BODY_ENVELOPE
-
-
-def _decode_path(kind: type, value: object) -> object:
-    if kind is Path and isinstance(value, str):
-        return Path(value)
-    raise NotImplementedError
-
-
-def _name_variable(message: str, values: Mapping[str, str]) -> str:
-    """msgspec's "Expected ... - at `$.storage.USE_S3`" as "USE_S3: expected ..., got '...'"."""
-    problem, _, where = message.partition(" - at ")
-    variable = where.strip("`").rpartition(".")[2].partition("[")[0]  # a list's item: `X[1]`
-    if variable not in ENV_VARS:
-        return problem
-    if variable in SECRET_VARS:
-        return f"{variable}: {problem[:1].lower()}{problem[1:]}"
-    got = "" if ", got" in problem else f", got {values.get(variable, '').strip()!r}"
-    return f"{variable}: {problem[:1].lower()}{problem[1:]}{got}"
-
-
-def _read_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines of a .env file; comments, blanks and `export ` prefixes allowed."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return {}
-    values = {}
-    for line in lines:
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        values[key.strip()] = value.strip().strip("'\"")
-    return values
 
 
 @cache

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from memory import StoreError
 from persona_sources import PersonaError
 from service.cli import chat, conversations, eval, leads, notify, package, persona, questions, serve, stats
-from service.settings import SettingsError
+from service.environment import SettingsError
 
 #: Command modules; each exposes `add_commands(subparsers)` and sets `run` on its parsers.
 COMMANDS = (serve, chat, persona, conversations, questions, leads, notify, stats, eval, package)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from service import settings as settings_module
-from service.settings import ENV_VARS, Settings, SettingsError, env_var
+from service.environment import SettingsError
+from service.settings import ENV_VARS, Settings, env_var
 
 
 def test_defaults_run_locally_offline() -> None:

@@ -18,8 +18,9 @@ from memory import Document, RecordStore, StoreUnavailable, file_memory
 from memory.file import FileStore
 from service.app import build_twin, create_app
 from service.chat.budget import COLLECTION, SpendCap, periods
+from service.environment import SettingsError
 from service.providers import ProviderError, Usage
-from service.settings import Settings, SettingsError
+from service.settings import Settings
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.handler import chat_through_handler
 from tests.support.settings import on_fake_model, settings_for

@@ -14,7 +14,8 @@ from mangum import Mangum
 from mangum.types import ASGI
 
 from service.app import create_app
-from service.settings import Settings, SettingsError
+from service.environment import SettingsError
+from service.settings import Settings
 from tests.support.apigw import API_HOST, http_event
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.owner import PASSWORD as OWNER_PASSWORD

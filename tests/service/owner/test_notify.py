@@ -176,7 +176,7 @@ def test_settings_build_the_configured_channels(tmp_path: Path) -> None:
 
 
 def test_webhook_url_must_be_http() -> None:
-    from service.settings import SettingsError
+    from service.environment import SettingsError
 
     with pytest.raises(SettingsError, match="TWIN_NOTIFY_WEBHOOK_URL"):
         Settings.from_env({"TWIN_NOTIFY_WEBHOOK_URL": "file:///etc/passwd"}, env_file=None)

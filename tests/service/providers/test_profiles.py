@@ -8,12 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 import msgspec
 import pytest
 
+from service.environment import SettingsError
 from service.providers import ProviderRequest, ProviderUnavailable, compatible_provider
 from service.providers.bedrock_keys import KEY_LIFETIME, RENEW_AFTER_SECONDS, BedrockKeys, mint_key
 from service.providers.pricing import estimate_cost
 from service.providers.profiles import PROFILES, api_key_for, base_url_for, profile_for
 from service.providers.usage import Usage
-from service.settings import SettingsError
 from tests.support.settings import settings_for
 
 REQUEST = ProviderRequest(system="S", history=(), message="m", max_tokens=5, cache_key="k")
