@@ -59,9 +59,11 @@ class Serving:
 
 
 def serve() -> Serving:
-    """The app built from the environment's settings and the key from SSM."""
+    """The app built from the environment's settings and the key from SSM; the heap it was built with
+    kept out of the garbage collector's passes."""
     settings = with_secrets(Settings.from_env(env_file=None))
     app = create_app(settings)
+    keep_startup_heap()
     return Serving(
         background=app.state.background,
         # Litestar's typed scope is narrower than Mangum's ASGI protocol; at run time they are the same.
@@ -72,7 +74,6 @@ def serve() -> Serving:
 
 
 _serving = serve()
-keep_startup_heap()
 
 
 def restore() -> None:
@@ -83,7 +84,6 @@ def restore() -> None:
     global _serving
     random.seed()
     _serving = serve()
-    keep_startup_heap()
 
 
 register_after_restore(restore)
