@@ -4,7 +4,6 @@ collects what its turns leave."""
 from __future__ import annotations
 
 import gc
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from litestar import Litestar
 
 from service.entry import lambda_stream
 from tests.conftest import EXAMPLE_PERSONA, REPO
+from tests.support.serve import environment
 
 PROBE = """
 import gc, weakref
@@ -36,8 +36,7 @@ print(kept, walked, in_passes, gone() is None)
 
 
 def test_the_asgi_entry_keeps_the_app_out_of_the_collectors_passes(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TWIN_", "USE_S3"))}
-    env |= {"PERSONA_DIR": str(EXAMPLE_PERSONA), "MEMORY_DIR": str(tmp_path), "TWIN_PROVIDER": "offline"}
+    env = environment(PERSONA_DIR=EXAMPLE_PERSONA, MEMORY_DIR=tmp_path, TWIN_PROVIDER="offline")
     out = subprocess.run(
         [sys.executable, "-c", PROBE], cwd=REPO, env=env, capture_output=True, text=True, check=True
     ).stdout.split()

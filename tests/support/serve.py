@@ -31,6 +31,13 @@ class Served:
     output: list[str] = field(default_factory=list)
 
 
+def environment(**env: object) -> dict[str, str]:
+    """This process's environment without its own twin, OpenAI and S3 variables, and `env` on top: a
+    child process configured only by what a test gives it."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TWIN_", "USE_S3"))}
+    return inherited | {name: str(value) for name, value in env.items()}
+
+
 def answers(url: str) -> bool:
     """Whether a server answers HTTP at `url` (with any status: a host check may refuse the probe)."""
     try:
@@ -45,11 +52,10 @@ def twin_serve(**env: object) -> Iterator[Served]:
     """The server while it runs; stopped on exit. The environment's own twin, OpenAI and S3 variables
     are left out, so only `env` configures it. Its output is read all along (a full pipe would stall it)."""
     port = free_port()
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TWIN_", "USE_S3"))}
     server = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=REPO,
-        env=inherited | {name: str(value) for name, value in env.items()},
+        env=environment(**env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

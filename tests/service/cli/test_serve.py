@@ -18,46 +18,23 @@ import pytest
 from service.cli import main
 from service.entry import serving
 from tests.conftest import EXAMPLE_PERSONA, REPO
+from tests.support.serve import free_port, twin_serve
 
 #: Seconds a test waits for the server to close a connection before calling it kept open.
 PATIENCE = 8.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """`twin serve` on 127.0.0.1 with a short request deadline and a small concurrency limit."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "TWIN_", "USE_S3"))}
-    env |= {
-        "PERSONA_DIR": str(EXAMPLE_PERSONA),
-        "MEMORY_DIR": str(tmp_path_factory.mktemp("serve") / "conversations"),
-        "TWIN_SERVE_REQUEST_TIMEOUT_SECONDS": "2",
-        "TWIN_SERVE_KEEP_ALIVE_SECONDS": "1",
-        "TWIN_SERVE_MAX_CONCURRENCY": "4",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:  # uvicorn says when it is ready; no sleeping
-            if "Uvicorn running" in line or "Application startup complete" in line:
-                break
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    with twin_serve(
+        PERSONA_DIR=EXAMPLE_PERSONA,
+        MEMORY_DIR=tmp_path_factory.mktemp("serve") / "conversations",
+        TWIN_SERVE_REQUEST_TIMEOUT_SECONDS=2,
+        TWIN_SERVE_KEEP_ALIVE_SECONDS=1,
+        TWIN_SERVE_MAX_CONCURRENCY=4,
+    ) as served:
+        yield int(served.url.rsplit(":", 1)[1])
 
 
 def connect(port: int) -> socket.socket:
