@@ -4,10 +4,10 @@ import { Api, newIdempotencyKey } from "./api.js";
 import { messageComposer } from "./composer.js";
 import { el, nextId } from "./dom.js";
 import { messageFor } from "./errors.js";
-import { watchOwner } from "./live.js";
 import { conversationLog } from "./log.js";
 import { renderMarkdown } from "./markdown.js";
 import { chatNotice } from "./notice.js";
+import { ownerPresence } from "./presence.js";
 import { addRating } from "./rating.js";
 import { storageKey, store } from "./storage.js";
 
@@ -32,8 +32,6 @@ export function mountChat(container, options = {}) {
     replies: 0,
     waitUntil: 0,
     unsent: null, // { text, key } of the last message that failed, to send again under the same key
-    ownerShown: 0, // the owner's messages on screen (they write in person while they are in)
-    ownerPresent: false,
   };
 
   const heading = el(`h${options.headingLevel || 2}`, { class: "tw-name", id: `${id}-name`, text: "Loading…" });
@@ -46,12 +44,22 @@ export function mountChat(container, options = {}) {
     : null;
   const notice = chatNotice();
   const offline = el("p", { class: "tw-offline", hidden: true });
-  const presence = el("p", { class: "tw-presence", role: "status", hidden: true });
   const log = conversationLog(() => ({
     twin: state.card ? `${state.card.name}'s twin` : "The twin",
     owner: ownerName(),
   }));
   const { announce } = log;
+  const owner = ownerPresence({
+    api,
+    log,
+    announce,
+    ownerName,
+    sessionId: () => state.sessionId,
+    canStepIn: () => Boolean(state.card?.owner_can_step_in),
+    onMessage: () => {
+      state.messages += 1;
+    },
+  });
   const suggestions = el("div", { class: "tw-suggest", role: "group", "aria-label": "Suggested questions" });
   const composer = messageComposer({
     id,
@@ -73,7 +81,7 @@ export function mountChat(container, options = {}) {
       el("div", { class: "tw-tools" }, newButton, deleteButton),
     ),
     offline,
-    presence,
+    owner.node,
     notice.node,
     log.node,
     suggestions,
@@ -119,8 +127,7 @@ export function mountChat(container, options = {}) {
     log.clear();
     state.messages = 0;
     state.replies = 0;
-    state.ownerShown = 0;
-    showPresence(false, { quietly: true });
+    owner.reset();
     const greeting = options.greeting || state.card?.greeting;
     if (greeting) log.add("assistant", greeting);
     renderSuggestions();
@@ -131,44 +138,6 @@ export function mountChat(container, options = {}) {
     state.sessionId = sessionId;
     store.set(key, sessionId);
     updateTools();
-  }
-
-  // ---------------------------------------------------------------- the owner, in person
-
-  function showPresence(present, { quietly = false } = {}) {
-    const was = state.ownerPresent;
-    state.ownerPresent = present;
-    watcher?.present(present);
-    if (present) {
-      presence.textContent = `${ownerName()} is here in person: your messages go to them directly.`;
-      presence.dataset.kind = "in";
-      presence.hidden = false;
-      if (!was && !quietly) announce(presence.textContent);
-    } else if (was && !quietly) {
-      presence.textContent = `${ownerName()} has left the conversation: the twin answers again.`;
-      presence.dataset.kind = "left";
-      announce(presence.textContent);
-    } else if (!was) {
-      presence.hidden = true;
-    }
-  }
-
-  /** A newer version of the stored conversation: the owner's new messages, and whether they are in. */
-  function ownerUpdate(view) {
-    const theirs = view.messages.filter((m) => m.role === "owner");
-    for (const message of theirs.slice(state.ownerShown)) {
-      log.add("owner", message.content);
-      state.messages += 1;
-      announce(`${ownerName()}: ${message.content}`);
-    }
-    state.ownerShown = Math.max(state.ownerShown, theirs.length);
-    showPresence(Boolean(view.owner_present));
-  }
-
-  let watcher = null;
-  function watch() {
-    if (!watcher && state.card?.owner_can_step_in) watcher = watchOwner(api, () => state.sessionId, { view: ownerUpdate });
-    watcher?.touch();
   }
 
   // ---------------------------------------------------------------- start-up
@@ -199,7 +168,7 @@ export function mountChat(container, options = {}) {
     if (state.sessionId) await restore();
     state.ready = true;
     updateComposer();
-    if (state.sessionId) watch();
+    if (state.sessionId) owner.watch();
     options.onReady?.(card);
     if (state.sendWhenReady) {
       state.sendWhenReady = false;
@@ -228,8 +197,7 @@ export function mountChat(container, options = {}) {
       if (message.role === "assistant") rate(item, state.sessionId, ++state.replies);
     }
     state.messages = messages.length;
-    state.ownerShown = messages.filter((m) => m.role === "owner").length;
-    showPresence(Boolean(view.owner_present), { quietly: true });
+    owner.restore(messages, Boolean(view.owner_present));
     renderSuggestions();
     updateTools();
   }
@@ -278,7 +246,7 @@ export function mountChat(container, options = {}) {
     item.classList.add("tw-typing");
     body.append(el("span", { class: "tw-dots", "aria-hidden": "true" }, el("i"), el("i"), el("i")));
     body.append(el("span", { class: "tw-sr", text: "Typing…" }));
-    if (state.ownerPresent) item.hidden = true; // the owner answers in person, not the twin
+    if (owner.present) item.hidden = true; // the owner answers in person, not the twin
     else announce(`${state.card.name}'s twin is typing…`);
     let reply = "";
     let frame = 0;
@@ -299,15 +267,15 @@ export function mountChat(container, options = {}) {
       }, idempotencyKey);
       if (frame) cancelAnimationFrame(frame);
       state.unsent = null;
-      watch();
+      owner.watch();
       if (done.owner_present) {
         // The owner is in the conversation in person: the message went to them, the twin stayed silent.
         item.remove();
-        showPresence(true);
+        owner.show(true);
         announce(`Sent to ${ownerName()}.`);
         return;
       }
-      showPresence(false);
+      owner.show(false);
       reply = done.response;
       paint();
       state.messages += 1;
@@ -364,7 +332,6 @@ export function mountChat(container, options = {}) {
 
   function newConversation() {
     state.unsent = null;
-    state.ownerShown = 0;
     setSession(null);
     notice.clear();
     resetLog();
