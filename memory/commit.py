@@ -1,10 +1,12 @@
-"""Group commit: the writes that queue while one batch goes to disk go to disk together, in the next.
+"""Group commit: the writes that queue while a batch goes to disk go to disk together, in the next.
 
 A durable write costs a trip to a worker thread and back and a flush to disk. When many turns end at
 once, one trip and one flush per write were most of what a turn cost (docs/benchmarks.md, "turn
 cost"). Here each event loop keeps one queue: a batch takes the writes waiting in it, one per key, in
-one trip, and its store makes them durable with as few flushes as it can. Each write's caller is
-answered with its own outcome only once its batch is on disk, as if it had written alone.
+one trip, and its store makes them durable with as few flushes as it can. Two batches may be on their
+way at once, so a write that comes while one is being flushed starts the next at once instead of
+waiting for it; a key's next write waits for its batch. Each write's caller is answered with its own
+outcome only once its batch is on disk, as if it had written alone.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ import anyio
 
 #: The most writes in one batch: every write holds its document's lock and a file while it is staged.
 MAX_BATCH = 64
+#: Batches of one event loop on their way to disk at once. With one, a write that queues behind a
+#: batch waits for that batch's flush and then its own; a second costs one more trip and flush when
+#: writes come one by one, and takes most of that wait away (docs/benchmarks.md, "turn cost").
+IN_FLIGHT = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,16 +43,19 @@ Commit = Callable[[Sequence[Write]], Awaitable[list[Outcome]]]
 
 @dataclass
 class _Queue:
-    """The writes of one event loop waiting for a batch, and the task that drains them."""
+    """The writes of one event loop waiting for a batch, and the tasks that drain them."""
 
     waiting: list[tuple[Write, asyncio.Future[str]]] = field(default_factory=list)
-    drain: asyncio.Task[None] | None = None
+    drains: set[asyncio.Task[None]] = field(default_factory=set)
+    #: The keys of the batches on their way to disk.
+    writing: set[str] = field(default_factory=set)
 
     def next_batch(self) -> list[tuple[Write, asyncio.Future[str]]]:
-        """The oldest waiting write of each key, up to MAX_BATCH; a key's later writes wait their turn."""
+        """The oldest waiting write of each key not being written, up to MAX_BATCH; a key's later
+        writes wait their turn."""
         batch: list[tuple[Write, asyncio.Future[str]]] = []
         later: list[tuple[Write, asyncio.Future[str]]] = []
-        keys: set[str] = set()
+        keys = set(self.writing)
         for entry in self.waiting:
             if entry[0].key in keys or len(batch) == MAX_BATCH:
                 later.append(entry)
@@ -77,16 +86,18 @@ class GroupCommit:
             queue = self._queues[loop] = _Queue()
         done: asyncio.Future[str] = loop.create_future()
         queue.waiting.append((write, done))
-        if queue.drain is None:
-            queue.drain = loop.create_task(self._drain(queue))
+        if len(queue.drains) < IN_FLIGHT:
+            queue.drains.add(loop.create_task(self._drain(queue)))
         with anyio.CancelScope(shield=True):
             version = await done
         return version
 
     async def _drain(self, queue: _Queue) -> None:
+        """Commit batches until none is left to start (what waits then is another drain's to take)."""
         try:
-            while queue.waiting:
-                batch = queue.next_batch()
+            while batch := queue.next_batch():
+                keys = {write.key for write, _ in batch}
+                queue.writing |= keys
                 try:
                     outcomes = await self._commit([write for write, _ in batch])
                 except Exception as exc:
@@ -95,6 +106,8 @@ class GroupCommit:
                     for _, done in batch:
                         done.cancel()
                     raise
+                finally:
+                    queue.writing -= keys
                 for (_, done), outcome in zip(batch, outcomes, strict=True):
                     if done.done():  # its caller was cancelled by asyncio itself
                         continue
@@ -103,7 +116,8 @@ class GroupCommit:
                     else:
                         done.set_result(outcome)
         finally:
-            queue.drain = None
-            for _, done in queue.waiting:  # only when the drain itself was cancelled
-                done.cancel()
-            queue.waiting.clear()
+            queue.drains -= {asyncio.current_task()}
+            if not queue.drains:  # writes left behind by the last drain: only when it was cancelled
+                for _, done in queue.waiting:
+                    done.cancel()
+                queue.waiting.clear()

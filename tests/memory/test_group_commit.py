@@ -9,13 +9,14 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from memory import ConflictError, StoreUnavailable, disk
-from memory.commit import Write
+from memory.commit import IN_FLIGHT, Write
 from memory.file import FileStore
 from tests.conftest import REPO
 
@@ -177,6 +178,48 @@ async def test_a_cancelled_caller_s_write_is_still_made_and_the_queue_goes_on(tm
         await asyncio.sleep(0.01)
     assert await store.get("docs/cancelled") is not None
     assert await store.put("docs/after", counter(1))
+
+
+async def test_a_write_queued_behind_a_batch_on_its_way_starts_the_next_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two batches may be on their way to disk at once; a third waits, and so does the next write of
+    a document that is being written (it is answered by its own compare-and-swap afterwards)."""
+    store = FileStore(tmp_path)
+    before = await store.put("docs/a", counter(0))
+    started: list[list[str]] = []
+    release = threading.Event()
+    commit = FileStore._commit_sync
+
+    def held(self: FileStore, writes: Sequence[Write]) -> list[object]:
+        started.append([write.key for write in writes])
+        release.wait(timeout=10)
+        return commit(self, writes)  # type: ignore[return-value]
+
+    async def until_started(count: int) -> None:
+        for _ in range(500):
+            if len(started) >= count:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{count} batches did not start: {started}")
+
+    monkeypatch.setattr(FileStore, "_commit_sync", held)
+    first = asyncio.create_task(store.put("docs/a", counter(1), expected_version=before))
+    await until_started(1)
+    again = asyncio.create_task(store.put("docs/a", counter(2), expected_version=before))
+    other = asyncio.create_task(store.put("docs/b", counter(1)))
+    await until_started(2)
+    assert IN_FLIGHT == 2 and started == [["docs/a"], ["docs/b"]]  # `a` waits for its batch
+    third = asyncio.create_task(store.put("docs/c", counter(1)))
+    await asyncio.sleep(0.1)
+    assert len(started) == 2  # no third batch while two are on their way
+    release.set()
+    assert isinstance(await first, str) and isinstance(await other, str) and isinstance(await third, str)
+    with pytest.raises(ConflictError):
+        await again
+    assert sorted(key for batch in started[2:] for key in batch) == ["docs/a", "docs/c"]
+    found = await store.get("docs/a")
+    assert found is not None and found.raw == counter(1)
 
 
 def test_one_store_serves_one_event_loop_after_another(tmp_path: Path) -> None:
