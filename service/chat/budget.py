@@ -56,7 +56,7 @@ class Period(msgspec.Struct, frozen=True, kw_only=True):
 class _Counter:
     """One period's counter as this process last read or wrote it, and charges not yet written."""
 
-    __slots__ = ("checked_at", "lock", "pending", "seen", "spend", "writing")
+    __slots__ = ("checked_at", "lock", "pending", "queued", "seen", "spend", "writing")
 
     def __init__(self) -> None:
         self.spend = Spend()
@@ -67,6 +67,8 @@ class _Counter:
         #: Tokens of the charges being written now (counted until the write returns).
         self.writing = 0
         self.lock = asyncio.Lock()
+        #: A write is waiting for the lock: it will take every charge pending when it gets it.
+        self.queued = False
 
     def tokens(self) -> int:
         return self.spend.tokens + self.writing + self.pending.tokens
@@ -167,25 +169,34 @@ class SpendCap:
     def note(self, usage: Usage, cost_usd: float | None) -> Coroutine[Any, Any, None] | None:
         """Count one turn's tokens (and estimated cost) at once (this process's next check sees them)
         and return the write that stores them, for the caller to run (a chat turn runs it after its
-        reply); None when nothing is charged. A failed write is logged, never shown to a visitor."""
+        reply); None when nothing is charged, or when writes already waiting will take these charges
+        along (under load, one write per counter waits while one is under way, whatever the number of
+        turns). A failed write is logged, never shown to a visitor."""
         tokens = usage.total
         if tokens <= 0 or not self.enabled:
             return None
         keys = [period.key for period in self._periods()]
-        for key in keys:
-            pending = self._counter(key).pending
-            pending.tokens += tokens
-            pending.turns += 1
-            pending.cost_usd += cost_usd or 0.0
+        counters = [self._counter(key) for key in keys]
+        for counter in counters:
+            counter.pending.tokens += tokens
+            counter.pending.turns += 1
+            counter.pending.cost_usd += cost_usd or 0.0
+        if all(counter.queued for counter in counters):
+            return None
         return self._write(keys)
 
     async def _write(self, keys: list[str]) -> None:
-        await asyncio.gather(*(self._flush(key) for key in keys))
+        await asyncio.gather(*(self._flush(key) for key in keys if not self._counter(key).queued))
 
     async def _flush(self, key: str) -> None:
-        """Write a counter's pending charges: now, or with the write this one waited for."""
+        """Write a counter's pending charges: now, or once the write under way is done."""
         counter = self._counter(key)
-        async with counter.lock:
+        counter.queued = True
+        try:
+            await counter.lock.acquire()
+        finally:
+            counter.queued = False  # from here on a new charge needs a write of its own
+        try:
             batch = counter.pending
             if batch.turns == 0:
                 return  # the write this charge waited for took it along
@@ -214,6 +225,8 @@ class SpendCap:
             finally:
                 counter.writing = 0
             counter.spend, counter.checked_at = _spend(value), self._monotonic()
+        finally:
+            counter.lock.release()
 
     def _counter(self, key: str) -> _Counter:
         """The counter of a current period (those of ended periods are forgotten)."""

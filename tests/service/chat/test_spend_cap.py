@@ -94,6 +94,73 @@ async def test_a_charge_counts_at_once_and_while_its_write_is_under_way(records:
     assert cap.note(Usage(), None) is None  # nothing to charge, nothing to write
 
 
+async def test_charges_made_while_a_write_waits_ride_along_with_it(records: RecordStore) -> None:
+    """Under load one write per counter waits while another is under way: the turns charged
+    meanwhile start no write of their own, and every one of them is counted."""
+    cap = SpendCap(records, daily_tokens=10_000, monthly_tokens=10_000, clock=lambda: NOON)
+    held, go_on = asyncio.Event(), asyncio.Event()
+    original = records.update_from
+    writes: list[str] = []
+
+    async def slowly(collection: str, key: str, *args: Any, **kwargs: Any) -> Any:
+        writes.append(key)
+        held.set()
+        await go_on.wait()
+        return await original(collection, key, *args, **kwargs)
+
+    records.update_from = slowly  # type: ignore[method-assign]
+    under_way = cap.note(Usage(prompt_tokens=10), None)
+    assert under_way is not None
+    first = asyncio.create_task(under_way)
+    await held.wait()
+    waiting = cap.note(Usage(prompt_tokens=20), None)
+    assert waiting is not None
+    second = asyncio.create_task(waiting)
+    for _ in range(3):  # its writes start, one per counter, and wait for the counters' locks
+        await asyncio.sleep(0)
+    assert [cap.note(Usage(prompt_tokens=30), None) for _ in range(5)] == [None] * 5
+    go_on.set()
+    await asyncio.gather(first, second)
+    assert sorted(writes) == ["day-2026-11-26", "day-2026-11-26", "month-2026-11", "month-2026-11"]
+    fresh = SpendCap(records, daily_tokens=10_000, monthly_tokens=10_000, clock=lambda: NOON)
+    assert [(use.tokens, use.turns) for use in await fresh.spent()] == [(180, 7), (180, 7)]
+
+
+async def test_a_write_cancelled_while_it_waits_leaves_the_next_charge_a_write_of_its_own(
+    records: RecordStore,
+) -> None:
+    """A waiting write that is cancelled (a Lambda freezing after its settle time) takes nothing
+    along: its charges stay pending and the next turn's write stores them."""
+    cap = SpendCap(records, daily_tokens=10_000, monthly_tokens=0, clock=lambda: NOON)
+    held, go_on = asyncio.Event(), asyncio.Event()
+    original = records.update_from
+
+    async def slowly(*args: Any, **kwargs: Any) -> Any:
+        held.set()
+        await go_on.wait()
+        return await original(*args, **kwargs)
+
+    records.update_from = slowly  # type: ignore[method-assign]
+    first = cap.note(Usage(prompt_tokens=10), None)
+    assert first is not None
+    under_way = asyncio.create_task(first)
+    await held.wait()
+    second = cap.note(Usage(prompt_tokens=20), None)
+    assert second is not None
+    waiting = asyncio.create_task(second)
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert cap.note(Usage(prompt_tokens=5), None) is None  # the waiting write will take it along
+    waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting
+    go_on.set()
+    await under_way
+    await charge(cap, Usage(prompt_tokens=1), None)
+    [daily] = await cap.spent()
+    assert (daily.tokens, daily.turns) == (36, 4)
+
+
 async def test_a_hand_edited_counter_does_not_break_turns(records: RecordStore) -> None:
     await records.put(COLLECTION, "day-2026-11-26", {"tokens": "lots"})
     cap = SpendCap(records, daily_tokens=100, monthly_tokens=0, clock=lambda: NOON)
