@@ -31,7 +31,7 @@ log = logging.getLogger("twin.serve")
 
 #: How long a thread may keep the GIL from another waiting for it (Python's default: 5 ms). The file
 #: store's worker thread needs it back after each file call of a batch, and behind a busy event loop
-#: waited up to the whole interval each time: 0.5 ms took about 7 ms off the p50 of 64 visitors at
+#: waited up to the whole interval each time: 0.5 ms took about 8 ms off the p50 of 64 visitors at
 #: once, for about 3% more CPU a turn (docs/benchmarks.md, "turn cost").
 SWITCH_INTERVAL_SECONDS = 0.0005
 #: The largest request head (request line and headers) accepted.

@@ -67,27 +67,36 @@ async def test_a_used_up_budget_holds_until_its_period_ends(records: RecordStore
     assert exhausted is not None and exhausted.period.name == "monthly"
 
 
+class HeldWrites:
+    """Holds the records' writes until `go_on` is set; `keys` are the counters they were for."""
+
+    def __init__(self, records: RecordStore) -> None:
+        self.held, self.go_on = asyncio.Event(), asyncio.Event()
+        self.keys: list[str] = []
+        original = records.update_from
+
+        async def slowly(collection: str, key: str, *args: Any, **kwargs: Any) -> Any:
+            self.keys.append(key)
+            self.held.set()
+            await self.go_on.wait()
+            return await original(collection, key, *args, **kwargs)
+
+        records.update_from = slowly  # type: ignore[method-assign]
+
+
 async def test_a_charge_counts_at_once_and_while_its_write_is_under_way(records: RecordStore) -> None:
     cap = SpendCap(records, daily_tokens=100, monthly_tokens=0, clock=lambda: NOON)
     assert await cap.exhausted() is None  # read: nothing used yet
     write = cap.note(Usage(prompt_tokens=60, completion_tokens=40), None)
     assert write is not None and await records.keys(COLLECTION) == []
-    held, go_on = asyncio.Event(), asyncio.Event()
-    original = records.update_from
-
-    async def slowly(*args: Any, **kwargs: Any) -> Any:
-        held.set()
-        await go_on.wait()
-        return await original(*args, **kwargs)
-
-    records.update_from = slowly  # type: ignore[method-assign]
+    writes = HeldWrites(records)
     writing = asyncio.create_task(write)
-    await held.wait()
+    await writes.held.wait()
     fresh = SpendCap(records, daily_tokens=100, monthly_tokens=0, clock=lambda: NOON)
     assert await fresh.exhausted() is None  # another process sees only what is written
     exhausted = await cap.exhausted()
     assert exhausted is not None and exhausted.used == 100  # this process counts the write in flight
-    go_on.set()
+    writes.go_on.set()
     await writing
     [daily] = await cap.spent()
     assert (daily.tokens, daily.turns) == (100, 1)
@@ -98,30 +107,20 @@ async def test_charges_made_while_a_write_waits_ride_along_with_it(records: Reco
     """Under load one write per counter waits while another is under way: the turns charged
     meanwhile start no write of their own, and every one of them is counted."""
     cap = SpendCap(records, daily_tokens=10_000, monthly_tokens=10_000, clock=lambda: NOON)
-    held, go_on = asyncio.Event(), asyncio.Event()
-    original = records.update_from
-    writes: list[str] = []
-
-    async def slowly(collection: str, key: str, *args: Any, **kwargs: Any) -> Any:
-        writes.append(key)
-        held.set()
-        await go_on.wait()
-        return await original(collection, key, *args, **kwargs)
-
-    records.update_from = slowly  # type: ignore[method-assign]
+    writes = HeldWrites(records)
     under_way = cap.note(Usage(prompt_tokens=10), None)
     assert under_way is not None
     first = asyncio.create_task(under_way)
-    await held.wait()
+    await writes.held.wait()
     waiting = cap.note(Usage(prompt_tokens=20), None)
     assert waiting is not None
     second = asyncio.create_task(waiting)
     for _ in range(3):  # its writes start, one per counter, and wait for the counters' locks
         await asyncio.sleep(0)
     assert [cap.note(Usage(prompt_tokens=30), None) for _ in range(5)] == [None] * 5
-    go_on.set()
+    writes.go_on.set()
     await asyncio.gather(first, second)
-    assert sorted(writes) == ["day-2026-11-26", "day-2026-11-26", "month-2026-11", "month-2026-11"]
+    assert sorted(writes.keys) == ["day-2026-11-26", "day-2026-11-26", "month-2026-11", "month-2026-11"]
     fresh = SpendCap(records, daily_tokens=10_000, monthly_tokens=10_000, clock=lambda: NOON)
     assert [(use.tokens, use.turns) for use in await fresh.spent()] == [(180, 7), (180, 7)]
 
@@ -132,19 +131,11 @@ async def test_a_write_cancelled_while_it_waits_leaves_the_next_charge_a_write_o
     """A waiting write that is cancelled (a Lambda freezing after its settle time) takes nothing
     along: its charges stay pending and the next turn's write stores them."""
     cap = SpendCap(records, daily_tokens=10_000, monthly_tokens=0, clock=lambda: NOON)
-    held, go_on = asyncio.Event(), asyncio.Event()
-    original = records.update_from
-
-    async def slowly(*args: Any, **kwargs: Any) -> Any:
-        held.set()
-        await go_on.wait()
-        return await original(*args, **kwargs)
-
-    records.update_from = slowly  # type: ignore[method-assign]
+    writes = HeldWrites(records)
     first = cap.note(Usage(prompt_tokens=10), None)
     assert first is not None
     under_way = asyncio.create_task(first)
-    await held.wait()
+    await writes.held.wait()
     second = cap.note(Usage(prompt_tokens=20), None)
     assert second is not None
     waiting = asyncio.create_task(second)
@@ -154,7 +145,7 @@ async def test_a_write_cancelled_while_it_waits_leaves_the_next_charge_a_write_o
     waiting.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await waiting
-    go_on.set()
+    writes.go_on.set()
     await under_way
     await charge(cap, Usage(prompt_tokens=1), None)
     [daily] = await cap.spent()
