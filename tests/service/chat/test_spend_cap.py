@@ -83,6 +83,20 @@ class HeldWrites:
 
         records.update_from = slowly  # type: ignore[method-assign]
 
+    async def one_under_way_one_waiting(self, cap: SpendCap) -> tuple[asyncio.Task[None], asyncio.Task[None]]:
+        """Charges 10 tokens, whose write is held under way, then 20, whose writes wait for the
+        counters' locks."""
+        under_way = cap.note(Usage(prompt_tokens=10), None)
+        assert under_way is not None
+        first = asyncio.create_task(under_way)
+        await self.held.wait()
+        waiting = cap.note(Usage(prompt_tokens=20), None)
+        assert waiting is not None
+        second = asyncio.create_task(waiting)
+        for _ in range(3):  # its writes start, one per counter, and wait
+            await asyncio.sleep(0)
+        return first, second
+
 
 async def test_a_charge_counts_at_once_and_while_its_write_is_under_way(records: RecordStore) -> None:
     cap = SpendCap(records, daily_tokens=100, monthly_tokens=0, clock=lambda: NOON)
@@ -108,15 +122,7 @@ async def test_charges_made_while_a_write_waits_ride_along_with_it(records: Reco
     meanwhile start no write of their own, and every one of them is counted."""
     cap = SpendCap(records, daily_tokens=10_000, monthly_tokens=10_000, clock=lambda: NOON)
     writes = HeldWrites(records)
-    under_way = cap.note(Usage(prompt_tokens=10), None)
-    assert under_way is not None
-    first = asyncio.create_task(under_way)
-    await writes.held.wait()
-    waiting = cap.note(Usage(prompt_tokens=20), None)
-    assert waiting is not None
-    second = asyncio.create_task(waiting)
-    for _ in range(3):  # its writes start, one per counter, and wait for the counters' locks
-        await asyncio.sleep(0)
+    first, second = await writes.one_under_way_one_waiting(cap)
     assert [cap.note(Usage(prompt_tokens=30), None) for _ in range(5)] == [None] * 5
     writes.go_on.set()
     await asyncio.gather(first, second)
@@ -132,15 +138,7 @@ async def test_a_write_cancelled_while_it_waits_leaves_the_next_charge_a_write_o
     along: its charges stay pending and the next turn's write stores them."""
     cap = SpendCap(records, daily_tokens=10_000, monthly_tokens=0, clock=lambda: NOON)
     writes = HeldWrites(records)
-    first = cap.note(Usage(prompt_tokens=10), None)
-    assert first is not None
-    under_way = asyncio.create_task(first)
-    await writes.held.wait()
-    second = cap.note(Usage(prompt_tokens=20), None)
-    assert second is not None
-    waiting = asyncio.create_task(second)
-    for _ in range(3):
-        await asyncio.sleep(0)
+    under_way, waiting = await writes.one_under_way_one_waiting(cap)
     assert cap.note(Usage(prompt_tokens=5), None) is None  # the waiting write will take it along
     waiting.cancel()
     with contextlib.suppress(asyncio.CancelledError):
