@@ -4,8 +4,9 @@ A key `a/b` is the file `<root>/a/b.json`. Writes go to a temporary file that is
 then `os.replace`d over the old one, so a crash leaves either the old or the new document, never a torn
 one; a per-document `flock` makes compare-and-swap safe across threads and processes (memory.disk).
 
-Writes are committed in groups (memory.commit): the writes that queue while one batch is on its way to
-disk go together in the next, in one worker-thread trip and one flush. Deletes and listings run in a
+Writes are committed in groups (memory.commit): the writes that queue while a batch is on its way to
+disk go together in the next (two batches at most at once), in one worker-thread trip and one flush.
+Deletes and listings run in a
 worker thread each (`_run`). Reading one document runs in the event loop (`_now`): a small file from
 the page cache takes microseconds, while a hop to a worker thread and back costs more CPU than that
 and, under load, waits behind every other request's work twice (docs/benchmarks.md, "turn cost").

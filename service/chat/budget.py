@@ -8,8 +8,9 @@ flight when the cap is reached still finishes, so the spend can pass the cap by 
 Per turn this costs no read in the common case: a process checks the counters as it last read or
 wrote them (plus its own charges not yet written) for `CHECK_SECONDS`, so the spend can also pass the
 cap by what other processes charged in that time. Charges arriving while a counter is being written
-are written together by the next write (each waits until its tokens are stored), and a write starts
-from the counter as this process last stored it, reading it again only when another process wrote.
+are written together by the next write, which waits for that one (one write waits per counter; the
+turns charged meanwhile start none of their own), and a write starts from the counter as this process
+last stored it, reading it again only when another process wrote.
 """
 
 from __future__ import annotations
@@ -175,23 +176,30 @@ class SpendCap:
         tokens = usage.total
         if tokens <= 0 or not self.enabled:
             return None
-        keys = [period.key for period in self._periods()]
-        counters = [self._counter(key) for key in keys]
-        for counter in counters:
+        counters = {period.key: self._counter(period.key) for period in self._periods()}
+        for counter in counters.values():
             counter.pending.tokens += tokens
             counter.pending.turns += 1
             counter.pending.cost_usd += cost_usd or 0.0
-        if all(counter.queued for counter in counters):
+        if all(counter.queued for counter in counters.values()):
             return None
-        return self._write(keys)
+        return self._write(counters)
 
-    async def _write(self, keys: list[str]) -> None:
-        await asyncio.gather(*(self._flush(key) for key in keys if not self._counter(key).queued))
+    async def _write(self, counters: dict[str, _Counter]) -> None:
+        """One write for each counter that has none waiting yet (the counters are the ones charged, so
+        a write that runs after midnight still stores the day before's charges in its record)."""
+        waiting = {key: counter for key, counter in counters.items() if not counter.queued}
+        for counter in waiting.values():
+            counter.queued = True  # before the writes start, so turns charged meanwhile ride along
+        try:
+            await asyncio.gather(*(self._flush(key, counter) for key, counter in waiting.items()))
+        except BaseException:
+            for counter in waiting.values():
+                counter.queued = False  # a write cancelled before it began to wait takes nothing along
+            raise
 
-    async def _flush(self, key: str) -> None:
+    async def _flush(self, key: str, counter: _Counter) -> None:
         """Write a counter's pending charges: now, or once the write under way is done."""
-        counter = self._counter(key)
-        counter.queued = True
         try:
             await counter.lock.acquire()
         finally:

@@ -131,6 +131,40 @@ async def test_charges_made_while_a_write_waits_ride_along_with_it(records: Reco
     assert [(use.tokens, use.turns) for use in await fresh.spent()] == [(180, 7), (180, 7)]
 
 
+async def test_turns_charged_in_one_go_start_one_waiting_write(records: RecordStore) -> None:
+    """Two turns ending together both get a write to run; the first to run waits for the lock, the
+    other finds it waiting and ends at once."""
+    cap = SpendCap(records, daily_tokens=10_000, monthly_tokens=0, clock=lambda: NOON)
+    writes = HeldWrites(records)
+    first = cap.note(Usage(prompt_tokens=10), None)
+    assert first is not None
+    under_way = asyncio.create_task(first)
+    await writes.held.wait()
+    together = [cap.note(Usage(prompt_tokens=20), None) for _ in range(2)]
+    tasks = [asyncio.create_task(write) for write in together if write is not None]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert len(tasks) == 2 and [task.done() for task in tasks] == [False, True]
+    writes.go_on.set()
+    await asyncio.gather(under_way, *tasks)
+    assert writes.keys == ["day-2026-11-26", "day-2026-11-26"]
+    [daily] = await cap.spent()
+    assert (daily.tokens, daily.turns) == (50, 3)
+
+
+async def test_a_charge_written_after_midnight_is_stored_in_its_own_day(records: RecordStore) -> None:
+    """A turn charged just before midnight whose write runs after the new day's first check."""
+    now = [datetime(2026, 11, 26, 23, 59, 59, tzinfo=UTC)]
+    cap = SpendCap(records, daily_tokens=10_000, monthly_tokens=0, clock=lambda: now[0])
+    write = cap.note(Usage(prompt_tokens=10), None)
+    assert write is not None
+    now[0] = datetime(2026, 11, 27, 0, 0, 1, tzinfo=UTC)
+    assert await cap.exhausted() is None  # the new day: the day before's counter is forgotten
+    await write
+    stored = await records.get(COLLECTION, "day-2026-11-26")
+    assert stored is not None and stored.value["tokens"] == 10
+
+
 async def test_a_write_cancelled_while_it_waits_leaves_the_next_charge_a_write_of_its_own(
     records: RecordStore,
 ) -> None:
