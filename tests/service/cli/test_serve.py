@@ -18,7 +18,7 @@ import pytest
 from service.cli import main
 from service.entry import serving
 from tests.conftest import EXAMPLE_PERSONA, REPO
-from tests.support.serve import environment, free_port, twin_serve
+from tests.support.serve import free_port, twin_serve
 
 #: Seconds a test waits for the server to close a connection before calling it kept open.
 PATIENCE = 8.0
@@ -57,16 +57,6 @@ def test_serve_answers_over_http_until_stopped(server: int) -> None:
     assert httpx.get(f"{base}/health", timeout=10).json()["provider"] == "offline"
     reply = httpx.post(f"{base}/chat", json={"message": "What languages do you speak?"}, timeout=10)
     assert reply.status_code == 200 and reply.json()["response"]
-
-
-def test_the_served_process_hands_the_gil_over_more_often_than_python_s_default(tmp_path: Path) -> None:
-    """The ASGI entry `twin serve` runs sets the switch interval the store's worker thread needs."""
-    env = environment(PERSONA_DIR=EXAMPLE_PERSONA, MEMORY_DIR=tmp_path, TWIN_PROVIDER="offline")
-    probe = "import sys; from service.entry.asgi import app; print(sys.getswitchinterval())"
-    out = subprocess.run(
-        [sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True, check=True
-    ).stdout
-    assert float(out) == serving.SWITCH_INTERVAL_SECONDS < 0.005  # Python's default
 
 
 @pytest.mark.parametrize(
