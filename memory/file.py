@@ -6,11 +6,10 @@ one; a per-document `flock` makes compare-and-swap safe across threads and proce
 
 Writes are committed in groups (memory.commit): the writes that queue while a batch is on its way to
 disk go together in the next (two batches at most at once), in one worker-thread trip and one flush.
-Deletes and listings run in a
-worker thread each (`_run`). Reading one document runs in the event loop (`_now`): a small file from
-the page cache takes microseconds, while a hop to a worker thread and back costs more CPU than that
-and, under load, waits behind every other request's work twice (docs/benchmarks.md, "turn cost").
-Each is where an OS error becomes `StoreUnavailable`.
+Deletes and listings run in a worker thread each (`_run`). Reading one document runs in the event
+loop (`_now`): a small file from the page cache takes microseconds, while a hop to a worker thread and
+back costs more CPU than that and, under load, waits behind every other request's work twice
+(docs/benchmarks.md, "turn cost"). Each is where an OS error becomes `StoreUnavailable`.
 """
 
 from __future__ import annotations
